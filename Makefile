@@ -1,0 +1,43 @@
+# Two commands set everything up on a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PORT ?= 8000
+PY := $(VENV)/bin/python
+
+.PHONY: run test test-only lint format bench check schema
+
+# The virtualenv is rebuilt only when a requirements file changes.
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## make run: install, migrate and serve on http://127.0.0.1:$(PORT) (admin at /admin/, API docs at /api/docs)
+run: $(VENV)/.runtime
+	$(PYTHON) scripts/write_dev_env.py
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py ensure_dev_admin --if-debug
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+## make test: install the test tools and run the whole suite (SQLite unless DATABASE_URL says otherwise)
+test: $(VENV)/.dev
+	$(MAKE) --no-print-directory test-only
+
+test-only:
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## make bench: figures for 1,000 and 10,000 model groups, served over HTTP by the real app
+bench: $(VENV)/.dev
+	$(PY) scripts/bench.py $(BENCH_ARGS)

@@ -1,0 +1,64 @@
+"""Bearer keys (PRODUCT.md section 4): the master key from the environment, or an issued API key."""
+
+import hmac
+from dataclasses import dataclass
+
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from fallbacks.models import ApiKey
+from fallbacks.services import hash_api_key
+
+
+@dataclass(frozen=True)
+class KeyPrincipal:
+    """Who an API request acts as; `actor` is how change records name it."""
+
+    actor: str
+    can_write: bool
+    is_authenticated: bool = True
+
+
+MASTER = KeyPrincipal(actor="master key", can_write=True)
+
+
+class BearerKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <key>`; `X-LiteLLM-Api-Key` is accepted too, as the LiteLLM proxy does."""
+
+    def authenticate(self, request):
+        secret = self._presented_key(request)
+        if secret is None:
+            return None
+        if settings.MASTER_KEY and hmac.compare_digest(secret.encode(), settings.MASTER_KEY.encode()):
+            return MASTER, None
+        key = ApiKey.objects.filter(key_hash=hash_api_key(secret), is_active=True).first()
+        if key is None:
+            raise exceptions.AuthenticationFailed("Invalid API key")
+        return KeyPrincipal(actor=f"api key '{key.name}'", can_write=key.can_write), key
+
+    def authenticate_header(self, request) -> str:
+        return "Bearer"
+
+    @staticmethod
+    def _presented_key(request) -> str | None:
+        authorization = request.META.get("HTTP_AUTHORIZATION")
+        if authorization is not None:
+            scheme, _, value = authorization.strip().partition(" ")
+            if scheme.lower() != "bearer" or not value.strip():
+                raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <key>'")
+            return value.strip()
+        litellm_header = request.META.get("HTTP_X_LITELLM_API_KEY", "").strip()
+        if litellm_header:
+            return litellm_header.removeprefix("Bearer ").strip()
+        return None
+
+
+class BearerKeyScheme(OpenApiAuthenticationExtension):
+    """How the schema describes BearerKeyAuthentication."""
+
+    target_class = BearerKeyAuthentication
+    name = "BearerKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "The master key or an issued API key."}

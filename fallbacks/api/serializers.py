@@ -1,0 +1,128 @@
+"""Request and response shapes. Input rules come from fallbacks.validation, never from here."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from fallbacks import selectors, validation
+from fallbacks.models import ModelGroup
+from fallbacks.validation import FALLBACK_TYPES
+
+
+class FallbackRequestSerializer(serializers.Serializer):
+    """`POST /fallback`. The fields are for the schema; parsing is validation.parse_chain_request."""
+
+    model = serializers.CharField(max_length=validation.MAX_NAME_LENGTH, help_text="A model group, or `*`.")
+    fallback_models = serializers.ListField(child=serializers.CharField(), min_length=1)
+    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES, default=validation.DEFAULT_FALLBACK_TYPE)
+
+    def to_internal_value(self, data) -> validation.ChainRequest:
+        # Raises RuleViolation with the contract's message, which the exception handler renders.
+        return validation.parse_chain_request(data)
+
+
+class FallbackResponseSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    fallback_models = serializers.ListField(child=serializers.CharField())
+    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    message = serializers.CharField()
+
+
+class FallbackGetResponseSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    fallback_models = serializers.ListField(child=serializers.CharField())
+    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    inherited_from = serializers.CharField(
+        required=False, help_text="`*` when the chain shown is the default chain, not the model's own."
+    )
+
+
+class FallbackDeleteResponseSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    message = serializers.CharField()
+
+
+class ChainSerializer(serializers.Serializer):
+    model = serializers.CharField(help_text="The source model group, `*` for a default chain.")
+    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    fallback_models = serializers.ListField(child=serializers.CharField())
+
+
+class ChainListSerializer(serializers.Serializer):
+    data = ChainSerializer(many=True)
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    error = serializers.CharField()
+    available_models = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = ErrorBodySerializer()
+
+
+class PlainErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class ModelMetadataSerializer(serializers.Serializer):
+    fallbacks = serializers.ListField(child=serializers.CharField())
+
+
+class ModelObjectSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    object = serializers.CharField(default="model")
+    created = serializers.IntegerField()
+    owned_by = serializers.CharField()
+    metadata = ModelMetadataSerializer(required=False, help_text="Only with `include_metadata=true`.")
+
+
+class ModelListSerializer(serializers.Serializer):
+    data = ModelObjectSerializer(many=True)
+    object = serializers.CharField(default="list")
+
+
+class DeploymentSerializer(serializers.Serializer):
+    litellm_params = serializers.DictField()
+    model_info = serializers.DictField()
+
+
+class OwnChainsSerializer(serializers.Serializer):
+    general = serializers.ListField(child=serializers.CharField())
+    context_window = serializers.ListField(child=serializers.CharField())
+    content_policy = serializers.ListField(child=serializers.CharField())
+
+
+class ModelGroupSerializer(serializers.ModelSerializer):
+    """A model group as stored; `name` uniqueness is the service's (409), not a serializer's 400."""
+
+    deployments = DeploymentSerializer(many=True, read_only=True)
+    fallbacks = serializers.SerializerMethodField(help_text="The group's own chains by type.")
+
+    class Meta:
+        model = ModelGroup
+        fields = ["name", "owned_by", "created", "max_input_tokens", "description", "deployments", "fallbacks"]
+        read_only_fields = ["created"]
+        extra_kwargs = {
+            "name": {"validators": []},
+            "owned_by": {"required": False},
+            "description": {"required": False},
+            "max_input_tokens": {"required": False, "min_value": 1},
+        }
+
+    def validate_name(self, value: str) -> str:
+        return validation.clean_group_name(value)
+
+    @extend_schema_field(OwnChainsSerializer)
+    def get_fallbacks(self, group: ModelGroup) -> dict[str, list[str]]:
+        return selectors.own_chains(group)
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.CharField()
+
+
+class ReadinessSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    database = serializers.CharField()
+    config_version = serializers.IntegerField(required=False)

@@ -1,0 +1,20 @@
+"""API routes. Model names may contain `/`, so they are matched with the `path` converter."""
+
+from django.urls import path
+
+from fallbacks.api import views
+
+model_groups = views.ModelGroupViewSet.as_view({"get": "list", "post": "create"})
+model_group = views.ModelGroupViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
+
+urlpatterns = [
+    path("fallback", views.FallbackView.as_view(), name="fallback-list"),
+    path("fallback/<path:model>", views.FallbackDetailView.as_view(), name="fallback-detail"),
+    path("v1/models", views.ModelListView.as_view(), name="model-list"),
+    path("models", views.ShortModelListView.as_view(), name="model-list-short"),
+    path("v1/models/<path:model>", views.ModelDetailView.as_view(), name="model-detail"),
+    path("model_groups", model_groups, name="model-group-list"),
+    path("model_groups/<path:name>", model_group, name="model-group-detail"),
+    path("health", views.HealthView.as_view(), name="health"),
+    path("health/readiness", views.ReadinessView.as_view(), name="health-readiness"),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FallbacksConfig(AppConfig):
+    name = "fallbacks"
+    verbose_name = "LLM fallbacks"

@@ -1,0 +1,166 @@
+"""The data of PRODUCT.md section 1.
+
+Writes go through fallbacks.services; the constraints here repeat, in the database, what
+fallbacks.validation refuses, so that no door (or a bug in one) can store a broken chain.
+"""
+
+import time
+
+from django.db import models
+from django.db.models import Deferrable, F, Q
+
+from fallbacks.validation import DEFAULT_CHAIN_SOURCE, MAX_NAME_LENGTH, FallbackType
+
+
+def unix_now() -> int:
+    return int(time.time())
+
+
+class ModelGroup(models.Model):
+    """A name that clients send as `model`, and the deployments behind it."""
+
+    name = models.CharField(max_length=MAX_NAME_LENGTH, unique=True)
+    owned_by = models.CharField(
+        max_length=255, default="openai", help_text="The provider, as in the OpenAI model object."
+    )
+    created = models.BigIntegerField(default=unix_now, editable=False, help_text="Unix seconds, set once.")
+    max_input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    description = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name=DEFAULT_CHAIN_SOURCE) & ~Q(name=""),
+                name="%(app_label)s_%(class)s_name_not_reserved",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Deployment(models.Model):
+    """One LiteLLM `model_list` entry behind a model group, kept as LiteLLM's own data."""
+
+    model_group = models.ForeignKey(ModelGroup, on_delete=models.CASCADE, related_name="deployments")
+    position = models.PositiveIntegerField(default=0)
+    litellm_params = models.JSONField(default=dict)
+    model_info = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["model_group", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.model_group.name}: {self.litellm_params.get('model', '?')}"
+
+
+class FallbackEntry(models.Model):
+    """One target at one position of a chain; `source` NULL is the default `*` chain."""
+
+    source = models.ForeignKey(
+        ModelGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="fallback_entries"
+    )
+    fallback_type = models.CharField(max_length=20, choices=FallbackType.choices(), default=FallbackType.GENERAL.value)
+    position = models.PositiveIntegerField()
+    target = models.ForeignKey(ModelGroup, on_delete=models.PROTECT, related_name="fallback_targeted_by")
+
+    class Meta:
+        ordering = ["fallback_type", "position"]
+        verbose_name_plural = "fallback entries"
+        constraints = [
+            # Deferred on PostgreSQL so a reorder never trips over itself row by row. SQLite cannot
+            # defer it (models.W038 is silenced for that reason): the services rewrite a chain whole.
+            models.UniqueConstraint(
+                fields=["source", "fallback_type", "position"],
+                name="%(app_label)s_%(class)s_unique_position",
+                deferrable=Deferrable.DEFERRED,
+            ),
+            models.UniqueConstraint(
+                fields=["source", "fallback_type", "target"],
+                name="%(app_label)s_%(class)s_unique_target",
+            ),
+            # NULL sources are distinct in a plain unique index, so the `*` chains get their own.
+            models.UniqueConstraint(
+                fields=["fallback_type", "position"],
+                condition=Q(source__isnull=True),
+                name="%(app_label)s_%(class)s_unique_default_position",
+            ),
+            models.UniqueConstraint(
+                fields=["fallback_type", "target"],
+                condition=Q(source__isnull=True),
+                name="%(app_label)s_%(class)s_unique_default_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__isnull=True) | ~Q(source=F("target")),
+                name="%(app_label)s_%(class)s_no_self_fallback",
+            ),
+            models.CheckConstraint(
+                condition=Q(fallback_type__in=FallbackType.values()),
+                name="%(app_label)s_%(class)s_known_type",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_name} [{self.fallback_type}] #{self.position} -> {self.target.name}"
+
+    @property
+    def source_name(self) -> str:
+        return self.source.name if self.source_id else DEFAULT_CHAIN_SOURCE
+
+
+class Configuration(models.Model):
+    """The single row of settings of the whole configuration, and its version.
+
+    Every successful write increments `version` in its own transaction, after locking this row:
+    so writes are serialised and the version identifies the configuration a response came from.
+    """
+
+    SINGLETON_ID = 1
+
+    version = models.PositiveBigIntegerField(default=0)
+    max_fallbacks = models.PositiveSmallIntegerField(default=5)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="%(app_label)s_%(class)s_singleton"),
+        ]
+
+    def __str__(self) -> str:
+        return f"configuration version {self.version}"
+
+
+class ChangeRecord(models.Model):
+    """What one write did, by whom, and the config version it produced."""
+
+    version = models.PositiveBigIntegerField(db_index=True)
+    actor = models.CharField(max_length=255)
+    action = models.CharField(max_length=64)
+    subject = models.CharField(max_length=600, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version", "-id"]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.action} {self.subject} by {self.actor}"
+
+
+class ApiKey(models.Model):
+    """An operator-issued API key; only a SHA-256 hash of the secret is stored."""
+
+    name = models.CharField(max_length=100, unique=True)
+    prefix = models.CharField(max_length=16, editable=False, help_text="The start of the key, to recognise it.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    can_write = models.BooleanField(default=False, help_text="Read-write when set, read-only otherwise.")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…, {'read-write' if self.can_write else 'read-only'})"

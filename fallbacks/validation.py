@@ -1,0 +1,240 @@
+"""The invariants of PRODUCT.md section 1, as pure functions every door calls.
+
+No ORM here: callers pass in the names that exist. The messages are part of the contract
+(PRODUCT.md 3.1) and tests import these constants rather than repeating the strings.
+"""
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+
+
+class FallbackType(StrEnum):
+    GENERAL = "general"
+    CONTEXT_WINDOW = "context_window"
+    CONTENT_POLICY = "content_policy"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @classmethod
+    def values(cls) -> list[str]:
+        return [member.value for member in cls]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.label) for member in cls]
+
+
+FALLBACK_TYPES: list[str] = FallbackType.values()
+DEFAULT_FALLBACK_TYPE = FallbackType.GENERAL.value
+DEFAULT_CHAIN_SOURCE = "*"
+MAX_NAME_LENGTH = 255
+
+# Messages of PRODUCT.md 3.1, word for word.
+MODEL_NOT_FOUND = "Model '{model}' not found in router"
+INVALID_FALLBACK_MODELS = "Invalid fallback models: {models}"
+SELF_FALLBACK = "Model '{model}' cannot be its own fallback"
+DUPLICATE_TARGETS = "fallback_models must not contain duplicates"
+EMPTY_CHAIN = "fallback_models must contain at least one model"
+BLANK_MODEL = "model must be a non-empty string"
+INVALID_FALLBACK_TYPE = f"Invalid fallback_type. Must be one of: {FALLBACK_TYPES}"
+NOTHING_CONFIGURED = "No {fallback_type} fallbacks configured for model '{model}'"
+WRITES_DISABLED = "Database storage not enabled. Set 'STORE_MODEL_IN_DB=True' in your environment to use this feature."
+
+# Messages this service adds where the contract is silent.
+NAME_TOO_LONG = "{field} must be at most {limit} characters"
+TARGETS_NOT_A_LIST = "fallback_models must be a list of model names"
+BLANK_TARGET = "fallback_models must not contain blank names"
+BODY_NOT_AN_OBJECT = "The request body must be a JSON object"
+BLANK_GROUP_NAME = "name must be a non-empty string"
+RESERVED_GROUP_NAME = "'*' names the default chain and cannot name a model group"
+GROUP_NAME_TAKEN = "Model group '{name}' already exists"
+GROUP_IN_USE = "Model group '{name}' is used by fallback chains: {chains}"
+INHERITS_DEFAULT = "Model '{model}' has no {fallback_type} chain of its own: it uses the default '*' chain"
+MAX_FALLBACKS_RANGE = "max_fallbacks must be an integer from 0 to {limit}"
+MAX_FALLBACKS_LIMIT = 100
+
+
+class RuleViolation(ValidationError):
+    """A refused input, with the HTTP status and extra body fields the contract gives it.
+
+    It is a Django ValidationError, so forms show it like any other; the API's exception
+    handler renders it as `{"detail": {"error": message, **extra}}` with `status`.
+    """
+
+    def __init__(self, message: str, *, code: str, status: int = 400, extra: dict | None = None):
+        super().__init__(message, code=code)
+        self.status = status
+        self.extra = extra or {}
+
+
+@dataclass(frozen=True)
+class ChainRequest:
+    model: str
+    fallback_models: list[str]
+    fallback_type: str = DEFAULT_FALLBACK_TYPE
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """One reason a chain is refused; `index` is the target's position when one row is to blame."""
+
+    message: str
+    code: str
+    status: int = 400
+    index: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def as_violation(self) -> RuleViolation:
+        return RuleViolation(self.message, code=self.code, status=self.status, extra=self.extra)
+
+
+def clean_fallback_type(value: object) -> str:
+    if value is None:
+        return DEFAULT_FALLBACK_TYPE
+    if not isinstance(value, str) or value not in FALLBACK_TYPES:
+        raise RuleViolation(INVALID_FALLBACK_TYPE, code="invalid_fallback_type")
+    return value
+
+
+def clean_source_name(value: object) -> str:
+    """A chain's source as a client sends it: trimmed, non-blank, at most 255 characters."""
+    if not isinstance(value, str) or not value.strip():
+        raise RuleViolation(BLANK_MODEL, code="blank_model")
+    name = value.strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise RuleViolation(NAME_TOO_LONG.format(field="model", limit=MAX_NAME_LENGTH), code="name_too_long")
+    return name
+
+
+def clean_target_names(value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise RuleViolation(TARGETS_NOT_A_LIST, code="invalid_fallback_models")
+    if not value:
+        raise RuleViolation(EMPTY_CHAIN, code="empty_chain")
+    names = [item.strip() for item in value]
+    if not all(names):
+        raise RuleViolation(BLANK_TARGET, code="blank_target")
+    if any(len(name) > MAX_NAME_LENGTH for name in names):
+        raise RuleViolation(
+            NAME_TOO_LONG.format(field="each of fallback_models", limit=MAX_NAME_LENGTH), code="name_too_long"
+        )
+    if len(set(names)) != len(names):
+        raise RuleViolation(DUPLICATE_TARGETS, code="duplicate_targets")
+    return names
+
+
+def parse_chain_request(data: object) -> ChainRequest:
+    """The shape of a `POST /fallback` body, before anything is looked up."""
+    if not isinstance(data, dict):
+        raise RuleViolation(BODY_NOT_AN_OBJECT, code="invalid_body")
+    return ChainRequest(
+        model=clean_source_name(data.get("model")),
+        fallback_models=clean_target_names(data.get("fallback_models")),
+        fallback_type=clean_fallback_type(data.get("fallback_type")),
+    )
+
+
+def chain_problems(
+    *, source: str, targets: Sequence[str], existing: Collection[str], all_names: Callable[[], Iterable[str]]
+) -> list[ChainProblem]:
+    """Every reason to refuse the chain `source -> targets`, in the order LiteLLM checks them.
+
+    `existing` holds at least the names among source and targets that exist; `all_names` is
+    called only when an error lists the available models.
+    """
+    problems: list[ChainProblem] = []
+    if not targets:
+        problems.append(ChainProblem(EMPTY_CHAIN, "empty_chain"))
+    if source != DEFAULT_CHAIN_SOURCE and source not in existing:
+        problems.append(
+            ChainProblem(
+                MODEL_NOT_FOUND.format(model=source),
+                "model_not_found",
+                status=404,
+                extra={"available_models": sorted(all_names())},
+            )
+        )
+    unknown = [name for name in targets if name not in existing]
+    if unknown:
+        available = sorted(all_names())
+        problems.append(
+            ChainProblem(
+                INVALID_FALLBACK_MODELS.format(models=unknown),
+                "invalid_fallback_models",
+                extra={"available_models": available},
+            )
+        )
+        for index, name in enumerate(targets):
+            if name in unknown:
+                problems.append(
+                    ChainProblem(
+                        INVALID_FALLBACK_MODELS.format(models=[name]),
+                        "invalid_fallback_models",
+                        index=index,
+                        extra={"available_models": available},
+                    )
+                )
+    for index, name in enumerate(targets):
+        if name == source:
+            problems.append(ChainProblem(SELF_FALLBACK.format(model=source), "self_fallback", index=index))
+    seen: set[str] = set()
+    for index, name in enumerate(targets):
+        if name in seen:
+            problems.append(ChainProblem(DUPLICATE_TARGETS, "duplicate_targets", index=index))
+        seen.add(name)
+    return problems
+
+
+def check_chain(
+    *, source: str, targets: Sequence[str], existing: Collection[str], all_names: Callable[[], Iterable[str]]
+) -> None:
+    """Raise the first problem of the chain, as the API reports it; do nothing when it is valid."""
+    problems = chain_problems(source=source, targets=targets, existing=existing, all_names=all_names)
+    whole_chain = [problem for problem in problems if problem.index is None]
+    if whole_chain:
+        raise whole_chain[0].as_violation()
+    if problems:
+        raise problems[0].as_violation()
+
+
+def check_writes_enabled(store_model_in_db: bool) -> None:
+    if not store_model_in_db:
+        raise RuleViolation(WRITES_DISABLED, code="writes_disabled")
+
+
+def clean_group_name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise RuleViolation(BLANK_GROUP_NAME, code="blank_name")
+    name = value.strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise RuleViolation(NAME_TOO_LONG.format(field="name", limit=MAX_NAME_LENGTH), code="name_too_long")
+    if name == DEFAULT_CHAIN_SOURCE:
+        raise RuleViolation(RESERVED_GROUP_NAME, code="reserved_name")
+    return name
+
+
+def check_group_deletable(name: str, chains_using_it: Sequence[str]) -> None:
+    """A model group that a chain names (as source or target) is never deleted silently."""
+    if chains_using_it:
+        raise RuleViolation(
+            GROUP_IN_USE.format(name=name, chains=", ".join(chains_using_it)),
+            code="group_in_use",
+            status=409,
+            extra={"chains": list(chains_using_it)},
+        )
+
+
+def clean_max_fallbacks(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FALLBACKS_LIMIT:
+        raise RuleViolation(MAX_FALLBACKS_RANGE.format(limit=MAX_FALLBACKS_LIMIT), code="invalid_max_fallbacks")
+    return value
+
+
+def describe_chain(source: str, fallback_type: str) -> str:
+    """How a chain is named in messages: `gpt-4 (general)`, `* (context_window)`."""
+    return f"{source} ({fallback_type})"

@@ -1,0 +1,23 @@
+"""Wiring only: the admin, the API, the schema and its docs page."""
+
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from fallbacks.api.errors import json_not_found
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs", staff_member_required(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),
+    path("", include("fallbacks.api.urls")),
+    # Anything else is a JSON 404, in DEBUG too (Django's debug 404 page is HTML).
+    re_path(r"^(?!admin/|static/)", json_not_found),
+]
+
+# Errors outside the API views are JSON too: clients never get an HTML page.
+handler400 = "fallbacks.api.errors.json_bad_request"
+handler403 = "fallbacks.api.errors.json_permission_denied"
+handler404 = "fallbacks.api.errors.json_not_found"
+handler500 = "fallbacks.api.errors.json_server_error"
