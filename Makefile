@@ -4,7 +4,7 @@ VENV := .venv
 PORT ?= 8000
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-only lint format bench check schema
+.PHONY: run test test-only lint format bench conformance conformance-env
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -41,3 +41,15 @@ format: $(VENV)/.dev
 ## make bench: figures for 1,000 and 10,000 model groups, served over HTTP by the real app
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+## make conformance: build the LiteLLM oracle environment (.venv-oracle) and run the conformance tests
+ORACLE := .venv-oracle
+$(ORACLE)/.installed: tests/conformance/litellm-oracle-requirements.txt
+	test -x $(ORACLE)/bin/python || $(PYTHON) -m venv $(ORACLE)
+	$(ORACLE)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r tests/conformance/litellm-oracle-requirements.txt
+	touch $@
+
+conformance-env: $(ORACLE)/.installed
+
+conformance: $(VENV)/.dev conformance-env
+	REQUIRE_CONFORMANCE=1 $(PY) -m pytest tests/conformance $(PYTEST_ARGS)

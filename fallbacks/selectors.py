@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
 from fallbacks.resolution import ChainMap
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
+from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, describe_chain
 
 
 def config_version() -> int:
@@ -105,6 +105,21 @@ def own_chains(group: ModelGroup) -> dict[str, list[str]]:
     for entry in group.fallback_entries.all():
         chains[entry.fallback_type].append(entry.target.name)
     return chains
+
+
+def chains_naming(group: ModelGroup) -> list[str]:
+    """The chains that name `group` as source or target, `* (type)` first, as `describe_chain` names them."""
+    pairs = (
+        FallbackEntry.objects.filter(Q(source=group) | Q(target=group))
+        .values_list("source__name", "fallback_type")
+        .distinct()
+    )
+    type_order = {name: index for index, name in enumerate(FALLBACK_TYPES)}
+    ordered = sorted(
+        ((source or DEFAULT_CHAIN_SOURCE, fallback_type) for source, fallback_type in pairs),
+        key=lambda pair: (pair[0] != DEFAULT_CHAIN_SOURCE, pair[0], type_order[pair[1]]),
+    )
+    return [describe_chain(source, fallback_type) for source, fallback_type in ordered]
 
 
 def chain_context() -> ChainMap:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 
-from fallbacks import validation
+from fallbacks import selectors, validation
 from fallbacks.models import ApiKey, ChangeRecord, Configuration, FallbackEntry, ModelGroup
 from fallbacks.validation import DEFAULT_CHAIN_SOURCE, RuleViolation, describe_chain
 
@@ -185,23 +184,12 @@ def group_update(*, actor: str, group: ModelGroup, changes: dict) -> ModelGroup:
     return group
 
 
-def chains_using(group: ModelGroup) -> list[str]:
-    """The chains that name `group` as source or target, as `describe_chain` names them."""
-    entries = (
-        FallbackEntry.objects.filter(Q(source=group) | Q(target=group))
-        .values_list("source__name", "fallback_type")
-        .distinct()
-        .order_by("source__name", "fallback_type")
-    )
-    return [describe_chain(source or DEFAULT_CHAIN_SOURCE, fallback_type) for source, fallback_type in entries]
-
-
 @transaction.atomic
 def group_delete(*, actor: str, group: ModelGroup) -> int:
     """Delete a model group and its deployments; a 409 RuleViolation while any chain names it."""
     _writes_enabled()
     config = _lock_configuration()
-    validation.check_group_deletable(group.name, chains_using(group))
+    validation.check_group_deletable(group.name, selectors.chains_naming(group))
     name = group.name
     group.delete()
     return _record(config, actor=actor, action="group_delete", subject=name, details={"name": name})

@@ -4,6 +4,7 @@ No ORM here: callers pass in the names that exist. The messages are part of the 
 (PRODUCT.md 3.1) and tests import these constants rather than repeating the strings.
 """
 
+import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -47,6 +48,7 @@ WRITES_DISABLED = "Database storage not enabled. Set 'STORE_MODEL_IN_DB=True' in
 
 # Messages this service adds where the contract is silent.
 NAME_TOO_LONG = "{field} must be at most {limit} characters"
+CONTROL_CHARACTERS = "{field} must not contain control characters"
 TARGETS_NOT_A_LIST = "fallback_models must be a list of model names"
 BLANK_TARGET = "fallback_models must not contain blank names"
 BODY_NOT_AN_OBJECT = "The request body must be a JSON object"
@@ -94,21 +96,30 @@ class ChainProblem:
 
 
 def clean_fallback_type(value: object) -> str:
-    if value is None:
-        return DEFAULT_FALLBACK_TYPE
+    """One of the three types; callers supply the `general` default for an absent value, not for null."""
     if not isinstance(value, str) or value not in FALLBACK_TYPES:
         raise RuleViolation(INVALID_FALLBACK_TYPE, code="invalid_fallback_type")
     return value
+
+
+def has_control_characters(text: str) -> bool:
+    # NUL cannot be stored by PostgreSQL at all, and no provider's model name holds a control character.
+    return any(unicodedata.category(character) == "Cc" for character in text)
+
+
+def _check_name(name: str, field: str) -> str:
+    if len(name) > MAX_NAME_LENGTH:
+        raise RuleViolation(NAME_TOO_LONG.format(field=field, limit=MAX_NAME_LENGTH), code="name_too_long")
+    if has_control_characters(name):
+        raise RuleViolation(CONTROL_CHARACTERS.format(field=field), code="control_characters")
+    return name
 
 
 def clean_source_name(value: object) -> str:
     """A chain's source as a client sends it: trimmed, non-blank, at most 255 characters."""
     if not isinstance(value, str) or not value.strip():
         raise RuleViolation(BLANK_MODEL, code="blank_model")
-    name = value.strip()
-    if len(name) > MAX_NAME_LENGTH:
-        raise RuleViolation(NAME_TOO_LONG.format(field="model", limit=MAX_NAME_LENGTH), code="name_too_long")
-    return name
+    return _check_name(value.strip(), "model")
 
 
 def clean_target_names(value: object) -> list[str]:
@@ -119,10 +130,8 @@ def clean_target_names(value: object) -> list[str]:
     names = [item.strip() for item in value]
     if not all(names):
         raise RuleViolation(BLANK_TARGET, code="blank_target")
-    if any(len(name) > MAX_NAME_LENGTH for name in names):
-        raise RuleViolation(
-            NAME_TOO_LONG.format(field="each of fallback_models", limit=MAX_NAME_LENGTH), code="name_too_long"
-        )
+    for name in names:
+        _check_name(name, "each of fallback_models")
     if len(set(names)) != len(names):
         raise RuleViolation(DUPLICATE_TARGETS, code="duplicate_targets")
     return names
@@ -135,7 +144,7 @@ def parse_chain_request(data: object) -> ChainRequest:
     return ChainRequest(
         model=clean_source_name(data.get("model")),
         fallback_models=clean_target_names(data.get("fallback_models")),
-        fallback_type=clean_fallback_type(data.get("fallback_type")),
+        fallback_type=clean_fallback_type(data.get("fallback_type", DEFAULT_FALLBACK_TYPE)),
     )
 
 
@@ -210,9 +219,7 @@ def check_writes_enabled(store_model_in_db: bool) -> None:
 def clean_group_name(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise RuleViolation(BLANK_GROUP_NAME, code="blank_name")
-    name = value.strip()
-    if len(name) > MAX_NAME_LENGTH:
-        raise RuleViolation(NAME_TOO_LONG.format(field="name", limit=MAX_NAME_LENGTH), code="name_too_long")
+    name = _check_name(value.strip(), "name")
     if name == DEFAULT_CHAIN_SOURCE:
         raise RuleViolation(RESERVED_GROUP_NAME, code="reserved_name")
     return name

@@ -1,5 +1,6 @@
 """Request and response shapes. Input rules come from fallbacks.validation, never from here."""
 
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -93,8 +94,23 @@ class OwnChainsSerializer(serializers.Serializer):
     content_policy = serializers.ListField(child=serializers.CharField())
 
 
+class StrictCharField(serializers.CharField):
+    """A string and only a string: DRF's CharField would turn `5` into `"5"`."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ModelGroupSerializer(serializers.ModelSerializer):
     """A model group as stored; `name` uniqueness is the service's (409), not a serializer's 400."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
 
     deployments = DeploymentSerializer(many=True, read_only=True)
     fallbacks = serializers.SerializerMethodField(help_text="The group's own chains by type.")

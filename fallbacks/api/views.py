@@ -29,7 +29,7 @@ WRITE_ERRORS = {**ERRORS, 403: shapes.ErrorSerializer}
 
 
 def _fallback_type(request) -> str:
-    return validation.clean_fallback_type(request.query_params.get("fallback_type"))
+    return validation.clean_fallback_type(request.query_params.get("fallback_type", validation.DEFAULT_FALLBACK_TYPE))
 
 
 def _model_not_found(model: str) -> RuleViolation:

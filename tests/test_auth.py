@@ -1,0 +1,111 @@
+"""Keys and roles (PRODUCT.md section 4): 401 and 403 as JSON, keys stored only as hashes."""
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from fallbacks.models import ApiKey, ChangeRecord
+from fallbacks.services import hash_api_key
+
+PROTECTED = [
+    ("get", "/fallback"),
+    ("get", "/fallback/a"),
+    ("post", "/fallback"),
+    ("delete", "/fallback/a"),
+    ("get", "/v1/models"),
+    ("get", "/models"),
+    ("get", "/v1/models/a"),
+    ("get", "/model_groups"),
+    ("post", "/model_groups"),
+    ("get", "/model_groups/a"),
+    ("patch", "/model_groups/a"),
+    ("delete", "/model_groups/a"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), PROTECTED)
+def test_missing_key_is_401_json(anonymous, method, path):
+    response = getattr(anonymous, method)(path, {}, format="json")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert "error" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("header", ["Bearer wrong", "Bearer ", "Basic abc", "sk-test-master-key", "Bearer sk-1234"])
+def test_wrong_key_is_401(db, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = client.get("/v1/models")
+    assert response.status_code == 401
+    assert response.json()["detail"]["error"]
+
+
+def test_master_key_is_accepted(db, settings):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {settings.MASTER_KEY}")
+    assert client.get("/v1/models").status_code == 200
+
+
+def test_litellm_header_is_accepted(db, settings):
+    client = APIClient()
+    client.credentials(HTTP_X_LITELLM_API_KEY=f"Bearer {settings.MASTER_KEY}")
+    assert client.get("/v1/models").status_code == 200
+
+
+def test_read_only_key_reads_but_cannot_write(read_only_api, make_groups):
+    make_groups("a", "b")
+    assert read_only_api.get("/v1/models").status_code == 200
+    assert read_only_api.get("/fallback").status_code == 200
+    for method, path, body in [
+        ("post", "/fallback", {"model": "a", "fallback_models": ["b"]}),
+        ("delete", "/fallback/a", {}),
+        ("post", "/model_groups", {"name": "c"}),
+        ("patch", "/model_groups/a", {"owned_by": "x"}),
+        ("delete", "/model_groups/b", {}),
+    ]:
+        response = getattr(read_only_api, method)(path, body, format="json")
+        assert response.status_code == 403, (method, path)
+        assert response.json() == {"detail": {"error": "This API key is read-only"}}
+    assert not ChangeRecord.objects.filter(action__startswith="chain").exists()
+
+
+def test_read_write_key_writes_and_is_named_in_the_record(read_write_api, make_groups):
+    make_groups("a", "b")
+    response = read_write_api.post("/fallback", {"model": "a", "fallback_models": ["b"]}, format="json")
+    assert response.status_code == 200
+    assert ChangeRecord.objects.get(action="chain_create").actor == "api key 'writer'"
+
+
+def test_inactive_key_is_refused(db):
+    from fallbacks import services
+
+    key, secret = services.api_key_create(actor="t", name="old", can_write=True)
+    ApiKey.objects.filter(pk=key.pk).update(is_active=False)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert client.get("/v1/models").status_code == 401
+
+
+def test_create_api_key_command_prints_the_secret_once_and_stores_a_hash(db, capsys):
+    call_command("create_api_key", "deploy-bot", "--read-write")
+    out, err = capsys.readouterr()
+    secret = out.strip()
+    key = ApiKey.objects.get(name="deploy-bot")
+    assert key.can_write
+    assert key.key_hash == hash_api_key(secret)
+    assert secret not in (key.key_hash, key.prefix)
+    assert secret.startswith(key.prefix)
+    assert "not shown again" in err
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert client.get("/v1/models").status_code == 200
+
+
+def test_create_api_key_defaults_to_read_only_and_refuses_a_taken_name(db, capsys):
+    from django.core.management.base import CommandError
+
+    call_command("create_api_key", "reader")
+    assert not ApiKey.objects.get(name="reader").can_write
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("create_api_key", "reader")
