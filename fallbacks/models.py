@@ -70,7 +70,8 @@ class FallbackEntry(models.Model):
         verbose_name_plural = "fallback entries"
         constraints = [
             # Deferred on PostgreSQL so a reorder never trips over itself row by row. SQLite cannot
-            # defer it (models.W038 is silenced for that reason): the services rewrite a chain whole.
+            # defer it, so Django skips it there (models.W038, silenced) and migration 0002 gives
+            # SQLite a plain unique index instead.
             models.UniqueConstraint(
                 fields=["source", "fallback_type", "position"],
                 name="%(app_label)s_%(class)s_unique_position",

@@ -50,7 +50,7 @@ else:
 STORE_MODEL_IN_DB = env_bool("STORE_MODEL_IN_DB", True)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "fallbacks.admin_site.FallbacksAdminConfig",  # django.contrib.admin, with the product's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -155,8 +155,8 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = [
-    # SQLite cannot defer the chain position constraint; PostgreSQL does, and services rewrite
-    # a chain whole, so SQLite does not need it.
+    # SQLite cannot defer the chain position constraint; migration 0002 gives it a plain unique
+    # index instead, so the rule holds on both databases.
     "models.W038",
     # HSTS preloading is a one-way decision for a whole domain: the operator opts in with
     # SECURE_HSTS_PRELOAD=True, it is not ours to take.

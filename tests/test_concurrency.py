@@ -1,0 +1,102 @@
+"""Parallel writes against the served app all land, on SQLite too, and never interleave within a chain."""
+
+import json
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from itertools import permutations
+
+import pytest
+from django.conf import settings
+
+from fallbacks import services
+from fallbacks.models import ChangeRecord, FallbackEntry
+from fallbacks.selectors import chain_map, config_version
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+WORKERS = 8
+SOURCES = 20
+TYPES = ("general", "context_window", "content_policy")
+TARGET_CHOICES = [list(order) for order in permutations(["t1", "t2", "t3", "t4"], 3)]
+
+
+def call(base_url: str, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        base_url + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"Bearer {settings.MASTER_KEY}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.fixture
+def groups():
+    names = [f"source-{index}" for index in range(SOURCES)] + ["t1", "t2", "t3", "t4", "hot"]
+    for name in names:
+        services.group_create(actor="tests", name=name)
+    return names
+
+
+def test_parallel_writes_to_different_chains_all_land(live_server, groups):
+    start = config_version()
+    jobs = [
+        (f"source-{source}", fallback_type, TARGET_CHOICES[(source * 3 + index) % len(TARGET_CHOICES)])
+        for source in range(SOURCES)
+        for index, fallback_type in enumerate(TYPES)
+    ]
+
+    def write(job):
+        source, fallback_type, targets = job
+        return call(
+            live_server.url,
+            "POST",
+            "/fallback",
+            {"model": source, "fallback_models": targets, "fallback_type": fallback_type},
+        )
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        results = list(pool.map(write, jobs))
+    assert [status for status, _ in results] == [200] * len(jobs), [body for status, body in results if status != 200]
+    assert config_version() == start + len(jobs)
+    assert ChangeRecord.objects.filter(version__gt=start).count() == len(jobs)
+    assert chain_map() == {(source, fallback_type): targets for source, fallback_type, targets in jobs}
+
+
+def test_parallel_writes_to_one_chain_leave_one_whole_chain(live_server, groups):
+    candidates = TARGET_CHOICES[: WORKERS * 2]
+
+    def write(targets):
+        return call(live_server.url, "POST", "/fallback", {"model": "hot", "fallback_models": targets})
+
+    for _ in range(3):
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            results = list(pool.map(write, candidates))
+        assert all(status == 200 for status, _ in results), results
+        created = [body["message"] for _, body in results].count("Fallback configuration created successfully")
+        assert created <= 1  # only the very first writer ever creates it
+        final = chain_map()[("hot", "general")]
+        assert final in candidates
+        assert FallbackEntry.objects.filter(source__name="hot").count() == 3
+        status, body = call(live_server.url, "GET", "/fallback/hot")
+        assert (status, body["fallback_models"]) == (200, final)
+
+
+def test_parallel_reads_and_writes(live_server, groups):
+    def read(_):
+        return call(live_server.url, "GET", "/v1/models?include_metadata=true")[0]
+
+    def write(index):
+        targets = ["t1", "t2"] if index % 2 else ["t2", "t1"]
+        return call(live_server.url, "POST", "/fallback", {"model": "hot", "fallback_models": targets})[0]
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        reads = pool.map(read, range(40))
+        writes = pool.map(write, range(40))
+        statuses = list(reads) + list(writes)
+    assert statuses == [200] * 80

@@ -1,0 +1,127 @@
+"""The services: what each guarantees, and that a refused call writes nothing at all."""
+
+import pytest
+
+from fallbacks import services, validation
+from fallbacks.models import ChangeRecord, Configuration, FallbackEntry
+from fallbacks.selectors import chain_map, config_version
+from fallbacks.validation import RuleViolation
+from tests.conftest import ACTOR, database_snapshot
+
+
+@pytest.fixture
+def abc(make_groups):
+    return make_groups("a", "b", "c")
+
+
+def test_chain_set_writes_positions_in_order_and_reports_created(abc):
+    first = services.chain_set(actor=ACTOR, source="a", fallback_type="general", targets=["c", "b"])
+    assert first.created
+    rows = list(FallbackEntry.objects.filter(source__name="a").values_list("position", "target__name"))
+    assert rows == [(0, "c"), (1, "b")]
+    second = services.chain_set(actor=ACTOR, source="a", fallback_type="general", targets=["b"])
+    assert not second.created
+    assert chain_map() == {("a", "general"): ["b"]}
+    assert second.version == first.version + 1
+
+
+def test_star_chain_is_stored_with_no_source(abc):
+    services.chain_set(actor=ACTOR, source="*", fallback_type="context_window", targets=["a", "b"])
+    assert FallbackEntry.objects.filter(source__isnull=True, fallback_type="context_window").count() == 2
+    assert chain_map() == {("*", "context_window"): ["a", "b"]}
+
+
+@pytest.mark.parametrize(
+    ("source", "targets", "status", "message"),
+    [
+        ("zzz", ["a"], 404, "Model 'zzz' not found in router"),
+        ("a", ["b", "nope"], 400, "Invalid fallback models: ['nope']"),
+        ("a", ["b", "a"], 400, "Model 'a' cannot be its own fallback"),
+        ("a", ["b", "b"], 400, validation.DUPLICATE_TARGETS),
+        ("a", [], 400, validation.EMPTY_CHAIN),
+    ],
+)
+def test_refused_chain_leaves_everything_as_it_was(abc, set_chain, source, targets, status, message):
+    set_chain("a", ["c"])
+    before = database_snapshot()
+    with pytest.raises(RuleViolation) as refused:
+        services.chain_set(actor=ACTOR, source=source, fallback_type="general", targets=targets)
+    assert refused.value.status == status
+    assert refused.value.message == message
+    assert database_snapshot() == before
+
+
+def test_read_only_mode_refuses_every_write(abc, set_chain, settings):
+    set_chain("a", ["b"])
+    settings.STORE_MODEL_IN_DB = False
+    before = database_snapshot()
+    attempts = [
+        lambda: services.chain_set(actor=ACTOR, source="b", fallback_type="general", targets=["c"]),
+        lambda: services.chain_delete(actor=ACTOR, source="a", fallback_type="general"),
+        lambda: services.group_create(actor=ACTOR, name="d"),
+        lambda: services.group_update(actor=ACTOR, group=abc[2], changes={"owned_by": "x"}),
+        lambda: services.group_delete(actor=ACTOR, group=abc[2]),
+        lambda: services.max_fallbacks_set(actor=ACTOR, max_fallbacks=3),
+    ]
+    for attempt in attempts:
+        with pytest.raises(RuleViolation, match="Database storage not enabled"):
+            attempt()
+    assert database_snapshot() == before
+
+
+def test_each_write_bumps_the_version_once_and_records_it(abc):
+    start = config_version()
+    services.chain_set(actor="alice", source="a", fallback_type="general", targets=["b"])
+    services.chain_delete(actor="bob", source="a", fallback_type="general")
+    services.max_fallbacks_set(actor="carol", max_fallbacks=2)
+    assert config_version() == start + 3
+    records = list(
+        ChangeRecord.objects.filter(version__gt=start).order_by("version").values_list("version", "actor", "action")
+    )
+    assert records == [
+        (start + 1, "alice", "chain_create"),
+        (start + 2, "bob", "chain_delete"),
+        (start + 3, "carol", "max_fallbacks_set"),
+    ]
+    assert Configuration.objects.get().max_fallbacks == 2
+
+
+def test_chain_delete_without_a_chain_is_404_and_writes_nothing(abc):
+    before = database_snapshot()
+    with pytest.raises(RuleViolation) as refused:
+        services.chain_delete(actor=ACTOR, source="a", fallback_type="general")
+    assert refused.value.status == 404
+    assert refused.value.message == "No general fallbacks configured for model 'a'"
+    assert database_snapshot() == before
+
+
+def test_group_create_trims_and_refuses_duplicates_and_star(db):
+    group = services.group_create(actor=ACTOR, name="  gpt-4o ", owned_by="openai")
+    assert group.name == "gpt-4o"
+    before = database_snapshot()
+    for name, status in [("gpt-4o", 409), ("*", 400), ("", 400), ("x" * 256, 400), ("a\x00b", 400)]:
+        with pytest.raises(RuleViolation) as refused:
+            services.group_create(actor=ACTOR, name=name)
+        assert refused.value.status == status, name
+    assert database_snapshot() == before
+
+
+def test_group_delete_refuses_while_named_by_a_chain(abc, set_chain):
+    set_chain("a", ["b"])
+    before = database_snapshot()
+    for group in abc[:2]:
+        with pytest.raises(RuleViolation) as refused:
+            services.group_delete(actor=ACTOR, group=group)
+        assert refused.value.status == 409
+        assert refused.value.extra == {"chains": ["a (general)"]}
+    assert database_snapshot() == before
+    services.group_delete(actor=ACTOR, group=abc[2])
+    assert not FallbackEntry.objects.filter(target__name="c").exists()
+
+
+@pytest.mark.parametrize("value", [-1, 101, "3", 2.5, None, True])
+def test_max_fallbacks_must_be_a_small_integer(db, value):
+    before = database_snapshot()
+    with pytest.raises(RuleViolation):
+        services.max_fallbacks_set(actor=ACTOR, max_fallbacks=value)
+    assert database_snapshot() == before
