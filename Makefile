@@ -41,6 +41,8 @@ format: $(VENV)/.dev
 ## make bench: figures for 1,000 and 10,000 model groups, served over HTTP by the real app
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py $(BENCH_ARGS)
+	$(PY) scripts/bench_plan.py
+	$(PY) scripts/bench_config.py
 
 ## make conformance: build the LiteLLM oracle environment (.venv-oracle) and run the conformance tests
 ORACLE := .venv-oracle

@@ -6,12 +6,15 @@ groups building objects is the slow part.
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
+from fallbacks.config_format import ConfigData, DeploymentData, GroupData
+from fallbacks.lint import GroupFacts, LintContext
 from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
 from fallbacks.resolution import ChainMap
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, describe_chain
+from fallbacks.validation import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, describe_chain
 
 
 def config_version() -> int:
@@ -33,14 +36,18 @@ def model_group_exists(name: str) -> bool:
     return ModelGroup.objects.filter(name=name).exists()
 
 
-def chain_map(*, fallback_type: str | None = None, model: str | None = None) -> dict[tuple[str, str], list[str]]:
-    """All chains (or those of one type or one source) as `(source, type) -> [targets in order]`.
+def chain_map(
+    *, fallback_type: str | None = None, model: str | None = None, fallback_types: Iterable[str] | None = None
+) -> dict[tuple[str, str], list[str]]:
+    """All chains (or those of one type, of some types, or of one source) as `(source, type) -> [targets in order]`.
 
     One query. The default chains have source `*`.
     """
     entries = FallbackEntry.objects.all()
     if fallback_type is not None:
         entries = entries.filter(fallback_type=fallback_type)
+    if fallback_types is not None:
+        entries = entries.filter(fallback_type__in=set(fallback_types))
     if model == DEFAULT_CHAIN_SOURCE:
         entries = entries.filter(source__isnull=True)
     elif model is not None:
@@ -99,6 +106,35 @@ def model_groups() -> QuerySet[ModelGroup]:
     )
 
 
+def model_group_documents(*, name: str | None = None) -> list[dict]:
+    """Model groups as the API shows them (with deployments and own chains), by name. Three queries."""
+    groups = ModelGroup.objects.order_by("name")
+    deployments = Deployment.objects.order_by("model_group_id", "position", "id")
+    entries = FallbackEntry.objects.filter(source__isnull=False).order_by("source_id", "fallback_type", "position")
+    if name is not None:
+        groups = groups.filter(name=name)
+        deployments = deployments.filter(model_group__name=name)
+        entries = entries.filter(source__name=name)
+    documents: dict[int, dict] = {}
+    for group_id, group_name, owned_by, created, max_input_tokens, description in groups.values_list(
+        "id", "name", "owned_by", "created", "max_input_tokens", "description"
+    ):
+        documents[group_id] = {
+            "name": group_name,
+            "owned_by": owned_by,
+            "created": created,
+            "max_input_tokens": max_input_tokens,
+            "description": description,
+            "deployments": [],
+            "fallbacks": {fallback_type: [] for fallback_type in FALLBACK_TYPES},
+        }
+    for group_id, params, info in deployments.values_list("model_group_id", "litellm_params", "model_info"):
+        documents[group_id]["deployments"].append({"litellm_params": params, "model_info": info})
+    for source_id, fallback_type, target in entries.values_list("source_id", "fallback_type", "target__name"):
+        documents[source_id]["fallbacks"][fallback_type].append(target)
+    return list(documents.values())
+
+
 def own_chains(group: ModelGroup) -> dict[str, list[str]]:
     """A prefetched group's own chains by type (every type present, `[]` when it has none)."""
     chains: dict[str, list[str]] = {name: [] for name in FALLBACK_TYPES}
@@ -125,3 +161,88 @@ def chains_naming(group: ModelGroup) -> list[str]:
 def chain_context() -> ChainMap:
     """Every chain of every type: what resolution needs to plan a request. One query."""
     return chain_map()
+
+
+def config_data() -> ConfigData:
+    """The whole configuration as plain data (what an export writes, what an import compares with).
+
+    Five queries whatever the size (five more when a write lands meanwhile). The version is read
+    before and after: every write bumps it, so when both agree no write landed in between and the
+    parts fit together (PostgreSQL's READ COMMITTED would otherwise let a write slip between two
+    of the queries).
+    """
+    for _ in range(CONSISTENT_READ_ATTEMPTS):
+        settings = configuration()
+        data = _config_data_once(settings.max_fallbacks)
+        data.version = config_version()
+        if data.version == settings.version:
+            return data
+    return data  # writes kept landing: the last read is still well formed, and the next export will settle
+
+
+CONSISTENT_READ_ATTEMPTS = 3
+
+
+def _config_data_once(max_fallbacks: int) -> ConfigData:
+    groups: dict[str, GroupData] = {}
+    names_by_id: dict[int, str] = {}
+    rows = ModelGroup.objects.values_list("id", "name", "owned_by", "description", "max_input_tokens")
+    for group_id, name, owned_by, description, max_input_tokens in rows:
+        names_by_id[group_id] = name
+        groups[name] = GroupData(
+            name=name, owned_by=owned_by, description=description, max_input_tokens=max_input_tokens
+        )
+    deployments = Deployment.objects.order_by("model_group_id", "position", "id").values_list(
+        "model_group_id", "litellm_params", "model_info"
+    )
+    for group_id, litellm_params, model_info in deployments:
+        if group_id in names_by_id:  # a group created after the first query; the version check retries
+            groups[names_by_id[group_id]].deployments.append(
+                DeploymentData(litellm_params=litellm_params, model_info=model_info or {})
+            )
+    return ConfigData(groups=groups, chains=chain_map(), max_fallbacks=max_fallbacks)
+
+
+def own_chains_prefetch() -> Prefetch:
+    """Each group's own chain entries, targets joined, in chain order: what `own_chains` reads."""
+    return Prefetch(
+        "fallback_entries",
+        queryset=FallbackEntry.objects.select_related("target").order_by("fallback_type", "position"),
+    )
+
+
+def chain_target_groups(group: ModelGroup | None) -> dict[str, list[ModelGroup]]:
+    """A group's own chains (the `*` chains for None) by type, targets as model groups in order. One query."""
+    chains: dict[str, list[ModelGroup]] = {name: [] for name in FALLBACK_TYPES}
+    entries = FallbackEntry.objects.filter(source=group).select_related("target").order_by("fallback_type", "position")
+    for entry in entries:
+        chains[entry.fallback_type].append(entry.target)
+    return chains
+
+
+def existing_group_names(names: Iterable[str]) -> set[str]:
+    """Which of `names` are model groups. One query."""
+    return set(ModelGroup.objects.filter(name__in=set(names)).values_list("name", flat=True))
+
+
+def fallback_settings() -> dict:
+    """`max_fallbacks` and the config version it belongs to. One query."""
+    settings = configuration()
+    return {"max_fallbacks": settings.max_fallbacks, "config_version": settings.version}
+
+
+def plan_chains(fallback_type: str) -> ChainMap:
+    """The chains a plan for an error of `fallback_type` can use: that type's and the general ones. One query."""
+    return chain_map(fallback_types={fallback_type, DEFAULT_FALLBACK_TYPE})
+
+
+def lint_context() -> LintContext:
+    """Every chain, each group's facts and max_fallbacks: what the lint reads. Three queries."""
+    rows = ModelGroup.objects.annotate(deployment_count=Count("deployments")).values_list(
+        "name", "max_input_tokens", "deployment_count"
+    )
+    groups = {
+        name: GroupFacts(max_input_tokens=max_input_tokens, deployments=deployment_count)
+        for name, max_input_tokens, deployment_count in rows
+    }
+    return LintContext(chains=chain_map(), groups=groups, max_fallbacks=configuration().max_fallbacks)

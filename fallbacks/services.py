@@ -8,14 +8,14 @@ version, all in one transaction. A refused call raises RuleViolation and leaves 
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from fallbacks import selectors, validation
-from fallbacks.models import ApiKey, ChangeRecord, Configuration, FallbackEntry, ModelGroup
+from fallbacks import config_format, selectors, validation
+from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, FallbackEntry, ModelGroup
 from fallbacks.validation import DEFAULT_CHAIN_SOURCE, RuleViolation, describe_chain
 
 API_KEY_PREFIX = "sk-fb-"
@@ -234,3 +234,264 @@ def api_key_create(*, actor: str, name: str, can_write: bool) -> tuple[ApiKey, s
         details={"can_write": can_write},
     )
     return key, secret
+
+
+CONFIG_REFUSED = "The config file was refused: {count} problem(s)"
+CONFIG_MOVED_ON = "The configuration changed since the preview (version {expected}, now {current}): preview it again"
+INVALID_IMPORT_MODE = "mode must be one of: {modes}"
+IMPORT_BATCH_SIZE = 1000
+CHANGES_RECORDED = 1000  # lines of the import report kept in its change record; the counts are always complete
+
+ImportProgress = Callable[[str, int, int], None]
+
+
+class ConfigRefused(RuleViolation):
+    """An import refused as a whole; `problems` lists every one, each with its place in the file."""
+
+    def __init__(self, problems: Sequence[config_format.Problem]):
+        self.problems = list(problems)
+        super().__init__(
+            CONFIG_REFUSED.format(count=len(self.problems)),
+            code="config_refused",
+            extra={"problems": [str(problem) for problem in self.problems]},
+        )
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    mode: str
+    dry_run: bool
+    diff: config_format.ConfigDiff
+    notices: list[config_format.Problem]  # what the file holds that was ignored, said so
+    version: int  # the config version after the import: unchanged by a dry run or a file that changes nothing
+
+    @property
+    def applied(self) -> bool:
+        return not self.dry_run and not self.diff.is_empty
+
+    @property
+    def created(self) -> list[config_format.Change]:
+        return self.diff.by_action("created")
+
+    @property
+    def changed(self) -> list[config_format.Change]:
+        return self.diff.by_action("changed")
+
+    @property
+    def removed(self) -> list[config_format.Change]:
+        return self.diff.by_action("removed")
+
+    @property
+    def summary(self) -> str:
+        return f"{len(self.created)} created, {len(self.changed)} changed, {len(self.removed)} removed"
+
+
+def config_import(
+    *,
+    actor: str,
+    document: str | bytes,
+    mode: str = config_format.ImportMode.MERGE,
+    dry_run: bool = False,
+    expected_version: int | None = None,
+    progress: ImportProgress | None = None,
+) -> ImportReport:
+    """Import a LiteLLM proxy config (YAML or JSON text), all or nothing.
+
+    Merge sets what the file names and keeps the rest; replace makes the configuration equal to
+    the file. Every problem is found before anything is written and raised together as
+    ConfigRefused, each with its location; then nothing has changed. The chains go through the
+    same rules as `POST /fallback`. A successful import is one transaction, one version bump and
+    one ChangeRecord; a dry run, or a file that changes nothing, writes nothing at all.
+    `expected_version` (the version a preview was computed from) refuses to apply a report that
+    the configuration has moved on from since.
+
+    The file is read before the transaction starts: reading a large one takes seconds, and on
+    SQLite the transaction holds the write lock from its first statement.
+    """
+    try:
+        mode = config_format.ImportMode(mode)
+    except ValueError:
+        modes = [member.value for member in config_format.ImportMode]
+        raise RuleViolation(INVALID_IMPORT_MODE.format(modes=modes), code="invalid_mode") from None
+    step = progress or (lambda stage, done, total: None)
+    parsed = config_format.parse_config(document)
+    step("read the file", len(parsed.groups), len(parsed.groups))
+    return _config_import_parsed(
+        actor=actor, parsed=parsed, mode=mode, dry_run=dry_run, expected_version=expected_version, step=step
+    )
+
+
+@transaction.atomic
+def _config_import_parsed(
+    *,
+    actor: str,
+    parsed: config_format.ParsedConfig,
+    mode: config_format.ImportMode,
+    dry_run: bool,
+    expected_version: int | None,
+    step: ImportProgress,
+) -> ImportReport:
+    config = _lock_configuration()
+    if expected_version is not None and config.version != expected_version:
+        raise RuleViolation(
+            CONFIG_MOVED_ON.format(expected=expected_version, current=config.version), code="stale_preview", status=409
+        )
+    current = selectors.config_data()
+    desired = config_format.desired_config(parsed, current, mode=mode)
+    problems = parsed.problems + config_format.check_chains(parsed, desired.groups.keys())
+    if problems:
+        raise ConfigRefused(problems)
+    diff = config_format.diff_configs(current, desired)
+    report = ImportReport(mode=mode.value, dry_run=dry_run, diff=diff, notices=parsed.notices, version=config.version)
+    if not report.applied:
+        # Locking may have created the configuration row; nothing at all is to be left behind.
+        transaction.set_rollback(True)
+        return report
+    _writes_enabled()
+
+    _write_config_diff(desired, diff, step)
+    config.max_fallbacks = desired.max_fallbacks
+    version = _record(
+        config,
+        actor=actor,
+        action="config_import",
+        subject=f"config import ({mode.value}): {report.summary}",
+        details={
+            "mode": mode.value,
+            "created": len(report.created),
+            "changed": len(report.changed),
+            "removed": len(report.removed),
+            "changes": [str(change) for change in diff.changes[:CHANGES_RECORDED]],
+            "changes_not_listed": max(0, len(diff.changes) - CHANGES_RECORDED),
+        },
+    )
+    return ImportReport(mode=mode.value, dry_run=False, diff=diff, notices=parsed.notices, version=version)
+
+
+def _batches(items: Sequence, size: int = IMPORT_BATCH_SIZE):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _write_config_diff(desired: config_format.ConfigData, diff: config_format.ConfigDiff, step: ImportProgress) -> None:
+    """Turn the database into `desired` by rewriting only what `diff` names, in batches (no query per row)."""
+    ids = dict(ModelGroup.objects.values_list("name", "id"))
+
+    # Chains go first, so that no entry still points at a model group about to be removed.
+    stale_chains = diff.chains_changed + diff.chains_removed
+    for fallback_type in validation.FALLBACK_TYPES:
+        sources = [source for source, chain_type in stale_chains if chain_type == fallback_type]
+        if DEFAULT_CHAIN_SOURCE in sources:
+            FallbackEntry.objects.filter(source__isnull=True, fallback_type=fallback_type).delete()
+        source_ids = [ids[source] for source in sources if source != DEFAULT_CHAIN_SOURCE]
+        for batch in _batches(source_ids):
+            FallbackEntry.objects.filter(fallback_type=fallback_type, source_id__in=batch).delete()
+
+    removed_ids = [ids[name] for name in diff.groups_removed]
+    for done, batch in enumerate(_batches(removed_ids), start=1):
+        Deployment.objects.filter(model_group_id__in=batch).delete()
+        ModelGroup.objects.filter(id__in=batch).delete()
+        step("removing model groups", min(done * IMPORT_BATCH_SIZE, len(removed_ids)), len(removed_ids))
+
+    new_groups = [
+        ModelGroup(
+            name=name,
+            owned_by=desired.groups[name].owned_by,
+            description=desired.groups[name].description,
+            max_input_tokens=desired.groups[name].max_input_tokens,
+        )
+        for name in diff.groups_created
+    ]
+    for done, batch in enumerate(_batches(new_groups), start=1):
+        ModelGroup.objects.bulk_create(batch)
+        step("creating model groups", min(done * IMPORT_BATCH_SIZE, len(new_groups)), len(new_groups))
+    changed_groups = [
+        ModelGroup(
+            id=ids[name],
+            owned_by=desired.groups[name].owned_by,
+            description=desired.groups[name].description,
+            max_input_tokens=desired.groups[name].max_input_tokens,
+        )
+        for name in diff.groups_changed
+    ]
+    ModelGroup.objects.bulk_update(
+        changed_groups, ["owned_by", "description", "max_input_tokens"], batch_size=IMPORT_BATCH_SIZE
+    )
+    if new_groups:
+        ids = dict(ModelGroup.objects.values_list("name", "id"))
+
+    replaced_ids = [ids[name] for name in diff.deployments_replaced]
+    for batch in _batches(replaced_ids):
+        Deployment.objects.filter(model_group_id__in=batch).delete()
+    deployments = [
+        Deployment(
+            model_group_id=ids[name],
+            position=position,
+            litellm_params=deployment.litellm_params,
+            model_info=deployment.model_info,
+        )
+        for name in diff.deployments_replaced + diff.groups_created
+        for position, deployment in enumerate(desired.groups[name].deployments)
+    ]
+    for done, batch in enumerate(_batches(deployments), start=1):
+        Deployment.objects.bulk_create(batch)
+        step("writing deployments", min(done * IMPORT_BATCH_SIZE, len(deployments)), len(deployments))
+
+    entries = [
+        FallbackEntry(
+            source_id=None if source == DEFAULT_CHAIN_SOURCE else ids[source],
+            fallback_type=fallback_type,
+            position=position,
+            target_id=ids[target],
+        )
+        for source, fallback_type in diff.chains_created + diff.chains_changed
+        for position, target in enumerate(desired.chains[(source, fallback_type)])
+    ]
+    for done, batch in enumerate(_batches(entries), start=1):
+        FallbackEntry.objects.bulk_create(batch)
+        step("writing chains", min(done * IMPORT_BATCH_SIZE, len(entries)), len(entries))
+
+
+@transaction.atomic
+def deployments_set(*, actor: str, group: ModelGroup, deployments: Sequence[dict]) -> int:
+    """Replace `group`'s deployments with `deployments` (`{"litellm_params", "model_info"}` each), in order.
+
+    A deployment without a `model`, or with a secret that is not an `os.environ/NAME` reference,
+    is refused before anything is written. Returns the new config version.
+    """
+    _writes_enabled()
+    config = _lock_configuration()
+    group = ModelGroup.objects.get(pk=group.pk)
+    rows = [(deployment.get("litellm_params"), deployment.get("model_info") or {}) for deployment in deployments]
+    for litellm_params, model_info in rows:
+        problems = validation.deployment_problems(litellm_params, model_info)
+        if problems:
+            raise RuleViolation(problems[0].message, code="invalid_deployment", extra={"field": problems[0].field})
+    group.deployments.all().delete()
+    Deployment.objects.bulk_create(
+        Deployment(model_group=group, position=position, litellm_params=litellm_params, model_info=model_info)
+        for position, (litellm_params, model_info) in enumerate(rows)
+    )
+    return _record(
+        config,
+        actor=actor,
+        action="deployments_set",
+        subject=group.name,
+        details={"name": group.name, "models": [litellm_params["model"] for litellm_params, _ in rows]},
+    )
+
+
+@transaction.atomic
+def api_key_set_active(*, actor: str, key: ApiKey, is_active: bool) -> ApiKey:
+    """Revoke (or restore) an API key; recorded like its issue, without changing the config version."""
+    key = ApiKey.objects.select_for_update().get(pk=key.pk)
+    key.is_active = is_active
+    key.save(update_fields=["is_active"])
+    ChangeRecord.objects.create(
+        version=selectors.config_version(),
+        actor=actor[:255],
+        action="api_key_activate" if is_active else "api_key_revoke",
+        subject=key.name,
+        details={"is_active": is_active},
+    )
+    return key

@@ -245,3 +245,84 @@ def clean_max_fallbacks(value: object) -> int:
 def describe_chain(source: str, fallback_type: str) -> str:
     """How a chain is named in messages: `gpt-4 (general)`, `* (context_window)`."""
     return f"{source} ({fallback_type})"
+
+
+# Secret fields of a deployment's litellm_params (PRODUCT.md 6: `api_key` and its kind), compared
+# after lower-casing and turning `-` into `_`, so header names such as `X-Api-Key` are caught too.
+SECRET_FIELDS = frozenset(
+    {
+        "api_key",
+        "x_api_key",
+        "authorization",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "aws_web_identity_token",
+        "vertex_credentials",
+        "azure_ad_token",
+        "azure_password",
+        "client_secret",
+        "password",
+        "token",
+        "api_token",
+        "access_token",
+        "refresh_token",
+        "secret",
+        "secret_key",
+        "private_key",
+    }
+)
+SECRET_SUFFIXES = ("_api_key", "_secret", "_secret_key", "_access_key", "_password", "_token", "_credentials")
+ENV_REFERENCE_PREFIX = "os.environ/"
+SECRET_IN_PLAIN_TEXT = "{field} must be an os.environ/NAME reference: secrets are never stored in plain text"
+DEPLOYMENT_MODEL_REQUIRED = "litellm_params must be an object with a non-empty 'model'"
+MODEL_INFO_NOT_AN_OBJECT = "model_info must be an object"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One reason a deployment is refused; `field` is where, e.g. `litellm_params.api_key`."""
+
+    field: str
+    message: str
+
+
+def is_secret_field(name: str) -> bool:
+    key = name.lower().replace("-", "_")
+    if "cost" in key or key.startswith("max_"):  # `input_cost_per_token`, `max_tokens` are prices and limits
+        return False
+    return key in SECRET_FIELDS or key.endswith(SECRET_SUFFIXES)
+
+
+def is_env_reference(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(ENV_REFERENCE_PREFIX) and len(value) > len(ENV_REFERENCE_PREFIX)
+
+
+def secret_problems(litellm_params: object, location: str = "litellm_params") -> list[FieldProblem]:
+    """Every secret field of `litellm_params`, nested ones included, whose value is not `os.environ/NAME`.
+
+    The messages never repeat the value: it is the secret that must not be shown or stored.
+    """
+    problems: list[FieldProblem] = []
+    if isinstance(litellm_params, dict):
+        for key, value in litellm_params.items():
+            path = f"{location}.{key}"
+            if isinstance(key, str) and is_secret_field(key) and value is not None and not is_env_reference(value):
+                problems.append(FieldProblem(path, SECRET_IN_PLAIN_TEXT.format(field=path)))
+            else:
+                problems.extend(secret_problems(value, path))
+    elif isinstance(litellm_params, list):
+        for index, item in enumerate(litellm_params):
+            problems.extend(secret_problems(item, f"{location}[{index}]"))
+    return problems
+
+
+def deployment_problems(litellm_params: object, model_info: object) -> list[FieldProblem]:
+    """Why a deployment (one LiteLLM `model_list` entry) cannot be stored; `field` says where."""
+    problems: list[FieldProblem] = []
+    model = litellm_params.get("model") if isinstance(litellm_params, dict) else None
+    if not isinstance(model, str) or not model.strip():
+        problems.append(FieldProblem("litellm_params", DEPLOYMENT_MODEL_REQUIRED))
+    if not isinstance(model_info, dict):
+        problems.append(FieldProblem("model_info", MODEL_INFO_NOT_AN_OBJECT))
+    return problems + secret_problems(litellm_params)

@@ -50,7 +50,7 @@ else:
 STORE_MODEL_IN_DB = env_bool("STORE_MODEL_IN_DB", True)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "fallbacks.admin_site.FallbacksAdminConfig",  # django.contrib.admin, with the product's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,7 +82,7 @@ APPEND_SLASH = False
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -142,3 +142,77 @@ class ReadinessSerializer(serializers.Serializer):
     status = serializers.CharField()
     database = serializers.CharField()
     config_version = serializers.IntegerField(required=False)
+
+
+class ChainRefSerializer(serializers.Serializer):
+    source = serializers.CharField(help_text="The chain's source model group, `*` for a default chain.")
+    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+
+
+class PlanStepSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["answered", "failed", "skipped"])
+    level = serializers.IntegerField(help_text="0 the requested model, 1 its chain's targets, 2 theirs, ...")
+    fallback_depth = serializers.IntegerField(
+        allow_null=True, help_text="The router's count once this model is tried (null when skipped)."
+    )
+    via = ChainRefSerializer(allow_null=True, help_text="The chain this step comes from.")
+    why = serializers.CharField()
+    then = serializers.ChoiceField(
+        choices=["chain", "no_chain", "max_fallbacks"],
+        allow_null=True,
+        help_text="After a failure: its chain was walked, no chain applies, or max_fallbacks cut the walk.",
+    )
+    then_via = ChainRefSerializer(allow_null=True)
+
+
+class AttemptPlanSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    attempts = serializers.ListField(
+        child=serializers.CharField(), help_text="The models the gateway calls, in order, the requested one first."
+    )
+    served_by = serializers.CharField(allow_null=True, help_text="The model that answers; null when none does.")
+    chain_type = serializers.CharField(
+        help_text="Which type's chains the router walks for that error (a fallback type)."
+    )
+    max_fallbacks = serializers.IntegerField()
+    note = serializers.CharField(allow_null=True)
+    steps = PlanStepSerializer(many=True)
+    config_version = serializers.IntegerField()
+
+
+class LintFindingSerializer(serializers.Serializer):
+    severity = serializers.ChoiceField(choices=["error", "warning", "info"])
+    code = serializers.CharField()
+    message = serializers.CharField()
+    model = serializers.CharField(help_text="The source of the chain the finding is about (`*` for a default chain).")
+    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    models = serializers.ListField(child=serializers.CharField(), help_text="Every model group concerned.")
+
+
+class LintCountsSerializer(serializers.Serializer):
+    error = serializers.IntegerField()
+    warning = serializers.IntegerField()
+    info = serializers.IntegerField()
+
+
+class LintResponseSerializer(serializers.Serializer):
+    findings = LintFindingSerializer(many=True)
+    counts = LintCountsSerializer()
+    config_version = serializers.IntegerField()
+
+
+class FallbackWriteResponseSerializer(FallbackResponseSerializer):
+    warnings = LintFindingSerializer(
+        many=True, required=False, help_text="Only when the lint has something to say about the chain written."
+    )
+
+
+class FallbackSettingsSerializer(serializers.Serializer):
+    max_fallbacks = serializers.IntegerField(min_value=0, max_value=validation.MAX_FALLBACKS_LIMIT)
+    config_version = serializers.IntegerField(read_only=True)
+
+
+class FallbackSettingsRequestSerializer(serializers.Serializer):
+    max_fallbacks = serializers.IntegerField(min_value=0, max_value=validation.MAX_FALLBACKS_LIMIT)

@@ -15,6 +15,9 @@ urlpatterns = [
     path("v1/models/<path:model>", views.ModelDetailView.as_view(), name="model-detail"),
     path("model_groups", model_groups, name="model-group-list"),
     path("model_groups/<path:name>", model_group, name="model-group-detail"),
+    path("fallback_plan/<path:model>", views.FallbackPlanView.as_view(), name="fallback-plan"),
+    path("fallback_lint", views.FallbackLintView.as_view(), name="fallback-lint"),
+    path("fallback_settings", views.FallbackSettingsView.as_view(), name="fallback-settings"),
     path("health", views.HealthView.as_view(), name="health"),
     path("health/readiness", views.ReadinessView.as_view(), name="health-readiness"),
 ]

@@ -3,15 +3,17 @@
 from django.db import connection
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from fallbacks import lint as fallback_lint
 from fallbacks import selectors, services, validation
 from fallbacks.api import serializers as shapes
 from fallbacks.api.errors import PlainDetail
-from fallbacks.resolution import direct_chain
+from fallbacks.models import ModelGroup
+from fallbacks.resolution import attempt_plan, direct_chain
 from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, RuleViolation
 
 CONFIG_VERSION_HEADER = "X-Config-Version"
@@ -58,7 +60,7 @@ class FallbackView(APIView):
     @extend_schema(
         operation_id="fallback_set",
         request=shapes.FallbackRequestSerializer,
-        responses={200: shapes.FallbackResponseSerializer, **WRITE_ERRORS},
+        responses={200: shapes.FallbackWriteResponseSerializer, **WRITE_ERRORS},
         description='Create a chain or replace it whole. `model: "*"` sets the default chain.',
     )
     def post(self, request):
@@ -76,6 +78,9 @@ class FallbackView(APIView):
             "fallback_type": written.fallback_type,
             "message": CHAIN_WRITTEN.format(verb=verb),
         }
+        warnings = fallback_lint.lint_chain(selectors.lint_context(), written.source, written.fallback_type)
+        if warnings:  # the contract's keys otherwise stay exactly LiteLLM's
+            body["warnings"] = [finding.as_dict() for finding in warnings]
         return Response(body, headers={CONFIG_VERSION_HEADER: str(written.version)})
 
 
@@ -201,40 +206,46 @@ class ModelDetailView(APIView):
     ),
     destroy=extend_schema(responses={204: None, 409: shapes.ErrorSerializer, **WRITE_ERRORS}),
 )
-class ModelGroupViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Model groups: the names chains are made of (PRODUCT.md 3.2)."""
+class ModelGroupViewSet(viewsets.GenericViewSet):
+    """Model groups: the names chains are made of (PRODUCT.md 3.2).
 
-    queryset = selectors.model_groups()
+    The serializer reads input; answers come from selectors.model_group_documents, plain data
+    built in three queries, since serializing ten thousand model instances takes seconds.
+    """
+
+    queryset = ModelGroup.objects.all()
     serializer_class = shapes.ModelGroupSerializer
     lookup_field = "name"
 
-    def get_object(self):
-        group = self.get_queryset().filter(name=self.kwargs["name"]).first()
+    def get_object(self) -> ModelGroup:
+        name = self.kwargs["name"]
+        group = ModelGroup.objects.filter(name=name).first()
         if group is None:
-            name = self.kwargs["name"]
             raise RuleViolation(f"Model group '{name}' not found", code="group_not_found", status=404)
         return group
 
-    def list(self, request, *args, **kwargs):
-        return Response({"data": self.get_serializer(self.get_queryset(), many=True).data})
+    def list(self, request):
+        return Response({"data": selectors.model_group_documents()})
 
-    def perform_create(self, serializer):
-        serializer.instance = services.group_create(actor=self.request.user.actor, **serializer.validated_data)
+    def retrieve(self, request, name: str):
+        return Response(selectors.model_group_documents(name=self.get_object().name)[0])
 
-    def perform_update(self, serializer):
-        serializer.instance = services.group_update(
-            actor=self.request.user.actor, group=serializer.instance, changes=serializer.validated_data
-        )
+    def create(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        group = services.group_create(actor=request.user.actor, **serializer.validated_data)
+        return Response(selectors.model_group_documents(name=group.name)[0], status=status.HTTP_201_CREATED)
 
-    def perform_destroy(self, instance):
-        services.group_delete(actor=self.request.user.actor, group=instance)
+    def partial_update(self, request, name: str):
+        group = self.get_object()
+        serializer = self.get_serializer(group, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        group = services.group_update(actor=request.user.actor, group=group, changes=serializer.validated_data)
+        return Response(selectors.model_group_documents(name=group.name)[0])
+
+    def destroy(self, request, name: str):
+        services.group_delete(actor=request.user.actor, group=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class HealthView(APIView):
@@ -265,3 +276,103 @@ class ReadinessView(APIView):
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
         return Response({"status": "ok", "database": "ok", "config_version": version})
+
+
+FAILING_PARAM = OpenApiParameter(
+    "failing",
+    OpenApiTypes.STR,
+    many=True,
+    explode=True,
+    description="A model group that fails too (repeat the parameter for more); the others answer.",
+)
+INVALID_FAILING_MODELS = "Invalid failing models: {models}"
+
+
+class FallbackPlanView(APIView):
+    @extend_schema(
+        operation_id="fallback_plan",
+        parameters=[MODEL_PATH_PARAM, FALLBACK_TYPE_PARAM, FAILING_PARAM],
+        responses={200: shapes.AttemptPlanSerializer, **ERRORS},
+        description=(
+            "The dry run of a gateway's fallback test, calling no LLM: supposing a request to `model` failed with "
+            "an error of `fallback_type` and the models in `failing` fail too, which models the gateway tries, "
+            "in order, and which one answers (PRODUCT.md section 2)."
+        ),
+    )
+    def get(self, request, model: str):
+        fallback_type = _fallback_type(request)
+        failing = [name.strip() for name in request.query_params.getlist("failing")]
+        known = selectors.existing_group_names([model, *failing])
+        if model not in known:
+            raise _model_not_found(model)
+        unknown = [name for name in dict.fromkeys(failing) if name not in known]
+        if unknown:
+            raise RuleViolation(
+                INVALID_FAILING_MODELS.format(models=unknown),
+                code="invalid_failing_models",
+                extra={"available_models": selectors.model_group_names()},
+            )
+        settings = selectors.fallback_settings()
+        plan = attempt_plan(
+            selectors.plan_chains(fallback_type), model, fallback_type, set(failing), settings["max_fallbacks"]
+        )
+        return Response({**plan.as_dict(), "config_version": settings["config_version"]})
+
+
+class FallbackLintView(APIView):
+    @extend_schema(
+        operation_id="fallback_lint",
+        parameters=[
+            OpenApiParameter("model", OpenApiTypes.STR, description="Only the findings that concern this model group."),
+            OpenApiParameter("severity", OpenApiTypes.STR, enum=list(fallback_lint.SEVERITIES)),
+        ],
+        responses={200: shapes.LintResponseSerializer, **ERRORS},
+        description="Chains that are legal but will not do what an operator expects, errors first.",
+    )
+    def get(self, request):
+        severity = request.query_params.get("severity")
+        if severity is not None and severity not in fallback_lint.SEVERITIES:
+            raise RuleViolation(
+                f"Invalid severity. Must be one of: {list(fallback_lint.SEVERITIES)}", code="invalid_severity"
+            )
+        model = request.query_params.get("model")
+        findings = fallback_lint.lint(selectors.lint_context())
+        if model is not None:
+            findings = [finding for finding in findings if finding.concerns(model)]
+        counts = {name: 0 for name in fallback_lint.SEVERITIES}
+        for finding in findings:
+            counts[finding.severity] += 1
+        if severity is not None:
+            findings = [finding for finding in findings if finding.severity == severity]
+        return Response(
+            {
+                "findings": [finding.as_dict() for finding in findings],
+                "counts": counts,
+                "config_version": selectors.config_version(),
+            }
+        )
+
+
+class FallbackSettingsView(APIView):
+    @extend_schema(operation_id="fallback_settings_get", responses={200: shapes.FallbackSettingsSerializer, **ERRORS})
+    def get(self, request):
+        return Response(selectors.fallback_settings())
+
+    @extend_schema(
+        operation_id="fallback_settings_update",
+        request=shapes.FallbackSettingsRequestSerializer,
+        responses={200: shapes.FallbackSettingsSerializer, **WRITE_ERRORS},
+        description="`max_fallbacks`: how deep the gateway follows chains (LiteLLM's setting of that name, default 5).",
+    )
+    def patch(self, request):
+        if not isinstance(request.data, dict):
+            raise RuleViolation(validation.BODY_NOT_AN_OBJECT, code="invalid_body")
+        unknown = sorted(set(request.data) - {"max_fallbacks"})
+        if unknown:
+            raise RuleViolation(f"Unknown settings: {unknown}", code="unknown_settings")
+        if "max_fallbacks" in request.data:
+            version = services.max_fallbacks_set(actor=request.user.actor, max_fallbacks=request.data["max_fallbacks"])
+        else:
+            version = selectors.config_version()
+        body = selectors.fallback_settings()
+        return Response(body, headers={CONFIG_VERSION_HEADER: str(version)})

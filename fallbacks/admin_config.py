@@ -1,0 +1,215 @@
+"""Admin pages for LiteLLM config files: import (preview first, then apply) and export (download).
+
+The preview is a dry run of the same service the `import_config` command calls, so what an
+operator sees is what applying does. The previewed file waits in the session, with the config
+version it was computed from: if anyone writes in between, applying refuses and shows the new
+preview rather than applying a report nobody has read.
+
+Permissions: importing needs the add and change permissions on model groups and on fallback
+entries (a merge creates and changes both), and a replace needs their delete permissions too;
+exporting needs the view (or change) permission on both.
+"""
+
+import hashlib
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from fallbacks import selectors, services
+from fallbacks.config_format import ConfigFormat, ImportMode, emit_config
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a 10,000-group config is about 3 MB
+SHOWN_PER_SECTION = 500  # lines of a report shown per section; the counts are always complete
+PENDING_IMPORT = "fallbacks_config_import"  # session key of the previewed file
+EXPORT_FILE_NAME = "litellm_config.{extension}"
+EXPORT_CONTENT_TYPES = {ConfigFormat.YAML: "application/yaml", ConfigFormat.JSON: "application/json"}
+APPLIED = "Imported {file} ({mode}): {summary}; config version {version}."
+NOTHING_TO_APPLY = "{file} changes nothing: config version {version} stays."
+NOTHING_PENDING = "There is no previewed file to apply: upload it again."
+MOVED_ON = "The configuration changed since this preview. Here is the preview again, against the current configuration."
+
+MODE_CHOICES = [
+    (ImportMode.MERGE.value, "Merge: set what the file names, keep everything else"),
+    (ImportMode.REPLACE.value, "Replace: make the configuration exactly the file (removes what it does not name)"),
+]
+MERGE_PERMISSIONS = (
+    "fallbacks.add_modelgroup",
+    "fallbacks.change_modelgroup",
+    "fallbacks.add_fallbackentry",
+    "fallbacks.change_fallbackentry",
+)
+REPLACE_PERMISSIONS = (*MERGE_PERMISSIONS, "fallbacks.delete_modelgroup", "fallbacks.delete_fallbackentry")
+
+
+class ConfigUploadForm(forms.Form):
+    config_file = forms.FileField(label="LiteLLM config file (YAML or JSON)")
+    mode = forms.ChoiceField(choices=MODE_CHOICES, initial=ImportMode.MERGE.value, widget=forms.RadioSelect)
+
+    def clean_config_file(self):
+        upload = self.cleaned_data["config_file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB.")
+        return upload
+
+
+def can_import(user, mode: str = ImportMode.MERGE.value) -> bool:
+    return user.has_perms(REPLACE_PERMISSIONS if mode == ImportMode.REPLACE.value else MERGE_PERMISSIONS)
+
+
+def can_export(user) -> bool:
+    return all(
+        user.has_perm(f"fallbacks.view_{model}") or user.has_perm(f"fallbacks.change_{model}")
+        for model in ("modelgroup", "fallbackentry")
+    )
+
+
+def _actor(request) -> str:
+    return f"admin '{request.user.get_username()}' (config import)"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _sections(report: services.ImportReport) -> list[dict]:
+    sections = []
+    for title, changes in (("Created", report.created), ("Changed", report.changed), ("Removed", report.removed)):
+        sections.append(
+            {
+                "title": title,
+                "count": len(changes),
+                "lines": [str(change) for change in changes[:SHOWN_PER_SECTION]],
+                "not_shown": max(0, len(changes) - SHOWN_PER_SECTION),
+            }
+        )
+    return sections
+
+
+def _page(request, *, form, status: int = 200, **context) -> TemplateResponse:
+    context = {
+        **admin.site.each_context(request),
+        "title": "Import a LiteLLM config file",
+        "form": form,
+        "can_export": can_export(request.user),
+        "export_formats": [fmt.value for fmt in ConfigFormat],
+        **context,
+    }
+    return TemplateResponse(request, "admin/fallbacks/config/import.html", context, status=status)
+
+
+def _preview(request, *, form, document: str, mode: str, file_name: str, notice: str = "") -> TemplateResponse:
+    """Run the import as a dry run and show its report, or every problem of the file."""
+    try:
+        report = services.config_import(actor=_actor(request), document=document, mode=mode, dry_run=True)
+    except services.ConfigRefused as refused:
+        request.session.pop(PENDING_IMPORT, None)
+        return _page(request, form=form, problems=[str(p) for p in refused.problems], file_name=file_name, status=400)
+    except services.RuleViolation as refusal:
+        request.session.pop(PENDING_IMPORT, None)
+        return _page(request, form=form, problems=[refusal.message], file_name=file_name, status=400)
+    request.session[PENDING_IMPORT] = {
+        "document": document,
+        "digest": _digest(document),
+        "mode": mode,
+        "file_name": file_name,
+        "version": report.version,
+    }
+    return _page(
+        request,
+        form=form,
+        report=report,
+        sections=_sections(report),
+        notices=[str(notice) for notice in report.notices],
+        file_name=file_name,
+        digest=_digest(document),
+        notice=notice,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def config_import_view(request):
+    """Upload a file and see the dry run (`action=preview`), then apply that very file (`action=apply`)."""
+    if not can_import(request.user):
+        raise PermissionDenied
+    if request.method == "GET" or request.POST.get("action") != "apply":
+        if request.method == "GET":
+            return _page(request, form=ConfigUploadForm())
+        form = ConfigUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return _page(request, form=form, status=400)
+        mode = form.cleaned_data["mode"]
+        if not can_import(request.user, mode):
+            raise PermissionDenied
+        upload = form.cleaned_data["config_file"]
+        raw = upload.read()
+        try:
+            document = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            document = raw  # the service reports that the file is not UTF-8, like any other problem
+        return _preview(request, form=form, document=document, mode=mode, file_name=upload.name)
+    return _apply(request)
+
+
+def _apply(request):
+    pending = request.session.get(PENDING_IMPORT)
+    if not pending or request.POST.get("digest") != pending["digest"]:
+        messages.error(request, NOTHING_PENDING)
+        return HttpResponseRedirect(reverse("config-import"))
+    if not can_import(request.user, pending["mode"]):
+        raise PermissionDenied
+    form = ConfigUploadForm(initial={"mode": pending["mode"]})
+    try:
+        report = services.config_import(
+            actor=_actor(request),
+            document=pending["document"],
+            mode=pending["mode"],
+            expected_version=pending["version"],
+        )
+    except services.ConfigRefused as refused:
+        request.session.pop(PENDING_IMPORT, None)
+        return _page(
+            request, form=form, problems=[str(p) for p in refused.problems], file_name=pending["file_name"], status=400
+        )
+    except services.RuleViolation as refusal:
+        if refusal.code == "stale_preview":
+            return _preview(
+                request,
+                form=form,
+                document=pending["document"],
+                mode=pending["mode"],
+                file_name=pending["file_name"],
+                notice=MOVED_ON,
+            )
+        messages.error(request, refusal.message)
+        return HttpResponseRedirect(reverse("config-import"))
+    request.session.pop(PENDING_IMPORT, None)
+    if report.applied:
+        message = APPLIED.format(
+            file=pending["file_name"], mode=report.mode, summary=report.summary, version=report.version
+        )
+    else:
+        message = NOTHING_TO_APPLY.format(file=pending["file_name"], version=report.version)
+    messages.success(request, message)
+    return HttpResponseRedirect(reverse("config-import"))
+
+
+@require_GET
+def config_export_view(request):
+    """Download the export (`?format=yaml`, the default, or `json`), as `export_config` writes it."""
+    if not can_export(request.user):
+        raise PermissionDenied
+    try:
+        fmt = ConfigFormat(request.GET.get("format", ConfigFormat.YAML.value))
+    except ValueError:
+        return HttpResponse("format must be yaml or json", status=400, content_type="text/plain; charset=utf-8")
+    data = selectors.config_data()
+    response = HttpResponse(emit_config(data, fmt=fmt), content_type=f"{EXPORT_CONTENT_TYPES[fmt]}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{EXPORT_FILE_NAME.format(extension=fmt.value)}"'
+    if data.version is not None:
+        response["X-Config-Version"] = str(data.version)
+    return response

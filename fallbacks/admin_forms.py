@@ -1,0 +1,225 @@
+"""The forms of the operators' editor: one chain editor for a model group's chains and the `*` chains.
+
+A chain is edited as a formset of rows (target, position, remove). The rows are checked with
+fallbacks.validation.chain_problems, so the API's words appear beside the row that is wrong;
+the admin then writes the chain whole through fallbacks.services. The forms never write.
+"""
+
+import math
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.forms.utils import ErrorList
+
+from fallbacks import selectors, validation
+from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
+from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, FallbackType
+
+CHAIN_ERRORS_NOTE = "A fallback chain below cannot be saved: the reason is beside the row."
+
+# When the gateway uses each chain (PRODUCT.md section 2), in one line for the operator.
+CHAIN_TITLES = {
+    FallbackType.GENERAL: "General fallbacks",
+    FallbackType.CONTEXT_WINDOW: "Context window fallbacks",
+    FallbackType.CONTENT_POLICY: "Content policy fallbacks",
+}
+CHAIN_USES = {
+    FallbackType.GENERAL: (
+        "Tried on any other error (rate limit, timeout, server error, …), and on context window and content policy "
+        "errors too while no chain of that type exists anywhere."
+    ),
+    FallbackType.CONTEXT_WINDOW: (
+        "Tried when the request is too long for the model (ContextWindowExceededError). Once any chain of this type "
+        "exists, a model without one (own or *) gets no fallback at all on this error."
+    ),
+    FallbackType.CONTENT_POLICY: (
+        "Tried when the provider refuses the content (ContentPolicyViolationError). Once any chain of this type "
+        "exists, a model without one (own or *) gets no fallback at all on this error."
+    ),
+}
+
+
+class ModelGroupChoiceField(forms.ModelChoiceField):
+    # What the browser sends is the id of a model group picked earlier; if that group has been
+    # deleted since, say so in the API's words.
+    default_error_messages = {"invalid_choice": validation.INVALID_FALLBACK_MODELS.format(models=["%(value)s"])}
+
+
+class ChainRowForm(forms.Form):
+    """One target of a chain. A row left without a target is ignored, like an empty line."""
+
+    target = ModelGroupChoiceField(
+        queryset=ModelGroup.objects.all(),
+        required=False,
+        label="Fallback model",
+        widget=AutocompleteSelect(FallbackEntry._meta.get_field("target"), admin.site, attrs={"data-width": "22em"}),
+    )
+
+
+class BaseChainFormSet(forms.BaseFormSet):
+    """The rows of one chain (one source, one type), in the order the operator gave them."""
+
+    ordering_widget = forms.NumberInput(attrs={"class": "chain-position", "min": 1})
+
+    def __init__(self, *args, fallback_type: str, current: list[ModelGroup], **kwargs):
+        self.fallback_type = fallback_type
+        self.current_names = [group.name for group in current]
+        initial = [{"target": group, "ORDER": position} for position, group in enumerate(current, start=1)]
+        super().__init__(*args, initial=initial, prefix=f"chain-{fallback_type}", **kwargs)
+
+    def get_ordering_widget(self):
+        return self.ordering_widget
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["ORDER"].label = "Position"
+        form.fields["DELETE"].label = "Remove"
+
+    def chosen_rows(self) -> list[forms.Form]:
+        """Rows naming a target and not marked for removal, by position (rows without one go last)."""
+        rows = []
+        for index, form in enumerate(self.forms):
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("target") is None or data.get("DELETE"):
+                continue
+            position = data.get("ORDER")
+            rows.append((math.inf if position is None else position, index, form))
+        return [form for _, _, form in sorted(rows, key=lambda row: row[:2])]
+
+    def target_names(self) -> list[str]:
+        return [form.cleaned_data["target"].name for form in self.chosen_rows()]
+
+    def check_rules(self, source: str) -> None:
+        """Put each reason to refuse this chain beside its row (or above the rows when no row is to blame)."""
+        if not self.is_valid():
+            return
+        rows = self.chosen_rows()
+        targets = [form.cleaned_data["target"].name for form in rows]
+        if not targets:
+            return  # an emptied chain is deleted, not refused
+        problems = validation.chain_problems(
+            source=source, targets=targets, existing={source, *targets}, all_names=selectors.model_group_names
+        )
+        for problem in problems:
+            if problem.index is None:
+                self._non_form_errors = self._non_form_errors or ErrorList()
+                self._non_form_errors.append(problem.message)
+            else:
+                rows[problem.index].add_error("target", problem.message)
+
+    @property
+    def changed_chain(self) -> bool:
+        return self.target_names() != self.current_names
+
+
+ChainFormSet = forms.formset_factory(ChainRowForm, formset=BaseChainFormSet, extra=0, can_order=True, can_delete=True)
+
+
+class ChainEditingForm(forms.ModelForm):
+    """A form that also carries the three chains of one source, checked when the form is.
+
+    The admin sets `chains_editable` per request from the user's permissions; without it the
+    chains are shown, not edited.
+    """
+
+    chains_editable = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.chain_formsets: dict[str, BaseChainFormSet] = {}
+        if self.chains_editable:
+            current = self.current_chains()
+            data = self.data if self.is_bound else None
+            self.chain_formsets = {
+                fallback_type: ChainFormSet(data, fallback_type=fallback_type, current=current[fallback_type])
+                for fallback_type in FALLBACK_TYPES
+            }
+
+    def current_chains(self) -> dict[str, list[ModelGroup]]:
+        raise NotImplementedError
+
+    def chain_source_name(self) -> str:
+        raise NotImplementedError
+
+    def clean(self):
+        cleaned_data = super().clean()
+        source = self.chain_source_name()
+        for formset in self.chain_formsets.values():
+            if source:
+                formset.check_rules(source)
+        if not all(formset.is_valid() for formset in self.chain_formsets.values()):
+            raise forms.ValidationError(CHAIN_ERRORS_NOTE, code="chain_errors")
+        return cleaned_data
+
+    def changed_chains(self) -> list[BaseChainFormSet]:
+        return [formset for formset in self.chain_formsets.values() if formset.changed_chain]
+
+    @property
+    def media(self):
+        media = super().media
+        for formset in self.chain_formsets.values():
+            media += formset.media
+        return media + forms.Media(js=["fallbacks/chain_editor.js"], css={"all": ["fallbacks/admin.css"]})
+
+
+class ModelGroupForm(ChainEditingForm):
+    class Meta:
+        model = ModelGroup
+        fields = ["name", "owned_by", "max_input_tokens", "description"]
+
+    def current_chains(self) -> dict[str, list[ModelGroup]]:
+        if self.instance.pk is None:
+            return {fallback_type: [] for fallback_type in FALLBACK_TYPES}
+        return selectors.chain_target_groups(self.instance)
+
+    def chain_source_name(self) -> str:
+        return self.cleaned_data.get("name") or ""
+
+    def clean_name(self):
+        name = validation.clean_group_name(self.cleaned_data.get("name"))
+        if ModelGroup.objects.filter(name=name).exclude(pk=self.instance.pk).exists():
+            raise validation.RuleViolation(validation.GROUP_NAME_TAKEN.format(name=name), code="name_taken")
+        return name
+
+    def validate_unique(self):
+        pass  # clean_name says it in the API's words; the default check would say it a second time
+
+
+class ConfigurationForm(ChainEditingForm):
+    """max_fallbacks, and the default `*` chains that apply to every group without its own."""
+
+    class Meta:
+        model = Configuration
+        fields = ["max_fallbacks"]
+
+    def current_chains(self) -> dict[str, list[ModelGroup]]:
+        return selectors.chain_target_groups(None)
+
+    def chain_source_name(self) -> str:
+        return DEFAULT_CHAIN_SOURCE
+
+    def clean_max_fallbacks(self):
+        return validation.clean_max_fallbacks(self.cleaned_data.get("max_fallbacks"))
+
+
+class DeploymentForm(forms.ModelForm):
+    """One LiteLLM `model_list` entry; secrets only as `os.environ/NAME` references."""
+
+    class Meta:
+        model = Deployment
+        fields = ["position", "litellm_params", "model_info"]
+        help_texts = {
+            "litellm_params": 'e.g. {"model": "openai/gpt-4o", "api_key": "os.environ/OPENAI_API_KEY"}',
+        }
+
+    def clean_model_info(self):
+        model_info = self.cleaned_data.get("model_info")
+        return {} if model_info in (None, "") else model_info
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "litellm_params" in cleaned_data and "model_info" in cleaned_data:
+            for problem in validation.deployment_problems(cleaned_data["litellm_params"], cleaned_data["model_info"]):
+                self.add_error(problem.field.split(".")[0].split("[")[0], problem.message)
+        return cleaned_data

@@ -1,0 +1,33 @@
+"""The admin page that draws every chain of one type as a graph (`admin/fallbacks/graph/<type>`).
+
+Wired in project/urls.py through `admin.site.admin_view`, so it has the admin's login and
+context; it needs the permission to view fallback entries. The drawing is cytoscape.js, served
+from this app's static files.
+"""
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from fallbacks import selectors
+from fallbacks.lint import fallback_graph
+from fallbacks.validation import FallbackType
+
+
+def fallback_graph_view(request, fallback_type: str):
+    if fallback_type not in FallbackType.values():
+        raise Http404(f"No fallback type '{fallback_type}'")
+    if not request.user.has_perm("fallbacks.view_fallbackentry"):
+        raise PermissionDenied
+    graph = fallback_graph(selectors.chain_map(fallback_type=fallback_type), fallback_type)
+    context = {
+        **admin.site.each_context(request),
+        "title": f"{FallbackType(fallback_type).label} fallback graph",
+        "graph": graph,
+        "fallback_type": fallback_type,
+        "fallback_types": [(member.value, member.label) for member in FallbackType],
+        "changelist_url": reverse("admin:fallbacks_modelgroup_changelist"),
+    }
+    return TemplateResponse(request, "admin/fallbacks/plan/graph.html", context)

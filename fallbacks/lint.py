@@ -1,0 +1,494 @@
+"""Fallback lint: the chains that are legal but will not do what an operator expects. Pure: no ORM.
+
+Severities, chosen so that `manage.py lint_fallbacks` can gate a deployment pipeline on errors:
+- **error**: the gateway certainly cannot do what the chain says. A target model group with no
+  deployments while other groups have some (the exported `model_list` lacks it, so that hop
+  always fails; when no group has deployments they live in the gateway's own config and this
+  check is off); `max_fallbacks` at 0 while chains exist (no chain is ever walked).
+- **warning**: the chain works, but part of it never will. Targets a request can never reach
+  because `max_fallbacks` is used up first; context-window or content-policy errors of a model
+  with general fallbacks that get no fallback at all, because chains of that type exist only for
+  other models; a context-window target that accepts no more input tokens than its source.
+- **info**: worth seeing, harmless. A cycle (the router never tries a model twice in a request).
+
+Findings are about one chain (its source, `*` for the default chain, and its type) and name the
+model groups they concern, so a group's page can show its own.
+"""
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from fallbacks.resolution import (
+    FALLBACK_OWN_TYPE,
+    THEN_MAX_FALLBACKS,
+    ChainMap,
+    ChainRef,
+    attempt_plan,
+    chain_type_for_error,
+    describe_chain_ref,
+)
+from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+
+CYCLE = "cycle"
+BEYOND_MAX_FALLBACKS = "beyond_max_fallbacks"
+NO_FALLBACKS_AT_ALL = "max_fallbacks_zero"
+NO_TYPED_FALLBACK = "no_typed_fallback"
+SMALLER_CONTEXT_WINDOW = "smaller_context_window"
+NO_DEPLOYMENTS = "target_without_deployments"
+
+MAX_NAMES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    """What the lint needs to know about one model group besides its chains."""
+
+    max_input_tokens: int | None = None
+    deployments: int = 0
+
+
+@dataclass(frozen=True)
+class LintContext:
+    chains: ChainMap
+    groups: Mapping[str, GroupFacts]
+    max_fallbacks: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    code: str
+    message: str
+    source: str  # the chain the finding is about: its source (`*` for the default chain) ...
+    fallback_type: str  # ... and its type
+    models: tuple[str, ...] = field(default=())  # every model group the finding concerns
+
+    def as_dict(self) -> dict:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "model": self.source,
+            "fallback_type": self.fallback_type,
+            "models": list(self.models),
+        }
+
+    def concerns(self, model: str) -> bool:
+        return model == self.source or model in self.models
+
+
+def _names(names: Iterable[str]) -> str:
+    names = list(names)
+    shown = ", ".join(names[:MAX_NAMES_SHOWN])
+    return shown if len(names) <= MAX_NAMES_SHOWN else f"{shown} and {len(names) - MAX_NAMES_SHOWN} more"
+
+
+def _severity_order(finding: Finding) -> tuple:
+    return (SEVERITIES.index(finding.severity), finding.source != DEFAULT_CHAIN_SOURCE, finding.source, finding.code)
+
+
+def lint(context: LintContext) -> list[Finding]:
+    """Every finding about the configuration, errors first."""
+    findings = [
+        *_max_fallbacks_zero(context),
+        *_cycles(context.chains),
+        *_beyond_max_fallbacks(context, sources=None),
+        *_no_typed_fallback(context),
+        *_smaller_context_windows(context),
+        *_targets_without_deployments(context),
+    ]
+    return sorted(findings, key=_severity_order)
+
+
+def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Finding]:
+    """The findings that matter to someone who has just written the chain `source` of `fallback_type`.
+
+    The findings about that chain, the cycles it is part of, and, for a context-window or
+    content-policy chain, the models it leaves without a fallback of that type (writing the first
+    chain of a type takes the general fallback away from every model without one of its own).
+    """
+    chains = context.chains
+    own = [
+        finding
+        for finding in (
+            *_beyond_max_fallbacks(context, sources={source}),
+            *_no_typed_fallback(context, only=source),
+            *_smaller_context_windows(context, only=(source, fallback_type)),
+            *_targets_without_deployments(context, only=(source, fallback_type)),
+        )
+        if (finding.source, finding.fallback_type) == (source, fallback_type)
+    ]
+    cycles = [
+        finding
+        for finding in _cycles(chains, types=[fallback_type])
+        if source in finding.models and finding.fallback_type == fallback_type
+    ]
+    left_without: list[Finding] = []
+    if fallback_type in FALLBACK_OWN_TYPE:
+        own_general, inheritors = _stranded(chains, context.groups.keys(), fallback_type)
+        stranded = [*own_general, *inheritors]
+        if stranded:
+            left_without.append(
+                Finding(
+                    WARNING,
+                    NO_TYPED_FALLBACK,
+                    f"Since {fallback_type} chains exist, {fallback_type} errors use only those: "
+                    f"{_names(stranded)} have general fallbacks but no {fallback_type} chain "
+                    f"(nor a '*' one), so their {fallback_type} errors get no fallback at all.",
+                    source,
+                    fallback_type,
+                    tuple(stranded),
+                )
+            )
+    return sorted([*own, *cycles, *left_without], key=_severity_order)
+
+
+def _max_fallbacks_zero(context: LintContext) -> list[Finding]:
+    if context.max_fallbacks > 0 or not context.chains:
+        return []
+    return [
+        Finding(
+            ERROR,
+            NO_FALLBACKS_AT_ALL,
+            f"max_fallbacks is 0: {describe_chain_ref(ChainRef(source, fallback_type))} (and every other chain) "
+            "is never walked.",
+            source,
+            fallback_type,
+            (source,) if source != DEFAULT_CHAIN_SOURCE else (),
+        )
+        for source, fallback_type in sorted(context.chains)
+    ]
+
+
+def _cycles(chains: ChainMap, types: Collection[str] = FALLBACK_TYPES) -> list[Finding]:
+    """One finding per cycle through models' own chains of one type (a strongly connected component)."""
+    findings = []
+    for fallback_type in types:
+        graph = {
+            source: list(targets)
+            for (source, entry_type), targets in chains.items()
+            if entry_type == fallback_type and source != DEFAULT_CHAIN_SOURCE
+        }
+        for component in _strongly_connected(graph):
+            if len(component) < 2:
+                continue
+            path = _cycle_path(graph, component)
+            findings.append(
+                Finding(
+                    INFO,
+                    CYCLE,
+                    f"The {fallback_type} chains form a cycle: {' -> '.join([*path, path[0]])}. The router never "
+                    "tries a model twice in one request, so it ends, but the models in it back each other up.",
+                    path[0],
+                    fallback_type,
+                    tuple(sorted(component)),
+                )
+            )
+    return findings
+
+
+def _strongly_connected(graph: Mapping[str, list[str]]) -> list[set[str]]:
+    """Tarjan's algorithm, iterative so that a long chain of chains cannot exhaust the stack."""
+    index: dict[str, int] = {}
+    lowlink: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[set[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, child = work.pop()
+            if child == 0:
+                index[node] = lowlink[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            successors = graph.get(node, [])
+            if child < len(successors):
+                work.append((node, child + 1))
+                successor = successors[child]
+                if successor not in index:
+                    work.append((successor, 0))
+                elif successor in on_stack:
+                    lowlink[node] = min(lowlink[node], index[successor])
+                continue
+            if lowlink[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                components.append(component)
+            if work:
+                parent = work[-1][0]
+                lowlink[parent] = min(lowlink[parent], lowlink[node])
+    return components
+
+
+def _cycle_path(graph: Mapping[str, list[str]], component: set[str]) -> list[str]:
+    """A shortest cycle through the component's first member, found breadth first."""
+    start = min(component)
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        next_frontier = []
+        for node in frontier:
+            for successor in graph.get(node, []):
+                if successor not in component:
+                    continue
+                if successor == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(previous[path[-1]])
+                    return list(reversed(path))
+                if successor not in previous:
+                    previous[successor] = node
+                    next_frontier.append(successor)
+        frontier = next_frontier
+    return sorted(component)  # unreachable for a strongly connected component
+
+
+def _requesters(context: LintContext, fallback_type: str, sources: Collection[str]) -> set[str]:
+    """The models whose requests may walk a chain of `sources`: a superset, found by walking edges backwards.
+
+    Every hop raises the router's count by at least one, and a chain is walked only while the
+    count is below `max_fallbacks`, so nothing further than that many hops away reaches them.
+    """
+    chains = context.chains
+    own = {name for (name, entry_type) in chains if entry_type == fallback_type}
+    backwards: dict[str, set[str]] = defaultdict(set)
+    for (source, entry_type), targets in chains.items():
+        if entry_type != fallback_type:
+            continue
+        # A `*` chain is walked for any model without a chain of its own, so each of them leads to its targets.
+        predecessors = (
+            [name for name in context.groups if name not in own] if source == DEFAULT_CHAIN_SOURCE else [source]
+        )
+        for target in targets:
+            backwards[target].update(predecessors)
+    found = set(sources)
+    frontier = set(sources)
+    for _ in range(context.max_fallbacks):
+        frontier = {name for node in frontier for name in backwards.get(node, ())} - found
+        if not frontier:
+            break
+        found |= frontier
+    return found - {DEFAULT_CHAIN_SOURCE}
+
+
+def _beyond_max_fallbacks(context: LintContext, *, sources: Collection[str] | None) -> list[Finding]:
+    """Chains with targets that some request never reaches, because the count reaches `max_fallbacks` first.
+
+    The router tries every target of the chain it walks; what `max_fallbacks` cuts is the walk of a
+    failed target's own chain. For each model a request may name, the plan with every model
+    failing (the longest one) shows which chains it cuts and which of their targets it never tries.
+    """
+    chains = context.chains
+    if context.max_fallbacks <= 0:
+        return []
+    in_chains = {name for (name, _) in chains if name != DEFAULT_CHAIN_SOURCE} | {
+        target for targets in chains.values() for target in targets
+    }
+    findings = []
+    for fallback_type in FALLBACK_TYPES:
+        if not any(entry_type == fallback_type for (_, entry_type) in chains):
+            continue
+        requesters = set(context.groups) if sources is None else _requesters(context, fallback_type, sources)
+        # Models named in no chain all walk the `*` chain alike, so one of them speaks for all.
+        outsiders = sorted(requesters - in_chains)
+        planned = sorted(requesters & in_chains) + outsiders[:1]
+        unreached: dict[str, dict[str, list[str]]] = defaultdict(dict)  # chain source -> requester -> targets
+        for requester in planned:
+            plan = attempt_plan(chains, requester, fallback_type, in_chains, context.max_fallbacks)
+            attempted = set(plan.attempts)
+            for step in plan.steps:
+                if step.then != THEN_MAX_FALLBACKS or step.then_via is None:
+                    continue
+                if sources is not None and step.then_via.source not in sources:
+                    continue
+                missed = [target for target in chains[(step.then_via.source, fallback_type)] if target not in attempted]
+                if not missed:
+                    continue
+                for name in outsiders if requester in outsiders else [requester]:
+                    unreached[step.then_via.source][name] = missed
+        for source, by_requester in sorted(unreached.items()):
+            targets = sorted({target for missed in by_requester.values() for target in missed})
+            requesters_named = sorted(by_requester)
+            findings.append(
+                Finding(
+                    WARNING,
+                    BEYOND_MAX_FALLBACKS,
+                    f"{_names(targets)} in the {fallback_type} chain of {source} can never be tried for requests "
+                    f"to {_names(requesters_named)}: max_fallbacks ({context.max_fallbacks}) is used up before "
+                    "the walk gets there.",
+                    source,
+                    fallback_type,
+                    tuple(dict.fromkeys([source, *targets, *requesters_named])),
+                )
+            )
+    return findings
+
+
+def _stranded(chains: ChainMap, names: Collection[str], fallback_type: str) -> tuple[list[str], list[str]]:
+    """Models whose `fallback_type` errors get no fallback although their general errors get one.
+
+    Returns those with a general chain of their own, and those that only inherit the `*` general
+    chain. Empty unless chains of the type exist (else general chains serve) and no `*` one does.
+    """
+    if chain_type_for_error(chains, fallback_type) != fallback_type or (DEFAULT_CHAIN_SOURCE, fallback_type) in chains:
+        return [], []
+    general = {name for (name, entry_type) in chains if entry_type == "general"}
+    typed = {name for (name, entry_type) in chains if entry_type == fallback_type}
+    own = sorted(general - typed - {DEFAULT_CHAIN_SOURCE})
+    inheritors = []
+    if DEFAULT_CHAIN_SOURCE in general:
+        inheritors = sorted(name for name in names if name not in general and name not in typed)
+    return own, inheritors
+
+
+def _no_typed_fallback(context: LintContext, only: str | None = None) -> list[Finding]:
+    """Models with general fallbacks whose context-window or content-policy errors get none.
+
+    The finding is about the model's general chain, or about the `*` general chain for the models
+    that only inherit that one.
+    """
+    findings = []
+    for fallback_type in FALLBACK_OWN_TYPE:
+        own, inheritors = _stranded(context.chains, context.groups.keys(), fallback_type)
+        for source in own:
+            if only is not None and source != only:
+                continue
+            findings.append(
+                Finding(
+                    WARNING,
+                    NO_TYPED_FALLBACK,
+                    f"{source} has a general chain but no {fallback_type} chain, and {fallback_type} chains exist "
+                    f"for other models: its {fallback_type} errors get no fallback at all (the router uses the "
+                    "general chains for them only when no chain of that type exists anywhere).",
+                    source,
+                    "general",
+                    (source,),
+                )
+            )
+        if inheritors and only in (None, DEFAULT_CHAIN_SOURCE):
+            findings.append(
+                Finding(
+                    WARNING,
+                    NO_TYPED_FALLBACK,
+                    f"Models that fall back through the default '*' general chain but have no {fallback_type} "
+                    f"chain ({_names(inheritors)}) get no fallback at all on {fallback_type} errors, since "
+                    f"{fallback_type} chains exist for other models.",
+                    DEFAULT_CHAIN_SOURCE,
+                    "general",
+                    tuple(inheritors),
+                )
+            )
+    return findings
+
+
+def _chains(context: LintContext, only: tuple[str, str] | None) -> list[tuple[tuple[str, str], list[str]]]:
+    """Every chain in order, or just the one `only` names (when it exists)."""
+    if only is None:
+        return sorted(context.chains.items())
+    return [(only, list(context.chains[only]))] if only in context.chains else []
+
+
+def _smaller_context_windows(context: LintContext, only: tuple[str, str] | None = None) -> list[Finding]:
+    findings = []
+    for (source, fallback_type), targets in _chains(context, only):
+        if fallback_type != "context_window" or source == DEFAULT_CHAIN_SOURCE:
+            continue
+        source_tokens = context.groups.get(source, GroupFacts()).max_input_tokens
+        if source_tokens is None:
+            continue
+        for target in targets:
+            target_tokens = context.groups.get(target, GroupFacts()).max_input_tokens
+            if target_tokens is None or target_tokens > source_tokens:
+                continue
+            findings.append(
+                Finding(
+                    WARNING,
+                    SMALLER_CONTEXT_WINDOW,
+                    f"{target} takes at most {target_tokens} input tokens, "
+                    f"{'fewer than' if target_tokens < source_tokens else 'as many as'} {source} ({source_tokens}): "
+                    "a request too long for the source is too long for this context-window fallback too.",
+                    source,
+                    fallback_type,
+                    (source, target),
+                )
+            )
+    return findings
+
+
+def _targets_without_deployments(context: LintContext, only: tuple[str, str] | None = None) -> list[Finding]:
+    # When no group has deployments, they live in the gateway's own config and this service cannot tell.
+    if not any(facts.deployments for facts in context.groups.values()):
+        return []
+    findings = []
+    for (source, fallback_type), targets in _chains(context, only):
+        for target in targets:
+            facts = context.groups.get(target)
+            if facts is None or facts.deployments:
+                continue
+            findings.append(
+                Finding(
+                    ERROR,
+                    NO_DEPLOYMENTS,
+                    f"{target} has no deployments, so the exported config cannot serve it: this fallback always "
+                    "fails and the gateway moves on to the next one.",
+                    source,
+                    fallback_type,
+                    tuple(dict.fromkeys([*(() if source == DEFAULT_CHAIN_SOURCE else (source,)), target])),
+                )
+            )
+    return findings
+
+
+def fallback_graph(chains: ChainMap, fallback_type: str) -> dict:
+    """The chains of one type as a graph to draw: nodes with how many chains point at them, and edges.
+
+    An edge is marked `in_cycle` when both its ends are in one cycle, and `default` when it comes
+    from the `*` chain.
+    """
+    typed = {source: list(targets) for (source, entry_type), targets in chains.items() if entry_type == fallback_type}
+    own = {source: targets for source, targets in typed.items() if source != DEFAULT_CHAIN_SOURCE}
+    cycle_of = {}
+    for number, component in enumerate(_strongly_connected(own)):
+        if len(component) > 1:
+            cycle_of.update(dict.fromkeys(component, number))
+    pointed_at: dict[str, int] = defaultdict(int)
+    edges = []
+    for source, targets in sorted(typed.items()):
+        for position, target in enumerate(targets):
+            pointed_at[target] += 1
+            in_cycle = source in cycle_of and cycle_of.get(target) == cycle_of[source]
+            edges.append(
+                {
+                    "source": source,
+                    "target": target,
+                    "position": position + 1,
+                    "in_cycle": in_cycle,
+                    "default": source == DEFAULT_CHAIN_SOURCE,
+                }
+            )
+    names = sorted({*typed, *pointed_at})
+    nodes = [
+        {
+            "id": name,
+            "pointed_at": pointed_at.get(name, 0),
+            "default": name == DEFAULT_CHAIN_SOURCE,
+            "in_cycle": name in cycle_of,
+            "has_chain": name in typed,
+        }
+        for name in names
+    ]
+    return {"fallback_type": fallback_type, "nodes": nodes, "edges": edges, "cycles": len(set(cycle_of.values()))}

@@ -1,0 +1,33 @@
+"""`manage.py lint_fallbacks`: the fallback lint, for people and for deployment pipelines."""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from fallbacks import selectors
+from fallbacks.lint import ERROR, SEVERITIES, lint
+
+
+class Command(BaseCommand):
+    help = "List chains that are legal but will not do what you expect. Exits 1 when a finding is an error."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", choices=["text", "json"], default="text")
+        parser.add_argument("--model", help="Only the findings that concern this model group.")
+
+    def handle(self, *args, format: str, model: str | None, **options):
+        findings = lint(selectors.lint_context())
+        if model is not None:
+            findings = [finding for finding in findings if finding.concerns(model)]
+        counts = {severity: sum(finding.severity == severity for finding in findings) for severity in SEVERITIES}
+        if format == "json":
+            self.stdout.write(json.dumps({"findings": [finding.as_dict() for finding in findings], "counts": counts}))
+        else:
+            for finding in findings:
+                chain = f"{finding.source} ({finding.fallback_type})"
+                self.stdout.write(f"{finding.severity.upper():7} {chain}: {finding.message}")
+            summary = ", ".join(f"{count} {severity}{'s' if count != 1 else ''}" for severity, count in counts.items())
+            self.stdout.write(summary)
+        if counts[ERROR]:
+            # CommandError exits with status 1 and says why on stderr, which is what a pipeline wants.
+            raise CommandError(f"{counts[ERROR]} fallback lint error{'s' if counts[ERROR] != 1 else ''}")

@@ -1,0 +1,104 @@
+"""`make bench`, part two: `/fallback_plan/{model}` (and the lint) at 10,000 model groups.
+
+Loads the same throwaway configuration as scripts/bench.py (a temporary SQLite file, or the
+database BENCH_DATABASE_URL names, which it empties first): N model groups in a ring, each with
+a deployment and a three-target chain of every type. Serves the real WSGI application over HTTP
+on a free local port and prints, per request shape, SQL queries per request, median and p95
+latency. It asserts nothing: figures are for reading.
+
+    .venv/bin/python scripts/bench_plan.py [--sizes 10000] [--requests 30]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from wsgiref.simple_server import make_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench import MASTER_KEY, QueryCounter, QuietHandler, ThreadingWSGIServer, configure_django, load, measure
+
+
+def plan_paths(size: int) -> list[str]:
+    first, second, third = (f"provider-{index % 7}/model-{index:05d}" for index in (0, 1, 2))
+    middle = f"provider-{(size // 2) % 7}/model-{size // 2:05d}"
+    return [
+        f"/fallback_plan/{first}",
+        f"/fallback_plan/{first}?failing={second}&failing={third}",
+        f"/fallback_plan/{middle}?fallback_type=context_window&failing={second}",
+        "/fallback_settings",
+    ]
+
+
+def measure_post(base_url: str, size: int, requests: int, counter: QueryCounter) -> dict:
+    """`POST /fallback` rewriting one chain, which now also lints it."""
+    source = f"provider-0/model-{0:05d}"
+    body = json.dumps({"model": source, "fallback_models": [f"provider-{i % 7}/model-{i:05d}" for i in (1, 2, 3)]})
+    request = urllib.request.Request(
+        base_url + "/fallback",
+        data=body.encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"},
+    )
+    timings = []
+    before = counter.count
+    for _ in range(requests):
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=120) as response:
+            assert response.status == 200, response.status
+            response.read()
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "queries": (counter.count - before) / requests,
+        "median_ms": statistics.median(timings),
+        "p95_ms": timings[max(0, round(0.95 * len(timings)) - 1)],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000])
+    parser.add_argument("--requests", type=int, default=30)
+    arguments = parser.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="fallbacks-bench-plan-")
+    configure_django(os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3")
+
+    from django.core.management import call_command
+    from django.core.wsgi import get_wsgi_application
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    counter = QueryCounter()
+    counter.install()
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), ThreadingWSGIServer, QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+
+    print(f"\nattempt plan and lint; database: {connection.vendor}; served over HTTP at {base_url}")
+    print(f"{'groups':>7}  {'request':<86} {'queries':>7} {'median ms':>10} {'p95 ms':>9}")
+    for size in arguments.sizes:
+        load(size)
+        rows = [(f"GET {path}", measure(base_url, path, arguments.requests, counter)) for path in plan_paths(size)]
+        # The lint plans a request for every model group: fewer rounds, it is an operator's report.
+        rows.append(
+            ("GET /fallback_lint", measure(base_url, "/fallback_lint", max(3, arguments.requests // 10), counter))
+        )
+        rows.append(("POST /fallback (one chain rewritten, then linted)", measure_post(base_url, size, 10, counter)))
+        for label, figures in rows:
+            print(
+                f"{size:>7}  {label:<86} {figures['queries']:>7.1f} {figures['median_ms']:>10.1f}"
+                f" {figures['p95_ms']:>9.1f}"
+            )
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

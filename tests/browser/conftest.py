@@ -1,0 +1,71 @@
+"""A real browser for the operators' editor: Playwright driving Debian's chromium, headless.
+
+Playwright cannot download a browser here, so it drives /usr/bin/chromium (`apt-get install -y
+chromium`). Without it these tests are skipped, saying why; with REQUIRE_BROWSER set (as CI
+does) a missing browser is a failure instead, so CI can never pass by skipping them.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+def _browser_missing(reason: str) -> None:
+    message = f"browser tests skipped: {reason}"
+    if os.environ.get("REQUIRE_BROWSER"):
+        pytest.fail(message + " (REQUIRE_BROWSER is set)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def page(monkeypatch, transactional_db, live_server):
+    """A fresh headless chromium page; the app is at `live_server.url`."""
+    if not CHROMIUM.exists():
+        _browser_missing(f"{CHROMIUM} not found (apt-get install -y chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _browser_missing("the playwright package is missing (make test installs requirements-dev.txt)")
+    # Playwright's sync API keeps an event loop running in this thread, and Django refuses database
+    # calls from a thread with a running loop. These tests only set up and check data around the
+    # browser, never concurrently with it, so the check is switched off here and nowhere else.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        context.close()
+        browser.close()
+        # While Playwright's loop runs, Django keeps this thread's database connections in the loop's
+        # context, where its own teardown never looks: close them here, or PostgreSQL cannot drop
+        # the test database at the end ("being accessed by other users").
+        connections.close_all()
+
+
+@pytest.fixture
+def screenshot(page):
+    """`screenshot("name")` saves the page as artifacts/screenshots/name.png (git-ignored)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(name: str, *, full_page: bool = True) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return take

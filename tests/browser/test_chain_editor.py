@@ -1,0 +1,122 @@
+"""What an operator does in the admin, done in a real browser against the app on localhost."""
+
+import pytest
+from django.conf import settings
+
+from fallbacks import services, validation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a-long-operator-password"
+
+
+@pytest.fixture
+def operator_login(page, live_server, django_user_model):
+    django_user_model.objects.create_superuser("operator", "operator@example.com", PASSWORD)
+
+    def log_in() -> None:
+        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+        page.fill("#id_username", "operator")
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_selector("#site-name")
+        assert "LLM fallback manager" in page.inner_text("#site-name")
+
+    return log_in
+
+
+def create_group(page, live_server, name: str, provider: str) -> None:
+    page.goto(f"{live_server.url}/admin/fallbacks/modelgroup/add/")
+    page.fill("#id_name", name)
+    page.fill("#id_owned_by", provider)
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+
+
+def pick_target(page, fallback_type: str, row: int, name: str) -> None:
+    """Add a row to a chain and pick `name` in its search box, as an operator does."""
+    section = page.locator(f"#chain-{fallback_type}-section")
+    section.get_by_role("button", name="Add a fallback model").click()
+    section.locator(f"#chain-{fallback_type}-{row}-row .select2-selection").click()
+    page.locator(".select2-container--open .select2-search__field").press_sequentially(name[:6])
+    page.locator(".select2-container--open .select2-results__option", has_text=name).first.click()
+
+
+def chain_on_page(page, fallback_type: str) -> list[str]:
+    rows = page.locator(f"#chain-{fallback_type}-section tbody.chain-rows tr.chain-row")
+    return [
+        rows.nth(index).locator(".select2-selection__rendered").get_attribute("title") for index in range(rows.count())
+    ]
+
+
+def api_chain(page, live_server, model: str) -> list[str]:
+    response = page.request.get(
+        f"{live_server.url}/fallback/{model}", headers={"Authorization": f"Bearer {settings.MASTER_KEY}"}
+    )
+    assert response.status == 200, response.text()
+    return response.json()["fallback_models"]
+
+
+def test_operator_builds_reorders_and_is_refused_a_self_fallback(page, live_server, operator_login):
+    operator_login()
+    for name, provider in [("gpt-4o", "openai"), ("claude-3-haiku", "anthropic"), ("gemini-pro", "google")]:
+        create_group(page, live_server, name, provider)
+
+    page.goto(f"{live_server.url}/admin/fallbacks/modelgroup/")
+    page.get_by_role("link", name="gpt-4o", exact=True).click()
+    page.wait_for_selector("#chain-general-section")
+    pick_target(page, "general", 0, "claude-3-haiku")
+    pick_target(page, "general", 1, "gemini-pro")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    assert chain_on_page(page, "general") == ["claude-3-haiku", "gemini-pro"]
+    assert api_chain(page, live_server, "gpt-4o") == ["claude-3-haiku", "gemini-pro"]
+
+    page.locator("#chain-general-1-row").get_by_role("button", name="Move up").click()
+    assert chain_on_page(page, "general") == ["gemini-pro", "claude-3-haiku"]
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    page.reload()
+    assert chain_on_page(page, "general") == ["gemini-pro", "claude-3-haiku"]
+    assert api_chain(page, live_server, "gpt-4o") == ["gemini-pro", "claude-3-haiku"]
+    reported = page.locator("#reported-general").inner_text()
+    assert '"fallbacks": ["gemini-pro", "claude-3-haiku"]' in reported
+
+    pick_target(page, "general", 2, "gpt-4o")
+    page.click("input[name=_continue]")
+    error_row = page.locator("#chain-general-2-row")
+    assert validation.SELF_FALLBACK.format(model="gpt-4o") in error_row.locator(".errorlist").inner_text()
+    assert page.locator("#chain-general-0-row .errorlist").count() == 0
+    assert api_chain(page, live_server, "gpt-4o") == ["gemini-pro", "claude-3-haiku"]
+
+
+def test_screenshots_of_the_list_and_a_group_page(page, live_server, operator_login, screenshot):
+    actor = "browser tests"
+    for name, provider in [
+        ("gpt-4o", "openai"),
+        ("gpt-4o-mini", "openai"),
+        ("anthropic/claude-3-5-sonnet", "anthropic"),
+        ("claude-3-haiku", "anthropic"),
+        ("gemini-1.5-pro", "google"),
+        ("bedrock/anthropic.claude-v2:1", "bedrock"),
+    ]:
+        services.group_create(actor=actor, name=name, owned_by=provider)
+    services.chain_set(
+        actor=actor, source="gpt-4o", fallback_type="general", targets=["anthropic/claude-3-5-sonnet", "gemini-1.5-pro"]
+    )
+    services.chain_set(actor=actor, source="gpt-4o", fallback_type="context_window", targets=["gemini-1.5-pro"])
+    services.chain_set(actor=actor, source="claude-3-haiku", fallback_type="general", targets=["gpt-4o-mini"])
+    services.chain_set(actor=actor, source="*", fallback_type="general", targets=["gpt-4o-mini", "claude-3-haiku"])
+    services.chain_set(
+        actor=actor, source="*", fallback_type="content_policy", targets=["bedrock/anthropic.claude-v2:1"]
+    )
+    operator_login()
+
+    page.goto(f"{live_server.url}/admin/fallbacks/modelgroup/")
+    assert "anthropic/claude-3-5-sonnet → gemini-1.5-pro" in page.locator("#result_list").inner_text()
+    assert screenshot("model-group-list").stat().st_size > 10_000
+
+    page.get_by_role("link", name="gpt-4o", exact=True).click()
+    page.wait_for_selector("#chain-general-1-row .select2-selection__rendered")
+    assert chain_on_page(page, "general") == ["anthropic/claude-3-5-sonnet", "gemini-1.5-pro"]
+    assert screenshot("model-group-page").stat().st_size > 10_000

@@ -1,0 +1,660 @@
+"""The operators' editor, through Django's test client: pages are read and their forms posted back
+as a browser would post them, with the same rules, words and records as the API."""
+
+import itertools
+from html import unescape
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.urls import reverse
+from django.utils.html import escape
+
+from fallbacks import selectors, services, validation
+from fallbacks.admin_forms import CHAIN_ERRORS_NOTE, CHAIN_USES
+from fallbacks.admin_site import DEFAULT_CHAINS_ENTRY
+from fallbacks.models import ApiKey, ChangeRecord, Deployment, ModelGroup
+from fallbacks.validation import FallbackType
+from tests.conftest import database_snapshot
+
+LIST_URL = reverse("admin:fallbacks_modelgroup_changelist")
+ADD_URL = reverse("admin:fallbacks_modelgroup_add")
+DEFAULTS_URL = reverse("admin:fallbacks_configuration_change", args=[1])
+
+
+class FormReader(HTMLParser):
+    """The values a browser would submit from the page's main form (the admin's change form)."""
+
+    def __init__(self, form_id: str):
+        super().__init__()
+        self.form_id = form_id
+        self.in_form = False
+        self.in_template = 0
+        self.select: str | None = None
+        self.textarea: str | None = None
+        self.data: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("id") == self.form_id:
+            self.in_form = True
+        if not self.in_form:
+            return
+        if tag == "template":  # the empty row that the "add" button copies: not submitted
+            self.in_template += 1
+        if self.in_template:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button"):
+            if attrs.get("type") == "checkbox":
+                if "checked" in attrs:
+                    self.data[name] = attrs.get("value") or "on"
+            else:
+                self.data[name] = attrs.get("value") or ""
+        elif tag == "select" and name:
+            self.select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.data[self.select] = attrs.get("value") or ""
+        elif tag == "textarea" and name:
+            self.textarea = name
+            self.data[name] = ""
+
+    def handle_data(self, data):
+        if self.textarea and not self.in_template:
+            self.data[self.textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "template" and self.in_form:
+            self.in_template -= 1
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            if self.textarea:
+                self.data[self.textarea] = unescape(self.data[self.textarea]).removeprefix("\n")
+            self.textarea = None
+        elif tag == "form":
+            self.in_form = False
+
+
+def form_data(response, form_id: str) -> dict[str, str]:
+    assert response.status_code == 200, response.status_code
+    reader = FormReader(form_id)
+    reader.feed(response.content.decode())
+    assert reader.data, f"no form {form_id} on the page"
+    return reader.data
+
+
+def add_chain_row(data: dict, fallback_type: str, target: ModelGroup, position: int | None = None) -> int:
+    """What the page's "Add a fallback model" button does, then picking `target`: returns the row's index."""
+    prefix = f"chain-{fallback_type}"
+    index = int(data[f"{prefix}-TOTAL_FORMS"])
+    data[f"{prefix}-TOTAL_FORMS"] = str(index + 1)
+    data[f"{prefix}-{index}-target"] = str(target.pk)
+    data[f"{prefix}-{index}-ORDER"] = "" if position is None else str(position)
+    return index
+
+
+def row_html(response, fallback_type: str, index: int) -> str:
+    """The HTML of one row of a chain editor, to show that a message is beside that row."""
+    html = response.content.decode()
+    start = html.index(f'id="chain-{fallback_type}-{index}-row"')
+    return html[start : html.index("</tr>", start)]
+
+
+def change_url(group: ModelGroup) -> str:
+    return reverse("admin:fallbacks_modelgroup_change", args=[group.pk])
+
+
+def versions() -> int:
+    return selectors.config_version()
+
+
+@pytest.fixture
+def operator(admin_client):
+    return admin_client
+
+
+@pytest.fixture
+def groups(make_groups):
+    return {group.name: group for group in make_groups("gpt-4", "claude-3-haiku", "gemini-pro", "openrouter/gpt-4")}
+
+
+# --- creating, reordering and removing, through the services -------------------------------------------------
+
+
+def test_creates_a_group_with_a_chain_recorded_like_an_api_write(operator, groups):
+    data = form_data(operator.get(ADD_URL), "modelgroup_form")
+    data.update({"name": "  mistral-large  ", "owned_by": "mistral"})
+    add_chain_row(data, "general", groups["gpt-4"])
+    add_chain_row(data, "general", groups["claude-3-haiku"])
+    before = versions()
+
+    response = operator.post(ADD_URL, data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    group = ModelGroup.objects.get(name="mistral-large")  # trimmed, as the API trims
+    assert group.owned_by == "mistral"
+    assert selectors.chain_map(model="mistral-large") == {("mistral-large", "general"): ["gpt-4", "claude-3-haiku"]}
+    assert versions() == before + 2
+    records = list(ChangeRecord.objects.filter(version__gt=before).order_by("version"))
+    assert [(record.action, record.subject, record.actor) for record in records] == [
+        ("group_create", "mistral-large", "admin 'admin'"),
+        ("chain_create", "mistral-large (general)", "admin 'admin'"),
+    ]
+
+
+def test_reorders_a_chain_and_the_api_sees_the_new_order(operator, groups, set_chain, api):
+    set_chain("gpt-4", ["claude-3-haiku", "gemini-pro", "openrouter/gpt-4"])
+    data = form_data(operator.get(change_url(groups["gpt-4"])), "modelgroup_form")
+    assert [data[f"chain-general-{index}-ORDER"] for index in range(3)] == ["1", "2", "3"]
+    data["chain-general-0-ORDER"], data["chain-general-2-ORDER"] = "3", "1"
+    before = versions()
+
+    response = operator.post(change_url(groups["gpt-4"]), data)
+
+    assert response.status_code == 302
+    assert api.get("/fallback/gpt-4").json()["fallback_models"] == ["openrouter/gpt-4", "gemini-pro", "claude-3-haiku"]
+    assert versions() == before + 1
+    assert ChangeRecord.objects.get(version=before + 1).action == "chain_update"
+
+
+def test_a_row_added_without_a_position_goes_last(operator, groups, set_chain):
+    set_chain("gpt-4", ["claude-3-haiku"])
+    data = form_data(operator.get(change_url(groups["gpt-4"])), "modelgroup_form")
+    add_chain_row(data, "general", groups["gemini-pro"])
+
+    assert operator.post(change_url(groups["gpt-4"]), data).status_code == 302
+    assert selectors.chain_map(model="gpt-4")[("gpt-4", "general")] == ["claude-3-haiku", "gemini-pro"]
+
+
+def test_removes_one_target_then_the_whole_chain(operator, groups, set_chain):
+    set_chain("gpt-4", ["claude-3-haiku", "gemini-pro"], "context_window")
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    data["chain-context_window-0-DELETE"] = "on"
+    assert operator.post(url, data).status_code == 302
+    assert selectors.chain_map(model="gpt-4") == {("gpt-4", "context_window"): ["gemini-pro"]}
+
+    data = form_data(operator.get(url), "modelgroup_form")
+    data["chain-context_window-0-DELETE"] = "on"
+    before = versions()
+    assert operator.post(url, data).status_code == 302
+    assert selectors.chain_map(model="gpt-4") == {}
+    assert ChangeRecord.objects.get(version=before + 1).action == "chain_delete"
+
+
+def test_saving_an_unchanged_page_writes_nothing(operator, groups, set_chain):
+    set_chain("gpt-4", ["claude-3-haiku", "gemini-pro"])
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    before = database_snapshot()
+
+    assert operator.post(url, data).status_code == 302
+    assert database_snapshot() == before
+
+
+def test_renaming_a_group_keeps_the_chains_that_name_it(operator, groups, set_chain):
+    set_chain("gemini-pro", ["gpt-4"])
+    data = form_data(operator.get(change_url(groups["gpt-4"])), "modelgroup_form")
+    data["name"] = "gpt-4-turbo"
+
+    assert operator.post(change_url(groups["gpt-4"]), data).status_code == 302
+    assert selectors.chain_map(model="gemini-pro") == {("gemini-pro", "general"): ["gpt-4-turbo"]}
+    assert ChangeRecord.objects.filter(action="group_update", subject="gpt-4-turbo").exists()
+
+
+# --- refusals: the API's words beside the row, and nothing written -----------------------------------------------
+
+
+def refused(operator, url: str, data: dict):
+    before = database_snapshot()
+    response = operator.post(url, data)
+    assert response.status_code == 200, "the page should come back with the errors"
+    assert database_snapshot() == before
+    assert escape(CHAIN_ERRORS_NOTE) in response.content.decode()
+    return response
+
+
+def test_self_fallback_is_shown_beside_its_row(operator, groups, set_chain):
+    set_chain("gpt-4", ["claude-3-haiku"])
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    index = add_chain_row(data, "general", groups["gpt-4"])
+
+    response = refused(operator, url, data)
+
+    message = escape(validation.SELF_FALLBACK.format(model="gpt-4"))
+    assert message in row_html(response, "general", index)
+    assert message not in row_html(response, "general", 0)
+
+
+def test_duplicate_target_is_shown_beside_the_second_row(operator, groups):
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    first = add_chain_row(data, "content_policy", groups["gemini-pro"])
+    second = add_chain_row(data, "content_policy", groups["gemini-pro"])
+
+    response = refused(operator, url, data)
+
+    assert escape(validation.DUPLICATE_TARGETS) in row_html(response, "content_policy", second)
+    assert escape(validation.DUPLICATE_TARGETS) not in row_html(response, "content_policy", first)
+
+
+def test_unknown_model_is_shown_beside_its_row(operator, groups):
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    gone = groups["gemini-pro"]
+    gone_id = gone.pk
+    index = add_chain_row(data, "general", gone)
+    services.group_delete(actor="another operator", group=gone)  # deleted while the page was open
+
+    response = refused(operator, url, data)
+
+    message = escape(validation.INVALID_FALLBACK_MODELS.format(models=[str(gone_id)]))
+    assert message in row_html(response, "general", index)
+
+
+def test_a_refused_chain_refuses_the_whole_save(operator, groups):
+    """The group's own fields are not saved either when one chain is wrong: nothing half-written."""
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    data["description"] = "changed"
+    add_chain_row(data, "general", groups["claude-3-haiku"])
+    add_chain_row(data, "context_window", groups["gpt-4"])
+
+    refused(operator, url, data)
+    assert ModelGroup.objects.get(name="gpt-4").description == ""
+
+
+def test_a_taken_or_reserved_name_is_refused_in_the_api_words(operator, groups):
+    for name, message in [
+        ("claude-3-haiku", validation.GROUP_NAME_TAKEN.format(name="claude-3-haiku")),
+        ("*", validation.RESERVED_GROUP_NAME),
+    ]:
+        data = form_data(operator.get(ADD_URL), "modelgroup_form")
+        data["name"] = name
+        before = database_snapshot()
+        response = operator.post(ADD_URL, data)
+        assert response.status_code == 200
+        assert escape(message) in response.content.decode()
+        assert database_snapshot() == before
+
+
+def test_read_only_mode_refuses_a_save_with_the_api_message(operator, groups, settings):
+    settings.STORE_MODEL_IN_DB = False
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    add_chain_row(data, "general", groups["gemini-pro"])
+    data["description"] = "changed"
+    before = database_snapshot()
+
+    response = operator.post(url, data, follow=True)
+
+    assert database_snapshot() == before
+    assert validation.WRITES_DISABLED in [str(message) for message in response.context["messages"]]
+
+
+# --- the default `*` chains and max_fallbacks --------------------------------------------------------------------
+
+
+def test_default_chains_are_edited_the_same_way(operator, groups, api):
+    data = form_data(operator.get(DEFAULTS_URL), "configuration_form")
+    add_chain_row(data, "context_window", groups["claude-3-haiku"])
+    add_chain_row(data, "context_window", groups["gemini-pro"])
+    data["max_fallbacks"] = "3"
+    before = versions()
+
+    response = operator.post(DEFAULTS_URL, data)
+
+    assert response.status_code == 302
+    assert selectors.chain_map(model="*") == {("*", "context_window"): ["claude-3-haiku", "gemini-pro"]}
+    assert selectors.configuration().max_fallbacks == 3
+    assert {record.action for record in ChangeRecord.objects.filter(version__gt=before)} == {
+        "max_fallbacks_set",
+        "chain_create",
+    }
+    body = api.get("/fallback/gpt-4?fallback_type=context_window").json()
+    assert body["fallback_models"] == ["claude-3-haiku", "gemini-pro"]
+    assert body["inherited_from"] == "*"
+
+
+def test_default_chain_duplicate_is_refused_beside_the_row(operator, groups):
+    data = form_data(operator.get(DEFAULTS_URL), "configuration_form")
+    add_chain_row(data, "general", groups["gpt-4"])
+    second = add_chain_row(data, "general", groups["gpt-4"])
+
+    response = refused(operator, DEFAULTS_URL, data)
+
+    assert escape(validation.DUPLICATE_TARGETS) in row_html(response, "general", second)
+
+
+def test_max_fallbacks_out_of_range_is_refused(operator, db):
+    data = form_data(operator.get(DEFAULTS_URL), "configuration_form")
+    data["max_fallbacks"] = "101"
+    before = database_snapshot()
+
+    response = operator.post(DEFAULTS_URL, data)
+
+    assert response.status_code == 200
+    assert (
+        escape(validation.MAX_FALLBACKS_RANGE.format(limit=validation.MAX_FALLBACKS_LIMIT)) in response.content.decode()
+    )
+    assert database_snapshot() == before
+
+
+def test_operators_find_the_default_chains_from_the_index_and_the_list(operator, db):
+    index = operator.get(reverse("admin:index")).content.decode()
+    assert f'<a href="{DEFAULTS_URL}">{DEFAULT_CHAINS_ENTRY}</a>' in index
+    assert "LLM fallback manager" in index
+    assert f'href="{DEFAULTS_URL}"' in operator.get(LIST_URL).content.decode()
+
+
+def test_each_chain_section_says_when_it_is_used(operator, groups):
+    page = operator.get(change_url(groups["gpt-4"])).content.decode()
+    for fallback_type in FallbackType:
+        assert escape(CHAIN_USES[fallback_type]) in page
+
+
+def test_the_group_page_shows_what_v1_models_reports(operator, groups, set_chain, api):
+    set_chain("gpt-4", ["claude-3-haiku", "gemini-pro"])
+    set_chain("*", ["gpt-4", "gemini-pro"], "content_policy")
+    page = operator.get(change_url(groups["gpt-4"])).content.decode()
+
+    for fallback_type in validation.FALLBACK_TYPES:
+        models = api.get(f"/v1/models?include_metadata=true&fallback_type={fallback_type}").json()["data"]
+        reported = next(model for model in models if model["id"] == "gpt-4")["metadata"]
+        start = page.index(f'id="reported-{fallback_type}"')
+        row = unescape(page[start : page.index("</tr>", start)])
+        assert f'{{"fallbacks": {reported["fallbacks"]}}}'.replace("'", '"') in row
+    assert "from the default * chain" in page  # content_policy comes from `*`, without gpt-4 itself
+
+
+def test_the_group_page_shows_the_attempt_plan_and_lint(operator, groups, set_chain, api):
+    set_chain("gpt-4", ["claude-3-haiku", "gemini-pro"])
+    set_chain("claude-3-haiku", ["gemini-pro"], "context_window")
+    page = operator.get(change_url(groups["gpt-4"])).content.decode()
+    plan = api.get("/fallback_plan/gpt-4").json()
+    assert plan["served_by"] == "claude-3-haiku"
+    assert 'data-fallback-type="general"' in page
+    assert "answered by <strong>claude-3-haiku</strong> when gpt-4 fails" in page
+    # gpt-4 has a general chain, but context-window chains exist only for another model.
+    lint = api.get("/fallback_lint?model=gpt-4").json()
+    assert any(finding["code"] == "no_typed_fallback" for finding in lint["findings"])
+    assert 'class="fallback-lint"' in page
+    assert "fallback-finding" in page
+    assert reverse("fallback-graph", kwargs={"fallback_type": "general"}) in page
+
+
+# --- pages that are not a model's ---------------------------------------------------------------------------------
+
+
+def test_index_leads_to_the_operator_pages(operator):
+    index = operator.get(reverse("admin:index")).content.decode()
+    assert f'<a href="{DEFAULTS_URL}">{DEFAULT_CHAINS_ENTRY}</a>' in index
+    for url, label in [
+        (reverse("fallback-graph", kwargs={"fallback_type": "general"}), "Fallback graph"),
+        (reverse("config-import"), "Import a LiteLLM config file"),
+        (reverse("config-export"), "Export the LiteLLM config"),
+    ]:
+        assert f'<a href="{url}">{label}</a>' in index
+        assert operator.get(url).status_code == 200, url
+
+
+# --- deleting groups ---------------------------------------------------------------------------------------------
+
+
+def test_deleting_a_group_a_chain_uses_is_refused_naming_the_chains(operator, groups, set_chain):
+    set_chain("gpt-4", ["claude-3-haiku"])
+    set_chain("*", ["claude-3-haiku"], "context_window")
+    url = reverse("admin:fallbacks_modelgroup_delete", args=[groups["claude-3-haiku"].pk])
+    before = database_snapshot()
+
+    for method in (operator.get, operator.post):
+        response = method(url, {"post": "yes"} if method == operator.post else None, follow=True)
+        assert response.status_code == 200
+        shown = [str(message) for message in response.context["messages"]]
+        assert shown == [
+            validation.GROUP_IN_USE.format(name="claude-3-haiku", chains="* (context_window), gpt-4 (general)")
+        ]
+        assert response.redirect_chain[-1][0] == change_url(groups["claude-3-haiku"])
+    assert database_snapshot() == before
+
+
+def test_deleting_an_unused_group_goes_through_the_service(operator, groups):
+    Deployment.objects.create(model_group=groups["gemini-pro"], litellm_params={"model": "gemini/gemini-pro"})
+    url = reverse("admin:fallbacks_modelgroup_delete", args=[groups["gemini-pro"].pk])
+    assert operator.get(url).status_code == 200  # Django's "are you sure?" page
+    before = versions()
+
+    assert operator.post(url, {"post": "yes"}).status_code == 302
+
+    assert not ModelGroup.objects.filter(name="gemini-pro").exists()
+    assert not Deployment.objects.exists()
+    assert ChangeRecord.objects.get(version=before + 1).action == "group_delete"
+
+
+def test_bulk_delete_is_not_offered(operator, groups):
+    assert "delete_selected" not in operator.get(LIST_URL).content.decode()
+
+
+# --- deployments -------------------------------------------------------------------------------------------------
+
+
+def add_deployment(data: dict, litellm_params: str, model_info: str = "{}") -> int:
+    index = int(data["deployments-TOTAL_FORMS"])
+    data["deployments-TOTAL_FORMS"] = str(index + 1)
+    data.update(
+        {
+            f"deployments-{index}-position": str(index),
+            f"deployments-{index}-litellm_params": litellm_params,
+            f"deployments-{index}-model_info": model_info,
+        }
+    )
+    return index
+
+
+def test_deployments_are_saved_through_the_service(operator, groups):
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    add_deployment(data, '{"model": "openai/gpt-4", "api_key": "os.environ/OPENAI_API_KEY"}', '{"id": "east"}')
+    add_deployment(data, '{"model": "azure/gpt-4", "api_key": "os.environ/AZURE_API_KEY"}')
+    before = versions()
+
+    assert operator.post(url, data).status_code == 302
+
+    assert list(groups["gpt-4"].deployments.values_list("position", "litellm_params", "model_info")) == [
+        (0, {"model": "openai/gpt-4", "api_key": "os.environ/OPENAI_API_KEY"}, {"id": "east"}),
+        (1, {"model": "azure/gpt-4", "api_key": "os.environ/AZURE_API_KEY"}, {}),
+    ]
+    assert ChangeRecord.objects.get(version=before + 1).action == "deployments_set"
+
+    data = form_data(operator.get(url), "modelgroup_form")
+    data["deployments-0-DELETE"] = "on"
+    assert operator.post(url, data).status_code == 302
+    assert [d.litellm_params["model"] for d in groups["gpt-4"].deployments.all()] == ["azure/gpt-4"]
+
+
+@pytest.mark.parametrize(
+    ("litellm_params", "message"),
+    [
+        ('{"model": "openai/gpt-4", "api_key": "sk-live-123"}', validation.SECRET_IN_PLAIN_TEXT),
+        ('{"model": "bedrock/claude", "aws_secret_access_key": "abc"}', validation.SECRET_IN_PLAIN_TEXT),
+        ('{"api_key": "os.environ/KEY"}', validation.DEPLOYMENT_MODEL_REQUIRED),
+    ],
+)
+def test_a_deployment_with_a_plain_secret_or_no_model_is_refused(operator, groups, litellm_params, message):
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    add_deployment(data, litellm_params)
+    before = database_snapshot()
+
+    response = operator.post(url, data)
+
+    assert response.status_code == 200
+    assert database_snapshot() == before
+    page = response.content.decode()
+    field = "aws_secret_access_key" if "aws" in litellm_params else "api_key"
+    expected = message.format(field=f"litellm_params.{field}") if "{field}" in message else message
+    assert escape(expected) in page
+    assert "sk-live-123" not in page.split("errorlist", 1)[1].split("</ul>", 1)[0]  # the secret is not repeated
+
+
+# --- roles -------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def viewer(client, db):
+    user = User.objects.create_user("viewer", password="viewer-password", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="fallbacks", codename__startswith="view_")
+    )
+    client.force_login(user)
+    return client
+
+
+def test_a_view_only_operator_sees_everything(viewer, groups, set_chain):
+    set_chain("gpt-4", ["claude-3-haiku", "gemini-pro"])
+    set_chain("*", ["gemini-pro"])
+    listing = viewer.get(LIST_URL).content.decode()
+    assert "claude-3-haiku → gemini-pro" in listing
+
+    page = viewer.get(change_url(groups["gpt-4"]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<li>claude-3-haiku</li><li>gemini-pro</li>" in html
+    assert "chain-general-TOTAL_FORMS" not in html  # no editor
+    assert viewer.get(DEFAULTS_URL).status_code == 200
+    assert "<li>gemini-pro</li>" in viewer.get(DEFAULTS_URL).content.decode()
+    assert viewer.get(reverse("admin:fallbacks_changerecord_changelist")).status_code == 200
+
+
+def test_a_view_only_operator_changes_nothing(viewer, groups, set_chain):
+    set_chain("gpt-4", ["claude-3-haiku"])
+    before = database_snapshot()
+    group_url = change_url(groups["gpt-4"])
+    attempts = [
+        (group_url, {"name": "renamed", "chain-general-TOTAL_FORMS": "0"}),
+        (ADD_URL, {"name": "new-group"}),
+        (DEFAULTS_URL, {"max_fallbacks": "1"}),
+        (reverse("admin:fallbacks_modelgroup_delete", args=[groups["gemini-pro"].pk]), {"post": "yes"}),
+        (reverse("admin:fallbacks_apikey_add"), {"name": "sneaky", "can_write": "on"}),
+    ]
+    for url, data in attempts:
+        assert viewer.post(url, data).status_code == 403, url
+    assert database_snapshot() == before
+
+
+def test_changing_a_group_without_chain_permission_leaves_chains_read_only(client, groups, set_chain):
+    user = User.objects.create_user("editor", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_modelgroup", "change_modelgroup", "view_fallbackentry"])
+    )
+    client.force_login(user)
+    set_chain("gpt-4", ["claude-3-haiku"])
+    url = change_url(groups["gpt-4"])
+    data = form_data(client.get(url), "modelgroup_form")
+    assert "chain-general-TOTAL_FORMS" not in data
+    data.update({"description": "edited", "chain-general-TOTAL_FORMS": "1", "chain-general-0-target": "0"})
+
+    assert client.post(url, data).status_code == 302
+    assert ModelGroup.objects.get(name="gpt-4").description == "edited"
+    assert selectors.chain_map(model="gpt-4") == {("gpt-4", "general"): ["claude-3-haiku"]}
+
+
+# --- the list of model groups ------------------------------------------------------------------------------------
+
+
+def test_the_list_shows_each_chain_at_a_glance(operator, groups, set_chain):
+    set_chain("gpt-4", ["claude-3-haiku", "gemini-pro"])
+    set_chain("gpt-4", ["openrouter/gpt-4"], "context_window")
+    set_chain("*", ["gpt-4", "claude-3-haiku"], "content_policy")
+    html = operator.get(LIST_URL).content.decode()
+
+    start = html.index('<a href="' + change_url(groups["gpt-4"]))
+    row = html[start : html.index("</tr>", start)]
+    assert "claude-3-haiku → gemini-pro" in row
+    assert "openrouter/gpt-4" in row
+    assert "* claude-3-haiku" in row  # the default chain, without gpt-4 itself
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["claude-3-haiku", "gemini-pro", "gpt-4", "openrouter/gpt-4"]),
+        ("?q=gpt", ["gpt-4", "openrouter/gpt-4"]),
+        ("?fallbacks=any", ["gemini-pro", "gpt-4"]),
+        ("?fallbacks=none", ["claude-3-haiku", "openrouter/gpt-4"]),
+        ("?fallbacks=context_window", ["gemini-pro"]),
+        ("?owned_by=anthropic", ["claude-3-haiku"]),
+    ],
+)
+def test_the_list_searches_filters_and_sorts_by_name(operator, groups, set_chain, query, expected):
+    ModelGroup.objects.filter(name="claude-3-haiku").update(owned_by="anthropic")
+    set_chain("gpt-4", ["claude-3-haiku"])
+    set_chain("gemini-pro", ["gpt-4"], "context_window")
+    response = operator.get(LIST_URL + query)
+    assert [group.name for group in response.context["cl"].result_list] == expected
+
+
+def test_the_list_reads_a_constant_number_of_queries(operator, make_groups, set_chain, django_assert_num_queries):
+    def list_page_queries() -> int:
+        with django_assert_num_queries(LIST_PAGE_QUERIES) as captured:
+            assert operator.get(LIST_URL).status_code == 200
+        return len(captured)
+
+    make_groups("a", "b", "c")
+    set_chain("a", ["b", "c"])
+    few = list_page_queries()
+    names = [f"group-{number:03}" for number in range(60)]
+    make_groups(*names)
+    for source, target in itertools.pairwise(names):
+        set_chain(source, [target, "a"])
+        set_chain(source, ["b"], "content_policy")
+    set_chain("*", ["c"], "context_window")
+    assert list_page_queries() == few
+
+
+# Session, user, two counts (filtered and total), the page, its chains, the `*` chains, the providers filter.
+LIST_PAGE_QUERIES = 8
+
+
+# --- API keys ----------------------------------------------------------------------------------------------------
+
+
+def test_an_api_key_is_issued_with_its_secret_shown_once(operator, db, anonymous):
+    response = operator.post(reverse("admin:fallbacks_apikey_add"), {"name": "deploy-bot", "can_write": "on"})
+
+    assert response.status_code == 200
+    key = ApiKey.objects.get(name="deploy-bot")
+    html = response.content.decode()
+    start = html.index('id="api-key-secret"')
+    secret = html[html.index(">", start) + 1 : html.index("</code>", start)]
+    assert secret.startswith(key.prefix)
+    assert key.key_hash == services.hash_api_key(secret)
+    assert secret not in repr(database_snapshot())
+    assert ChangeRecord.objects.filter(action="api_key_create", subject="deploy-bot").exists()
+
+    anonymous.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert anonymous.get("/fallback").status_code == 200
+
+    change_page = operator.get(reverse("admin:fallbacks_apikey_change", args=[key.pk])).content.decode()
+    assert secret not in change_page
+    listing = operator.get(reverse("admin:fallbacks_apikey_changelist")).content.decode()
+    assert "deploy-bot" in listing
+    assert key.prefix in listing
+    assert "read-write" in listing
+
+
+def test_an_api_key_is_revoked_through_the_service(operator, db, anonymous):
+    key, secret = services.api_key_create(actor="tests", name="old-bot", can_write=False)
+    url = reverse("admin:fallbacks_apikey_change", args=[key.pk])
+    data = form_data(operator.get(url), "apikey_form")
+    data.pop("is_active")  # the box unticked
+
+    assert operator.post(url, data).status_code == 302
+
+    assert not ApiKey.objects.get(pk=key.pk).is_active
+    assert ChangeRecord.objects.filter(action="api_key_revoke", subject="old-bot").exists()
+    anonymous.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert anonymous.get("/fallback").status_code == 401

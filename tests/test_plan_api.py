@@ -1,0 +1,242 @@
+"""`GET /fallback_plan/{model}`, `GET`/`PATCH /fallback_settings`, and the lint warnings of `POST /fallback`."""
+
+import pytest
+
+from fallbacks import selectors, services, validation
+from fallbacks.models import ModelGroup
+from fallbacks.validation import FALLBACK_TYPES
+from tests.conftest import ACTOR, database_snapshot
+from tests.test_queries import load
+
+
+@pytest.fixture
+def graph(make_groups, set_chain):
+    make_groups("gpt-4o", "openrouter/gpt-4", "claude-3-haiku", "bedrock/anthropic.claude-v2:1", "small")
+    set_chain("gpt-4o", ["openrouter/gpt-4", "claude-3-haiku"])
+    set_chain("openrouter/gpt-4", ["bedrock/anthropic.claude-v2:1"])
+
+
+# The plan ----------------------------------------------------------------------------------------
+
+
+def test_plan_follows_the_chains_and_names_the_model_that_answers(api, graph):
+    response = api.get("/fallback_plan/gpt-4o?failing=openrouter/gpt-4&failing=bedrock/anthropic.claude-v2:1")
+    assert response.status_code == 200
+    body = response.json()
+    assert {key: body[key] for key in ("model", "fallback_type", "attempts", "served_by")} == {
+        "model": "gpt-4o",
+        "fallback_type": "general",
+        "attempts": ["gpt-4o", "openrouter/gpt-4", "bedrock/anthropic.claude-v2:1", "claude-3-haiku"],
+        "served_by": "claude-3-haiku",
+    }
+    assert body["max_fallbacks"] == 5
+    assert body["config_version"] == selectors.config_version()
+    steps = body["steps"]
+    assert [(step["model"], step["outcome"], step["level"]) for step in steps] == [
+        ("gpt-4o", "failed", 0),
+        ("openrouter/gpt-4", "failed", 1),
+        ("bedrock/anthropic.claude-v2:1", "failed", 2),
+        # bedrock has no chain of its own, so gpt-4o's applies again, depth first, before claude at level 1.
+        ("openrouter/gpt-4", "skipped", 3),
+        ("claude-3-haiku", "answered", 3),
+    ]
+    assert steps[1]["then_via"] == {"source": "openrouter/gpt-4", "fallback_type": "general"}
+    assert steps[2]["then_via"] == {"source": "gpt-4o", "fallback_type": "general"}
+    assert steps[4]["why"].startswith("next in the general chain of gpt-4o: bedrock/anthropic.claude-v2:1 has no")
+    assert [step["fallback_depth"] for step in steps] == [0, 1, 2, None, 3]
+
+
+def test_plan_with_nothing_failing_is_served_by_the_first_target(api, graph):
+    body = api.get("/fallback_plan/gpt-4o").json()
+    assert (body["attempts"], body["served_by"]) == (["gpt-4o", "openrouter/gpt-4"], "openrouter/gpt-4")
+
+
+def test_plan_for_a_model_without_fallbacks_is_served_by_nobody(api, graph):
+    body = api.get("/fallback_plan/small").json()
+    assert (body["attempts"], body["served_by"]) == (["small"], None)
+    assert body["steps"][0]["then"] == "no_chain"
+
+
+def test_plan_uses_the_max_fallbacks_setting(api, graph):
+    services.max_fallbacks_set(actor=ACTOR, max_fallbacks=1)
+    body = api.get("/fallback_plan/gpt-4o?failing=openrouter/gpt-4").json()
+    # openrouter/gpt-4 is tried at count 1: its chain is cut, the next sibling answers.
+    assert (body["attempts"], body["served_by"], body["max_fallbacks"]) == (
+        ["gpt-4o", "openrouter/gpt-4", "claude-3-haiku"],
+        "claude-3-haiku",
+        1,
+    )
+    assert body["steps"][1]["then"] == "max_fallbacks"
+
+
+def test_plan_applies_the_type_rule(api, graph, set_chain):
+    body = api.get("/fallback_plan/gpt-4o?fallback_type=context_window").json()
+    assert (body["chain_type"], body["served_by"]) == ("general", "openrouter/gpt-4")
+    assert "No context_window chain exists at all" in body["note"]
+
+    set_chain("small", ["claude-3-haiku"], "context_window")
+    body = api.get("/fallback_plan/gpt-4o?fallback_type=context_window").json()
+    assert (body["chain_type"], body["attempts"], body["served_by"]) == ("context_window", ["gpt-4o"], None)
+    assert "not even to the general chain" in body["note"]
+    body = api.get("/fallback_plan/small?fallback_type=context_window").json()
+    assert (body["fallback_type"], body["served_by"]) == ("context_window", "claude-3-haiku")
+
+
+def test_plan_through_the_default_chain(api, graph, set_chain):
+    set_chain("*", ["small", "gpt-4o"])
+    body = api.get("/fallback_plan/claude-3-haiku?failing=small").json()
+    assert (body["attempts"], body["served_by"]) == (["claude-3-haiku", "small", "gpt-4o"], "gpt-4o")
+    assert body["steps"][1]["via"] == {"source": "*", "fallback_type": "general"}
+
+
+def test_unknown_model_is_the_contracts_404(api, graph):
+    response = api.get("/fallback_plan/nope/gpt-5")
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": {
+            "error": validation.MODEL_NOT_FOUND.format(model="nope/gpt-5"),
+            "available_models": sorted(ModelGroup.objects.values_list("name", flat=True)),
+        }
+    }
+    assert api.get("/fallback_plan/*").status_code == 404  # `*` names a chain, not a model a request can name
+
+
+@pytest.mark.parametrize("value", ["", "General", "none", "context-window"])
+def test_bad_fallback_type_is_a_400_naming_the_three_types(api, graph, value):
+    response = api.get(f"/fallback_plan/gpt-4o?fallback_type={value}")
+    assert response.status_code == 400
+    assert response.json() == {"detail": {"error": validation.INVALID_FALLBACK_TYPE}}
+    for name in FALLBACK_TYPES:
+        assert name in response.json()["detail"]["error"]
+
+
+def test_unknown_failing_model_is_a_400(api, graph):
+    response = api.get("/fallback_plan/gpt-4o?failing=small&failing=ghost&failing=ghost")
+    assert response.status_code == 400
+    assert response.json()["detail"]["error"] == "Invalid failing models: ['ghost']"
+    assert "small" in response.json()["detail"]["available_models"]
+
+
+def test_plan_needs_a_key_and_read_only_keys_may_read(anonymous, read_only_api, graph):
+    assert anonymous.get("/fallback_plan/gpt-4o").status_code == 401
+    assert read_only_api.get("/fallback_plan/gpt-4o").status_code == 200
+    assert read_only_api.post("/fallback_plan/gpt-4o").status_code in (403, 405)
+
+
+PLAN_QUERIES = 3  # the names asked about, the chains of two types, the settings row
+
+
+@pytest.mark.parametrize("groups", [1, 1000])
+def test_plan_query_count_is_constant(api, django_assert_num_queries, groups):
+    load(groups)
+    path = "/fallback_plan/model-00000?fallback_type=context_window&failing=model-00000"
+    if groups > 1:
+        path += "&failing=model-00001&failing=model-00002"
+    with django_assert_num_queries(PLAN_QUERIES):
+        response = api.get(path)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["chain_type"] == "context_window"
+    if groups == 1:
+        assert body["attempts"] == ["model-00000"]  # only the `*` chain, which names itself
+    else:
+        assert body["attempts"][:3] == ["model-00000", "model-00001", "model-00002"]
+        assert body["served_by"] == "model-00003"
+
+
+# max_fallbacks -----------------------------------------------------------------------------------
+
+
+def test_settings_show_the_default_before_any_write(api):
+    assert api.get("/fallback_settings").json() == {"max_fallbacks": 5, "config_version": 0}
+
+
+def test_patch_settings_sets_max_fallbacks_and_bumps_the_version(api, read_write_api):
+    response = read_write_api.patch("/fallback_settings", {"max_fallbacks": 2}, format="json")
+    assert response.status_code == 200
+    assert response.json() == {"max_fallbacks": 2, "config_version": 1}
+    assert response.headers["X-Config-Version"] == "1"
+    assert api.get("/fallback_settings").json() == {"max_fallbacks": 2, "config_version": 1}
+
+
+def test_read_only_keys_cannot_patch_settings(read_only_api):
+    before = database_snapshot()
+    response = read_only_api.patch("/fallback_settings", {"max_fallbacks": 2}, format="json")
+    assert response.status_code == 403
+    assert "error" in response.json()["detail"]
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"max_fallbacks": -1}, {"max_fallbacks": 101}, {"max_fallbacks": "3"}, {"max_fallbacks": True}, {"depth": 3}, [3]],
+)
+def test_bad_settings_are_a_400_and_change_nothing(api, body):
+    before = database_snapshot()
+    response = api.patch("/fallback_settings", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"]["error"]
+    assert database_snapshot() == before
+
+
+def test_settings_need_a_key(anonymous):
+    assert anonymous.get("/fallback_settings").status_code == 401
+
+
+# Warnings on POST /fallback -----------------------------------------------------------------------
+
+CONTRACT_KEYS = {"model", "fallback_models", "fallback_type", "message"}
+
+
+def test_post_says_nothing_more_when_the_lint_has_nothing_to_say(api, make_groups):
+    make_groups("a", "b")
+    response = api.post("/fallback", {"model": "a", "fallback_models": ["b"]}, format="json")
+    assert response.status_code == 200
+    assert set(response.json()) == CONTRACT_KEYS
+
+
+def test_post_closing_a_cycle_warns_about_it(api, make_groups, set_chain):
+    make_groups("a", "b")
+    set_chain("a", ["b"])
+    response = api.post("/fallback", {"model": "b", "fallback_models": ["a"]}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == CONTRACT_KEYS | {"warnings"}
+    assert body["message"] == "Fallback configuration created successfully"
+    [warning] = body["warnings"]
+    assert (warning["severity"], warning["code"], sorted(warning["models"])) == ("info", "cycle", ["a", "b"])
+
+
+def test_post_of_the_first_typed_chain_warns_about_the_models_it_strands(api, make_groups, set_chain):
+    make_groups("a", "b", "c")
+    set_chain("a", ["b"])
+    response = api.post(
+        "/fallback", {"model": "c", "fallback_models": ["b"], "fallback_type": "content_policy"}, format="json"
+    )
+    [warning] = response.json()["warnings"]
+    assert (warning["code"], warning["model"], warning["fallback_type"]) == (
+        "no_typed_fallback",
+        "c",
+        "content_policy",
+    )
+    assert warning["models"] == ["a"]
+    assert "content_policy errors get no fallback" in warning["message"]
+
+
+def test_post_of_a_context_window_chain_to_a_smaller_model_warns(api, make_groups):
+    make_groups("big", max_input_tokens=128000)
+    make_groups("tiny", max_input_tokens=8192)
+    response = api.post(
+        "/fallback", {"model": "big", "fallback_models": ["tiny"], "fallback_type": "context_window"}, format="json"
+    )
+    [warning] = response.json()["warnings"]
+    assert (warning["severity"], warning["code"]) == ("warning", "smaller_context_window")
+
+
+def test_a_refused_post_has_no_warnings_and_writes_nothing(api, make_groups):
+    make_groups("a")
+    before = database_snapshot()
+    response = api.post("/fallback", {"model": "a", "fallback_models": ["a"]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": {"error": validation.SELF_FALLBACK.format(model="a")}}
+    assert database_snapshot() == before
