@@ -123,6 +123,21 @@ def load(size: int) -> None:
         Configuration.objects.update_or_create(pk=1, defaults={"version": 1})
 
 
+def serve(workdir: str) -> tuple[WSGIServer, QueryCounter]:
+    """Migrate a throwaway database (BENCH_DATABASE_URL, else SQLite in `workdir`) and serve the app on it."""
+    configure_django(os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3")
+
+    from django.core.management import call_command
+    from django.core.wsgi import get_wsgi_application
+
+    call_command("migrate", verbosity=0)
+    counter = QueryCounter()
+    counter.install()
+    server = make_server("127.0.0.1", 0, get_wsgi_application(), ThreadingWSGIServer, QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, counter
+
+
 def measure(base_url: str, path: str, requests: int, counter: QueryCounter) -> dict:
     request = urllib.request.Request(base_url + path, headers={"Authorization": f"Bearer {MASTER_KEY}"})
 
@@ -155,19 +170,10 @@ def main() -> None:
     arguments = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="fallbacks-bench-")
-    database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3"
-    configure_django(database_url)
-
-    from django.core.management import call_command
-    from django.core.wsgi import get_wsgi_application
-    from django.db import connection
-
-    call_command("migrate", verbosity=0)
-    counter = QueryCounter()
-    counter.install()
-    server = make_server("127.0.0.1", 0, get_wsgi_application(), ThreadingWSGIServer, QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, counter = serve(workdir)
     base_url = f"http://127.0.0.1:{server.server_port}"
+
+    from django.db import connection
 
     print(f"database: {connection.vendor} ({'BENCH_DATABASE_URL' if 'BENCH_DATABASE_URL' in os.environ else workdir})")
     print(f"served over HTTP by the WSGI app at {base_url}; {arguments.requests} requests per figure\n")

@@ -11,18 +11,15 @@ latency. It asserts nothing: figures are for reading.
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
-from wsgiref.simple_server import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import MASTER_KEY, QueryCounter, QuietHandler, ThreadingWSGIServer, configure_django, load, measure
+from bench import MASTER_KEY, QueryCounter, load, measure, serve
 
 
 def plan_paths(size: int) -> list[str]:
@@ -68,19 +65,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     arguments = parser.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="fallbacks-bench-plan-")
-    configure_django(os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3")
-
-    from django.core.management import call_command
-    from django.core.wsgi import get_wsgi_application
-    from django.db import connection
-
-    call_command("migrate", verbosity=0)
-    counter = QueryCounter()
-    counter.install()
-    server = make_server("127.0.0.1", 0, get_wsgi_application(), ThreadingWSGIServer, QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server, counter = serve(tempfile.mkdtemp(prefix="fallbacks-bench-plan-"))
     base_url = f"http://127.0.0.1:{server.server_port}"
+
+    from django.db import connection
 
     print(f"\nattempt plan and lint; database: {connection.vendor}; served over HTTP at {base_url}")
     print(f"{'groups':>7}  {'request':<86} {'queries':>7} {'median ms':>10} {'p95 ms':>9}")
