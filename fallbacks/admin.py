@@ -45,24 +45,45 @@ def can_edit_chains(request) -> bool:
     return request.user.has_perm("fallbacks.change_fallbackentry")
 
 
+# Where a save that a service refused keeps the refusals that belong beside one field of the form.
+FIELD_REFUSALS_ATTRIBUTE = "fallbacks_field_refusals"
+
+
 class RefusalsAsMessages:
     """A refusal raised by a service while saving (a race lost to another writer, read-only mode)
     becomes an error message on the page instead of a 500; the admin's transaction rolls it all back.
+
+    A refusal whose code `refusal_fields` maps to a field of the form (a taken name) belongs beside
+    that field: the page is built again from the same post, with the refusal on that field (the
+    form applies the request's FIELD_REFUSALS_ATTRIBUTE, see ChainEditingForm.refusals), so the
+    operator keeps every edit. The service stays the one place that decides.
     """
+
+    refusal_fields: dict[str, str] = {}
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except RuleViolation as refusal:
-            self.message_user(request, refusal.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            field_name = self.refusal_fields.get(refusal.code)
+            if field_name is None or request.method != "POST" or hasattr(request, FIELD_REFUSALS_ATTRIBUTE):
+                self.message_user(request, refusal.message, messages.ERROR)
+                return HttpResponseRedirect(request.get_full_path())
+            setattr(request, FIELD_REFUSALS_ATTRIBUTE, {field_name: refusal})
+        # Built again from the same post: the form now shows the refusal beside its field, so nothing is saved.
+        return self.changeform_view(request, object_id, form_url, extra_context)
 
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
         except RuleViolation as refusal:
             self.message_user(request, refusal.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            change_url = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[object_id],
+                current_app=self.admin_site.name,
+            )
+            return HttpResponseRedirect(change_url)
 
 
 class ChainEditingAdmin(RefusalsAsMessages, admin.ModelAdmin):
@@ -72,6 +93,7 @@ class ChainEditingAdmin(RefusalsAsMessages, admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         may_save = self.has_change_permission(request, obj) if change else self.has_add_permission(request)
         form.chains_editable = may_save and can_edit_chains(request)
+        form.refusals = getattr(request, FIELD_REFUSALS_ATTRIBUTE, {})
         return form
 
     def save_chains(self, request, form, source: str) -> None:
@@ -167,6 +189,7 @@ class DeploymentInline(admin.StackedInline):
 @admin.register(ModelGroup)
 class ModelGroupAdmin(ChainEditingAdmin):
     form = ModelGroupForm
+    refusal_fields = {"name_taken": "name"}  # services.group_create and group_update decide whether a name is free
     list_display = ["name", "provider", "general_fallbacks", "context_window_fallbacks", "content_policy_fallbacks"]
     list_filter = [("owned_by", ProviderFilter), FallbacksFilter]
     search_fields = ["name"]
@@ -262,7 +285,7 @@ class ModelGroupAdmin(ChainEditingAdmin):
                 owned_by=obj.owned_by,
                 description=obj.description,
                 max_input_tokens=obj.max_input_tokens,
-            )
+            ).group
             obj.pk, obj.created, obj._state.adding, obj._state.db = group.pk, group.created, False, group._state.db
         elif form.changed_data:
             changes = {name: form.cleaned_data[name] for name in form.changed_data}
@@ -294,14 +317,24 @@ class ModelGroupAdmin(ChainEditingAdmin):
         )
 
     def delete_view(self, request, object_id, extra_context=None):
+        # Confirming the deletion (a POST) goes to services.group_delete, which refuses a group that a
+        # chain names (RefusalsAsMessages shows why). Before that, the "are you sure?" page is not
+        # offered for such a group: it asks the service's own question (same validation, same
+        # selector) and says the service's words, where Django would list the chains as protected objects.
         group = self.get_object(request, unquote(object_id))
-        if group is not None and self.has_delete_permission(request, group):
+        if request.method != "POST" and group is not None and self.has_delete_permission(request, group):
             try:
                 validation.check_group_deletable(group.name, selectors.chains_naming(group))
             except RuleViolation as refusal:
                 self.message_user(request, refusal.message, messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:fallbacks_modelgroup_change", args=[group.pk]))
         return super().delete_view(request, object_id, extra_context)
+
+    def get_deleted_objects(self, objs, request):
+        # The chains that protect a group are services.group_delete's to refuse, in the API's words:
+        # Django's own "protected objects" page would stop a confirmed deletion before the service.
+        deleted_objects, model_count, perms_needed, _protected = super().get_deleted_objects(objs, request)
+        return deleted_objects, model_count, perms_needed, []
 
     def delete_model(self, request, obj):
         services.group_delete(actor=actor_of(request), group=obj)

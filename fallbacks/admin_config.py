@@ -1,9 +1,10 @@
 """Admin pages for LiteLLM config files: import (preview first, then apply) and export (download).
 
 The preview is a dry run of the same service the `import_config` command calls, so what an
-operator sees is what applying does. The previewed file waits in the session, with the config
-version it was computed from: if anyone writes in between, applying refuses and shows the new
-preview rather than applying a report nobody has read.
+operator sees is what applying does. The previewed file waits in a temporary file (the session
+holds only its name, the digest and the config version the preview was computed from): if anyone
+writes in between, applying refuses and shows the new preview rather than applying a report
+nobody has read.
 
 Permissions: importing needs the add and change permissions on model groups and on fallback
 entries (a merge creates and changes both), and a replace needs their delete permissions too;
@@ -11,6 +12,12 @@ exporting needs the view (or change) permission on both.
 """
 
 import hashlib
+import os
+import re
+import secrets
+import tempfile
+import time
+from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,16 +28,23 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fallbacks import selectors, services
-from fallbacks.config_format import ConfigFormat, ImportMode, emit_config
+from fallbacks.config_format import MAX_DOCUMENT_BYTES, ConfigFormat, ImportMode, emit_config
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a 10,000-group config is about 3 MB
+MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES  # the importer's own limit; a 10,000-group config is about 3 MB
 SHOWN_PER_SECTION = 500  # lines of a report shown per section; the counts are always complete
-PENDING_IMPORT = "fallbacks_config_import"  # session key of the previewed file
+PENDING_IMPORT = "fallbacks_config_import"  # session key of what applying the preview needs
+# Previewed files wait here rather than in the session, which every admin request loads whole.
+# The folder is per host: behind a load balancer without sticky sessions, an apply that reaches
+# another host finds nothing and asks for the file again (NOTHING_PENDING).
+PENDING_DIR = Path(tempfile.gettempdir()) / "fallbacks-config-previews"
+PENDING_LIFETIME_SECONDS = 24 * 3600  # previews nobody applied are deleted after a day
+PENDING_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 EXPORT_FILE_NAME = "litellm_config.{extension}"
 EXPORT_CONTENT_TYPES = {ConfigFormat.YAML: "application/yaml", ConfigFormat.JSON: "application/json"}
 APPLIED = "Imported {file} ({mode}): {summary}; config version {version}."
 NOTHING_TO_APPLY = "{file} changes nothing: config version {version} stays."
 NOTHING_PENDING = "There is no previewed file to apply: upload it again."
+CANNOT_KEEP = "The file could not be kept in {folder} until it is applied ({error}); nothing was changed."
 MOVED_ON = "The configuration changed since this preview. Here is the preview again, against the current configuration."
 
 MODE_CHOICES = [
@@ -76,6 +90,60 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _file_name(name: str) -> str:
+    return "".join(character for character in name if character.isprintable())[:255] or "the file"
+
+
+def _pending_path(token: object) -> Path | None:
+    return PENDING_DIR / f"{token}.txt" if isinstance(token, str) and PENDING_TOKEN.fullmatch(token) else None
+
+
+def _keep_pending(request, *, document: str, mode: str, file_name: str, version: int) -> str:
+    """Keep the previewed file for `action=apply`, in place of the user's earlier one; returns its digest."""
+    _drop_pending(request)
+    PENDING_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stale = time.time() - PENDING_LIFETIME_SECONDS
+    for path in PENDING_DIR.glob("*.txt"):
+        try:
+            if path.stat().st_mtime < stale:
+                path.unlink()
+        except FileNotFoundError:  # another worker removed it first
+            pass
+    token = secrets.token_urlsafe(24)
+    descriptor = os.open(_pending_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(document.encode())
+    digest = _digest(document)
+    request.session[PENDING_IMPORT] = {
+        "token": token,
+        "digest": digest,
+        "mode": mode,
+        "file_name": file_name,
+        "version": version,
+    }
+    return digest
+
+
+def _pending(request) -> tuple[dict, str] | None:
+    """What the preview kept, and the file's text as it was previewed; None when there is none."""
+    pending = request.session.get(PENDING_IMPORT)
+    path = _pending_path(pending.get("token")) if isinstance(pending, dict) else None
+    if path is None:
+        return None
+    try:
+        document = path.read_bytes().decode()
+    except (OSError, UnicodeDecodeError):  # applied or cleaned up meanwhile, or previewed on another host
+        return None
+    return (pending, document) if _digest(document) == pending.get("digest") else None
+
+
+def _drop_pending(request) -> None:
+    pending = request.session.pop(PENDING_IMPORT, None)
+    path = _pending_path(pending.get("token")) if isinstance(pending, dict) else None
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
 def _sections(report: services.ImportReport) -> list[dict]:
     sections = []
     for title, changes in (("Created", report.created), ("Changed", report.changed), ("Removed", report.removed)):
@@ -97,6 +165,7 @@ def _page(request, *, form, status: int = 200, **context) -> TemplateResponse:
         "form": form,
         "can_export": can_export(request.user),
         "export_formats": [fmt.value for fmt in ConfigFormat],
+        "max_upload_mb": MAX_UPLOAD_BYTES // 2**20,
         **context,
     }
     return TemplateResponse(request, "admin/fallbacks/config/import.html", context, status=status)
@@ -107,18 +176,16 @@ def _preview(request, *, form, document: str, mode: str, file_name: str, notice:
     try:
         report = services.config_import(actor=_actor(request), document=document, mode=mode, dry_run=True)
     except services.ConfigRefused as refused:
-        request.session.pop(PENDING_IMPORT, None)
+        _drop_pending(request)
         return _page(request, form=form, problems=[str(p) for p in refused.problems], file_name=file_name, status=400)
     except services.RuleViolation as refusal:
-        request.session.pop(PENDING_IMPORT, None)
+        _drop_pending(request)
         return _page(request, form=form, problems=[refusal.message], file_name=file_name, status=400)
-    request.session[PENDING_IMPORT] = {
-        "document": document,
-        "digest": _digest(document),
-        "mode": mode,
-        "file_name": file_name,
-        "version": report.version,
-    }
+    try:
+        digest = _keep_pending(request, document=document, mode=mode, file_name=file_name, version=report.version)
+    except OSError as error:
+        unkept = CANNOT_KEEP.format(folder=PENDING_DIR, error=error.strerror or error)
+        return _page(request, form=form, notice=unkept, status=503)
     return _page(
         request,
         form=form,
@@ -126,7 +193,7 @@ def _preview(request, *, form, document: str, mode: str, file_name: str, notice:
         sections=_sections(report),
         notices=[str(notice) for notice in report.notices],
         file_name=file_name,
-        digest=_digest(document),
+        digest=digest,
         notice=notice,
     )
 
@@ -151,27 +218,25 @@ def config_import_view(request):
             document = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             document = raw  # the service reports that the file is not UTF-8, like any other problem
-        return _preview(request, form=form, document=document, mode=mode, file_name=upload.name)
+        return _preview(request, form=form, document=document, mode=mode, file_name=_file_name(upload.name))
     return _apply(request)
 
 
 def _apply(request):
-    pending = request.session.get(PENDING_IMPORT)
-    if not pending or request.POST.get("digest") != pending["digest"]:
+    kept = _pending(request)
+    if kept is None or request.POST.get("digest") != kept[0]["digest"]:
         messages.error(request, NOTHING_PENDING)
         return HttpResponseRedirect(reverse("config-import"))
+    pending, document = kept
     if not can_import(request.user, pending["mode"]):
         raise PermissionDenied
     form = ConfigUploadForm(initial={"mode": pending["mode"]})
     try:
         report = services.config_import(
-            actor=_actor(request),
-            document=pending["document"],
-            mode=pending["mode"],
-            expected_version=pending["version"],
+            actor=_actor(request), document=document, mode=pending["mode"], expected_version=pending["version"]
         )
     except services.ConfigRefused as refused:
-        request.session.pop(PENDING_IMPORT, None)
+        _drop_pending(request)
         return _page(
             request, form=form, problems=[str(p) for p in refused.problems], file_name=pending["file_name"], status=400
         )
@@ -180,14 +245,14 @@ def _apply(request):
             return _preview(
                 request,
                 form=form,
-                document=pending["document"],
+                document=document,
                 mode=pending["mode"],
                 file_name=pending["file_name"],
                 notice=MOVED_ON,
             )
         messages.error(request, refusal.message)
         return HttpResponseRedirect(reverse("config-import"))
-    request.session.pop(PENDING_IMPORT, None)
+    _drop_pending(request)
     if report.applied:
         message = APPLIED.format(
             file=pending["file_name"], mode=report.mode, summary=report.summary, version=report.version

@@ -5,11 +5,15 @@ fallbacks.validation.chain_problems, so the API's words appear beside the row th
 the admin then writes the chain whole through fallbacks.services. The forms never write.
 """
 
+import json
 import math
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.forms.fields import InvalidJSONInput
 from django.forms.utils import ErrorList
 
 from fallbacks import selectors, validation
@@ -46,6 +50,29 @@ class ModelGroupChoiceField(forms.ModelChoiceField):
     default_error_messages = {"invalid_choice": validation.INVALID_FALLBACK_MODELS.format(models=["%(value)s"])}
 
 
+class ModelGroupAutocomplete(AutocompleteSelect):
+    """Django's autocomplete select, which looks the submitted id up again to show its model group's name.
+
+    A value no model group can have as id (`abc` in a hand-made post, or a number wider than the
+    column) would make that look-up raise, and the page a 500; it is left out, so the page comes
+    back with the field's own error beside the row.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [item for item in value if self.could_be_an_id(item)], attr)
+
+    def could_be_an_id(self, value) -> bool:
+        primary_key = self.field.remote_field.model._meta.pk
+        try:
+            number = primary_key.to_python(value)
+        except ValidationError:
+            return False
+        lowest, highest = connections[self.db or DEFAULT_DB_ALIAS].ops.integer_field_range(
+            primary_key.get_internal_type()
+        )
+        return number is not None and (lowest is None or lowest <= number) and (highest is None or number <= highest)
+
+
 class ChainRowForm(forms.Form):
     """One target of a chain. A row left without a target is ignored, like an empty line."""
 
@@ -53,7 +80,9 @@ class ChainRowForm(forms.Form):
         queryset=ModelGroup.objects.all(),
         required=False,
         label="Fallback model",
-        widget=AutocompleteSelect(FallbackEntry._meta.get_field("target"), admin.site, attrs={"data-width": "22em"}),
+        widget=ModelGroupAutocomplete(
+            FallbackEntry._meta.get_field("target"), admin.site, attrs={"data-width": "22em"}
+        ),
     )
 
 
@@ -90,12 +119,17 @@ class BaseChainFormSet(forms.BaseFormSet):
     def target_names(self) -> list[str]:
         return [form.cleaned_data["target"].name for form in self.chosen_rows()]
 
-    def check_rules(self, source: str) -> None:
-        """Put each reason to refuse this chain beside its row (or above the rows when no row is to blame)."""
+    def check_rules(self, source: str, source_pk: int | None = None) -> None:
+        """Put each reason to refuse this chain beside its row (or above the rows when no row is to blame).
+
+        `source_pk` is the key of the model group being edited: a row naming that group is named
+        `source`, so that it is its own fallback even while the same save renames it.
+        """
         if not self.is_valid():
             return
         rows = self.chosen_rows()
-        targets = [form.cleaned_data["target"].name for form in rows]
+        chosen = [form.cleaned_data["target"] for form in rows]
+        targets = [source if group.pk == source_pk else group.name for group in chosen]
         if not targets:
             return  # an emptied chain is deleted, not refused
         problems = validation.chain_problems(
@@ -120,10 +154,13 @@ class ChainEditingForm(forms.ModelForm):
     """A form that also carries the three chains of one source, checked when the form is.
 
     The admin sets `chains_editable` per request from the user's permissions; without it the
-    chains are shown, not edited.
+    chains are shown, not edited. It sets `refusals` (field name -> the service's RuleViolation)
+    when a service refused this very post for a reason that belongs to one field, such as a
+    taken name: the form is then checked again and shows the refusal beside that field.
     """
 
     chains_editable = False
+    refusals: dict[str, ValidationError] = {}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -142,12 +179,18 @@ class ChainEditingForm(forms.ModelForm):
     def chain_source_name(self) -> str:
         raise NotImplementedError
 
+    def chain_source_pk(self) -> int | None:
+        """The key of the model group whose chains these are; None for the `*` chains."""
+        return None
+
     def clean(self):
         cleaned_data = super().clean()
         source = self.chain_source_name()
         for formset in self.chain_formsets.values():
             if source:
-                formset.check_rules(source)
+                formset.check_rules(source, self.chain_source_pk())
+        for field_name, refusal in self.refusals.items():
+            self.add_error(field_name, refusal)
         if not all(formset.is_valid() for formset in self.chain_formsets.values()):
             raise forms.ValidationError(CHAIN_ERRORS_NOTE, code="chain_errors")
         return cleaned_data
@@ -164,6 +207,9 @@ class ChainEditingForm(forms.ModelForm):
 
 
 class ModelGroupForm(ChainEditingForm):
+    # A plain integer field: the range is validation.clean_max_input_tokens', in its words.
+    max_input_tokens = forms.IntegerField(required=False, label="Max input tokens")
+
     class Meta:
         model = ModelGroup
         fields = ["name", "owned_by", "max_input_tokens", "description"]
@@ -176,14 +222,19 @@ class ModelGroupForm(ChainEditingForm):
     def chain_source_name(self) -> str:
         return self.cleaned_data.get("name") or ""
 
+    def chain_source_pk(self) -> int | None:
+        return self.instance.pk
+
     def clean_name(self):
-        name = validation.clean_group_name(self.cleaned_data.get("name"))
-        if ModelGroup.objects.filter(name=name).exclude(pk=self.instance.pk).exists():
-            raise validation.RuleViolation(validation.GROUP_NAME_TAKEN.format(name=name), code="name_taken")
-        return name
+        # Whether the name is taken is the service's to say (services.group_create, group_update);
+        # the admin shows that refusal beside this field (ModelGroupAdmin.refusal_fields).
+        return validation.clean_group_name(self.cleaned_data.get("name"))
+
+    def clean_max_input_tokens(self):
+        return validation.clean_max_input_tokens(self.cleaned_data.get("max_input_tokens"))
 
     def validate_unique(self):
-        pass  # clean_name says it in the API's words; the default check would say it a second time
+        pass  # the service refuses a taken name in the API's words; the default check would say it differently
 
 
 class ConfigurationForm(ChainEditingForm):
@@ -203,12 +254,38 @@ class ConfigurationForm(ChainEditingForm):
         return validation.clean_max_fallbacks(self.cleaned_data.get("max_fallbacks"))
 
 
+class DeploymentDataField(forms.JSONField):
+    """Django's JSON field, but text nested too deeply is refused before it is parsed (no RecursionError).
+
+    What it refuses in the data itself is validation.deployment_problems' to say (DeploymentForm.clean).
+    """
+
+    def to_python(self, value):
+        if isinstance(value, str) and validation.json_text_nesting(value) is not None:
+            raise forms.ValidationError(validation.JSON_TOO_DEEP, code="invalid")
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        if isinstance(data, str) and validation.json_text_nesting(data) is not None:
+            return InvalidJSONInput(data)
+        return super().bound_data(data, initial)
+
+    def prepare_value(self, value):
+        text = super().prepare_value(value)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: shown escaped (`\ud800`), as no page can hold it
+            return json.dumps(value, cls=self.encoder)
+        return text
+
+
 class DeploymentForm(forms.ModelForm):
-    """One LiteLLM `model_list` entry; secrets only as `os.environ/NAME` references."""
+    """One LiteLLM `model_list` entry; secrets only as `os.environ/NAME` references, plain JSON data only."""
 
     class Meta:
         model = Deployment
         fields = ["position", "litellm_params", "model_info"]
+        field_classes = {"litellm_params": DeploymentDataField, "model_info": DeploymentDataField}
         help_texts = {
             "litellm_params": 'e.g. {"model": "openai/gpt-4o", "api_key": "os.environ/OPENAI_API_KEY"}',
         }

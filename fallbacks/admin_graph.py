@@ -1,7 +1,8 @@
 """The admin page that draws every chain of one type as a graph (`admin/fallbacks/graph/<type>`).
 
 Wired in project/urls.py through `admin.site.admin_view`, so it has the admin's login and
-context; it needs the permission to view fallback entries. The drawing is cytoscape.js, served
+context; it needs the permission to view or to change fallback entries (a change permission
+implies seeing, as everywhere in Django's admin). The drawing is cytoscape.js, served
 from this app's static files.
 """
 
@@ -12,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from fallbacks import selectors
+from fallbacks.admin import can_view_chains
 from fallbacks.lint import fallback_graph
 from fallbacks.validation import FallbackType
 
@@ -19,7 +21,7 @@ from fallbacks.validation import FallbackType
 def fallback_graph_view(request, fallback_type: str):
     if fallback_type not in FallbackType.values():
         raise Http404(f"No fallback type '{fallback_type}'")
-    if not request.user.has_perm("fallbacks.view_fallbackentry"):
+    if not can_view_chains(request):
         raise PermissionDenied
     graph = fallback_graph(selectors.chain_map(fallback_type=fallback_type), fallback_type)
     context = {

@@ -30,7 +30,13 @@ from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, FallbackT
 # LiteLLM's own default (litellm.ROUTER_MAX_FALLBACKS), and the Configuration model's.
 DEFAULT_MAX_FALLBACKS = 5
 DEFAULT_OWNED_BY = "openai"
-MAX_INPUT_TOKENS_LIMIT = 2**31 - 1  # what every database's PositiveIntegerField holds
+
+# What a file may be, checked before it is parsed. A LiteLLM config nests fewer than 10 levels deep,
+# and a 10,000-group one is about 3 MB and 240,000 values; YAML aliases are counted each time they
+# are used, so that a small file cannot expand into millions of values (an "alias bomb").
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_DOCUMENT_DEPTH = validation.MAX_JSON_DEPTH
+MAX_DOCUMENT_VALUES = 1_000_000
 
 # Where LiteLLM keeps each type's rules: router_settings first, then litellm_settings.
 RULE_KEYS: dict[str, str] = {
@@ -57,6 +63,12 @@ EMPTY_DOCUMENT = "the file is empty: expected a LiteLLM config with model_list a
 REQUIRED = "required"
 NOT_A_STRING = "expected a string, got {kind}"
 NOT_JSON_DATA = "not plain JSON data: {reason}"
+DOCUMENT_TOO_LARGE = f"the file is larger than {MAX_DOCUMENT_BYTES // 2**20} MB"
+DOCUMENT_TOO_DEEP = f"nested deeper than {MAX_DOCUMENT_DEPTH} levels ({{where}})"
+DOCUMENT_TOO_MANY_VALUES = f"more than {MAX_DOCUMENT_VALUES:,} values once YAML aliases are expanded ({{where}})"
+NESTED_TOO_DEEPLY = "nested too deeply to be read"
+RECURSIVE_ALIAS = "the alias *{anchor} is inside the node it names, a structure JSON cannot hold ({where})"
+NOT_UNICODE_TEXT = "a lone surrogate (such as \\ud800) is not Unicode text"
 BARE_STRING_RULE = (
     'a bare model name: LiteLLM would try it after every model; not modelled, write {{"*": ["{model}"]}} instead'
 )
@@ -71,7 +83,6 @@ DEFAULT_FALLBACKS_NOT_LIST = "default_fallbacks must be a list of model names"
 GROUP_FIELD_CONFLICT = "'{value}' differs from '{first}' given for '{model}' at {location}"
 BAD_OWNED_BY = "owned_by must be a non-blank string of at most 255 characters without control characters"
 BAD_DESCRIPTION = "description must be a string"
-BAD_MAX_INPUT_TOKENS = f"max_input_tokens must be null or an integer from 0 to {MAX_INPUT_TOKENS_LIMIT}"
 BAD_PLACEHOLDER = "placeholder must be true or absent"
 IGNORED_SETTING = "ignored: this service keeps model_list and fallbacks only"
 SHADOWED_SETTING = "ignored: router_settings.{key} takes precedence, as in LiteLLM"
@@ -159,19 +170,22 @@ def _kind(value: object) -> str:
     )
 
 
-def _key_location(base: str, key: str) -> str:
-    """`base.key`, or `base["key"]` when the key would not read as one path segment."""
-    if key.isidentifier():
-        return f"{base}.{key}" if base else key
-    return f"{base}[{json.dumps(key, ensure_ascii=False)}]"
-
-
 # ---------------------------------------------------------------------------------------------
 # Reading
 
 
 def load_document(text: str | bytes) -> tuple[object, list[Problem]]:
-    """The file's data; JSON when it starts with `{`, YAML otherwise (YAML being how LiteLLM documents it)."""
+    """The file's data; JSON when it starts with `{`, YAML otherwise (YAML being how LiteLLM documents it).
+
+    A file too large, nested too deeply, or whose YAML aliases expand too far is refused before it
+    is parsed: parsers recurse (libyaml's composer in C, where a deep enough file crashes the process).
+    """
+    try:
+        size = len(text) if isinstance(text, bytes) else len(text.encode())
+    except UnicodeEncodeError:  # text handed over by a caller, not read from a file
+        return None, [Problem("file", NOT_UNICODE_TEXT)]
+    if size > MAX_DOCUMENT_BYTES:
+        return None, [Problem("file", DOCUMENT_TOO_LARGE)]
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
@@ -179,21 +193,109 @@ def load_document(text: str | bytes) -> tuple[object, list[Problem]]:
             return None, [Problem("file", NOT_UTF8)]
     text = text.removeprefix("\ufeff")
     if text.lstrip().startswith("{"):
+        offset = validation.json_text_nesting(text, MAX_DOCUMENT_DEPTH)
+        if offset is not None:
+            return None, [Problem("file", DOCUMENT_TOO_DEEP.format(where=_text_position(text, offset)))]
         try:
-            return json.loads(text), []
+            document = json.loads(text)
         except json.JSONDecodeError as error:
             return None, [Problem(f"line {error.lineno}, column {error.colno}", error.msg)]
+    else:
+        problem = _yaml_shape_problem(text)
+        if problem:
+            return None, [problem]
+        try:
+            document = yaml.load(text, Loader=_YAML_LOADER)
+        except yaml.YAMLError as error:
+            return None, [_yaml_error_problem(error)]
+    if not _is_unicode_text(document):
+        return None, [Problem("file", NOT_UNICODE_TEXT)]
+    return document, []
+
+
+def _text_position(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+def _mark_position(mark) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _yaml_error_problem(error: yaml.YAMLError) -> Problem:
+    mark = getattr(error, "problem_mark", None)
+    where = _mark_position(mark) if mark is not None else "file"
+    reason = getattr(error, "problem", None) or str(error)
+    return Problem(where, reason)
+
+
+_COLLECTION_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_COLLECTION_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _yaml_shape_problem(text: str) -> Problem | None:
+    """Refuse YAML nested too deeply, or expanding (aliases counted at each use) to too many values.
+
+    Reads the parser's events, which build nothing and never recurse. An anchored node's expanded
+    size is known when it ends and kept by anchor name, so each alias costs one look-up: the work
+    is proportional to the text, however far its aliases would expand.
+    """
+    expanded = 0  # values so far, each alias counted as the whole node it names
+    anchored: dict[str, int] = {}  # anchor -> expanded size of its node
+    open_nodes: list[tuple[int, str | None]] = []  # (`expanded` at its start, its anchor)
+    open_anchors: set[str] = set()
     try:
-        return yaml.load(text, Loader=_YAML_LOADER), []
+        for event in yaml.parse(text, Loader=_YAML_LOADER):
+            if isinstance(event, yaml.ScalarEvent):
+                expanded += 1
+                if event.anchor is not None:
+                    anchored[event.anchor] = 1
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor in open_anchors:
+                    where = _mark_position(event.start_mark)
+                    return Problem("file", RECURSIVE_ALIAS.format(anchor=event.anchor, where=where))
+                expanded += anchored.get(event.anchor, 1)  # an unknown anchor is the loader's to report
+            elif isinstance(event, _COLLECTION_STARTS):
+                if len(open_nodes) >= MAX_DOCUMENT_DEPTH:
+                    return Problem("file", DOCUMENT_TOO_DEEP.format(where=_mark_position(event.start_mark)))
+                open_nodes.append((expanded, event.anchor))
+                expanded += 1
+                if event.anchor is not None:
+                    open_anchors.add(event.anchor)
+            elif isinstance(event, _COLLECTION_ENDS):
+                start, anchor = open_nodes.pop()
+                if anchor is not None:
+                    anchored[anchor] = expanded - start
+                    open_anchors.discard(anchor)
+            else:
+                continue
+            if expanded > MAX_DOCUMENT_VALUES:
+                return Problem("file", DOCUMENT_TOO_MANY_VALUES.format(where=_mark_position(event.start_mark)))
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "file"
-        reason = getattr(error, "problem", None) or str(error)
-        return None, [Problem(where, reason)]
+        return _yaml_error_problem(error)
+    return None
+
+
+def _is_unicode_text(document: object) -> bool:
+    """False when a string holds a lone surrogate (JSON's `\\ud800`), which no database can store."""
+    try:
+        json.dumps(document, ensure_ascii=False, skipkeys=True, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def parse_config(text: str | bytes) -> ParsedConfig:
     """Everything the file says about model groups and fallbacks, and every problem with its location."""
+    try:
+        return _parse_config(text)
+    except RecursionError:
+        # load_document bounds the nesting, so this is not expected; a refusal still beats a crash.
+        return ParsedConfig(problems=[Problem("file", NESTED_TOO_DEEPLY)])
+
+
+def _parse_config(text: str | bytes) -> ParsedConfig:
     parsed = ParsedConfig()
     document, problems = load_document(text)
     parsed.problems.extend(problems)
@@ -207,7 +309,7 @@ def parse_config(text: str | bytes) -> ParsedConfig:
         return parsed
     for key in document:
         if key not in ("model_list", *SETTINGS_SECTIONS):
-            parsed.notices.append(Problem(_key_location("", str(key)), IGNORED_SETTING))
+            parsed.notices.append(Problem(validation.key_location("", str(key)), IGNORED_SETTING))
     _read_model_list(document.get("model_list"), parsed)
     sections = {}
     for section in SETTINGS_SECTIONS:
@@ -324,11 +426,12 @@ def _group_field_problem(name: str, value: object) -> str | None:
         )
         return None if good else BAD_OWNED_BY
     if name == "description":
-        return None if isinstance(value, str) and "\x00" not in value else BAD_DESCRIPTION
-    if value is None:
-        return None
-    good = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INPUT_TOKENS_LIMIT
-    return None if good else BAD_MAX_INPUT_TOKENS
+        return None if isinstance(value, str) and not validation.json_data_problem(value, "") else BAD_DESCRIPTION
+    try:
+        validation.clean_max_input_tokens(value)
+    except RuleViolation as error:
+        return error.message
+    return None
 
 
 def _provider_of(litellm_params: Mapping) -> str:
@@ -365,7 +468,7 @@ def _walk_mapping_items(
     if isinstance(value, dict):
         for key, item in value.items():
             yield location, key, item
-            inner = _key_location(location, str(key))
+            inner = validation.key_location(location, str(key))
             if inner not in skip:
                 yield from _walk_mapping_items(item, inner, skip=skip)
     elif isinstance(value, list):
@@ -374,33 +477,12 @@ def _walk_mapping_items(
 
 
 def _check_json_data(value: object, location: str, problems: list[Problem]) -> bool:
-    """Data a JSON column stores and gives back unchanged: string keys, no NUL (PostgreSQL refuses it)."""
-    reason = _json_problem(value)
-    if reason:
-        problems.append(Problem(location, NOT_JSON_DATA.format(reason=reason)))
+    """Data a JSON column stores and gives back unchanged, by the admin's own rule (fallbacks.validation)."""
+    found = validation.json_data_problem(value, location)
+    if found:
+        problems.append(Problem(found.location, NOT_JSON_DATA.format(reason=found.reason)))
         return False
     return True
-
-
-def _json_problem(value: object) -> str | None:
-    if value is None or isinstance(value, bool | int):
-        return None
-    if isinstance(value, float):
-        return None if value == value and value not in (float("inf"), float("-inf")) else "NaN or infinity"
-    if isinstance(value, str):
-        return "a NUL character" if "\x00" in value else None
-    if isinstance(value, list):
-        return next((reason for item in value if (reason := _json_problem(item))), None)
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return f"the key {key!r} is not a string"
-            if "\x00" in key:
-                return "a NUL character"
-            if reason := _json_problem(item):
-                return reason
-        return None
-    return f"{_kind(value)} values are not JSON"
 
 
 def _read_settings(sections: dict[str, dict], parsed: ParsedConfig) -> None:
@@ -408,7 +490,7 @@ def _read_settings(sections: dict[str, dict], parsed: ParsedConfig) -> None:
     for section, values in sections.items():
         for key in values:
             if key not in FALLBACK_KEYS:
-                parsed.notices.append(Problem(_key_location(section, str(key)), IGNORED_SETTING))
+                parsed.notices.append(Problem(validation.key_location(section, str(key)), IGNORED_SETTING))
 
     for fallback_type, key in RULE_KEYS.items():
         # LiteLLM: `router_settings.X or litellm.X`, so an empty router list defers to litellm_settings.
@@ -486,7 +568,9 @@ def _add_chain(source: object, targets: object, location: str, fallback_type: st
         dict_targets = [index for index, target in enumerate(targets) if isinstance(target, dict)]
         if dict_targets:
             for index in dict_targets:
-                parsed.problems.append(Problem(f"{_key_location(location, source)}[{index}]", TARGET_NOT_A_NAME))
+                parsed.problems.append(
+                    Problem(f"{validation.key_location(location, source)}[{index}]", TARGET_NOT_A_NAME)
+                )
             return
     try:
         targets = validation.clean_target_names(targets)
@@ -510,7 +594,7 @@ def _refuse_fallbacks_elsewhere(document: dict, parsed: ParsedConfig) -> None:
     for where, key, _ in _walk_mapping_items(document, "", skip=modelled):
         if not isinstance(key, str) or key not in FALLBACK_KEYS:
             continue
-        location = _key_location(where, key)
+        location = validation.key_location(where, key)
         if location not in modelled:
             parsed.problems.append(Problem(location, NOT_MODELLED_HERE))
 

@@ -106,6 +106,26 @@ def lint(context: LintContext) -> list[Finding]:
     return sorted(findings, key=_severity_order)
 
 
+@dataclass(frozen=True)
+class LintReport:
+    findings: list[Finding]
+    counts: dict[str, int]  # per severity, of the findings about `model` before `severity` filtered them
+
+    def as_dict(self) -> dict:
+        return {"findings": [finding.as_dict() for finding in self.findings], "counts": self.counts}
+
+
+def lint_report(context: LintContext, *, model: str | None = None, severity: str | None = None) -> LintReport:
+    """`lint`, narrowed to the findings that concern `model` and then to one `severity`."""
+    findings = lint(context)
+    if model is not None:
+        findings = [finding for finding in findings if finding.concerns(model)]
+    counts = {name: sum(finding.severity == name for finding in findings) for name in SEVERITIES}
+    if severity is not None:
+        findings = [finding for finding in findings if finding.severity == severity]
+    return LintReport(findings=findings, counts=counts)
+
+
 def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Finding]:
     """The findings that matter to someone who has just written the chain `source` of `fallback_type`.
 

@@ -9,7 +9,7 @@ import time
 from django.db import models
 from django.db.models import Deferrable, F, Q
 
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE, MAX_NAME_LENGTH, FallbackType
+from fallbacks.validation import DEFAULT_CHAIN_SOURCE, MAX_INPUT_TOKENS_LIMIT, MAX_NAME_LENGTH, FallbackType
 
 
 def unix_now() -> int:
@@ -33,6 +33,12 @@ class ModelGroup(models.Model):
             models.CheckConstraint(
                 condition=~Q(name=DEFAULT_CHAIN_SOURCE) & ~Q(name=""),
                 name="%(app_label)s_%(class)s_name_not_reserved",
+            ),
+            # validation.clean_max_input_tokens: unknown, or 1 to 2**31 - 1 (SQLite would hold more).
+            models.CheckConstraint(
+                condition=Q(max_input_tokens__isnull=True)
+                | Q(max_input_tokens__gte=1, max_input_tokens__lte=MAX_INPUT_TOKENS_LIMIT),
+                name="%(app_label)s_%(class)s_max_input_tokens_range",
             ),
         ]
 

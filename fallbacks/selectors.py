@@ -8,11 +8,11 @@ groups building objects is the slow part.
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q
 
 from fallbacks.config_format import ConfigData, DeploymentData, GroupData
 from fallbacks.lint import GroupFacts, LintContext
-from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
+from fallbacks.models import ApiKey, Configuration, Deployment, FallbackEntry, ModelGroup
 from fallbacks.resolution import ChainMap
 from fallbacks.validation import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, describe_chain
 
@@ -30,6 +30,14 @@ def configuration() -> Configuration:
 
 def model_group_names() -> list[str]:
     return list(ModelGroup.objects.order_by("name").values_list("name", flat=True))
+
+
+def model_group(name: str) -> ModelGroup | None:
+    return ModelGroup.objects.filter(name=name).first()
+
+
+def active_api_key(key_hash: str) -> ApiKey | None:
+    return ApiKey.objects.filter(key_hash=key_hash, is_active=True).first()
 
 
 def model_group_exists(name: str) -> bool:
@@ -95,17 +103,6 @@ def model_list_rows(*, name: str | None = None) -> list[tuple[str, int, str]]:
     return list(groups.values_list("name", "created", "owned_by"))
 
 
-def model_groups() -> QuerySet[ModelGroup]:
-    """Model groups with their deployments and own chains, in three queries whatever their number."""
-    return ModelGroup.objects.order_by("name").prefetch_related(
-        Prefetch("deployments", queryset=Deployment.objects.order_by("position", "id")),
-        Prefetch(
-            "fallback_entries",
-            queryset=FallbackEntry.objects.select_related("target").order_by("fallback_type", "position"),
-        ),
-    )
-
-
 def model_group_documents(*, name: str | None = None) -> list[dict]:
     """Model groups as the API shows them (with deployments and own chains), by name. Three queries."""
     groups = ModelGroup.objects.order_by("name")
@@ -147,6 +144,7 @@ def chains_naming(group: ModelGroup) -> list[str]:
     """The chains that name `group` as source or target, `* (type)` first, as `describe_chain` names them."""
     pairs = (
         FallbackEntry.objects.filter(Q(source=group) | Q(target=group))
+        .order_by()  # without the model's ordering, whose `position` would make each entry distinct
         .values_list("source__name", "fallback_type")
         .distinct()
     )
@@ -156,11 +154,6 @@ def chains_naming(group: ModelGroup) -> list[str]:
         key=lambda pair: (pair[0] != DEFAULT_CHAIN_SOURCE, pair[0], type_order[pair[1]]),
     )
     return [describe_chain(source, fallback_type) for source, fallback_type in ordered]
-
-
-def chain_context() -> ChainMap:
-    """Every chain of every type: what resolution needs to plan a request. One query."""
-    return chain_map()
 
 
 def config_data() -> ConfigData:

@@ -21,6 +21,15 @@ from fallbacks.validation import DEFAULT_CHAIN_SOURCE, RuleViolation, describe_c
 API_KEY_PREFIX = "sk-fb-"
 
 
+GROUP_FIELDS = ("name", "owned_by", "description", "max_input_tokens")
+
+
+@dataclass(frozen=True)
+class GroupWrite:
+    group: ModelGroup
+    version: int  # the config version after the write (unchanged when nothing changed)
+
+
 @dataclass(frozen=True)
 class ChainWrite:
     source: str
@@ -53,15 +62,6 @@ def _writes_enabled() -> None:
     validation.check_writes_enabled(settings.STORE_MODEL_IN_DB)
 
 
-def _group_or_none(source: str) -> ModelGroup | None:
-    """The model group a chain hangs on; None for the default `*` chain."""
-    return None if source == DEFAULT_CHAIN_SOURCE else ModelGroup.objects.get(name=source)
-
-
-def _all_group_names() -> list[str]:
-    return list(ModelGroup.objects.values_list("name", flat=True))
-
-
 @transaction.atomic
 def chain_set(*, actor: str, source: str, fallback_type: str, targets: Sequence[str]) -> ChainWrite:
     """Create the chain `source -> targets` of `fallback_type`, or replace it whole.
@@ -73,7 +73,9 @@ def chain_set(*, actor: str, source: str, fallback_type: str, targets: Sequence[
     targets = list(targets)
     wanted = {source, *targets}
     groups = {group.name: group for group in ModelGroup.objects.filter(name__in=wanted)}
-    validation.check_chain(source=source, targets=targets, existing=groups.keys(), all_names=_all_group_names)
+    validation.check_chain(
+        source=source, targets=targets, existing=groups.keys(), all_names=selectors.model_group_names
+    )
     _writes_enabled()
 
     source_group = groups.get(source)
@@ -110,7 +112,7 @@ def chain_delete(*, actor: str, source: str, fallback_type: str) -> int:
                 validation.MODEL_NOT_FOUND.format(model=source),
                 code="model_not_found",
                 status=404,
-                extra={"available_models": sorted(_all_group_names())},
+                extra={"available_models": selectors.model_group_names()},
             )
     deleted, _ = FallbackEntry.objects.filter(source=source_group, fallback_type=fallback_type).delete()
     if not deleted:
@@ -143,11 +145,12 @@ def group_create(
     owned_by: str | None = None,
     description: str = "",
     max_input_tokens: int | None = None,
-) -> ModelGroup:
+) -> GroupWrite:
     """Create a model group; a 409 RuleViolation when the (trimmed) name is taken."""
     _writes_enabled()
     config = _lock_configuration()
     name = validation.clean_group_name(name)
+    max_input_tokens = validation.clean_max_input_tokens(max_input_tokens)
     if ModelGroup.objects.filter(name=name).exists():
         raise RuleViolation(validation.GROUP_NAME_TAKEN.format(name=name), code="name_taken", status=409)
     group = ModelGroup(name=name, description=description, max_input_tokens=max_input_tokens)
@@ -158,15 +161,16 @@ def group_create(
             group.save()
     except IntegrityError:  # only reachable if the lock above were bypassed; still never a 500
         raise RuleViolation(validation.GROUP_NAME_TAKEN.format(name=name), code="name_taken", status=409) from None
-    _record(config, actor=actor, action="group_create", subject=name, details={"name": name})
-    return group
+    version = _record(config, actor=actor, action="group_create", subject=name, details={"name": name})
+    return GroupWrite(group=group, version=version)
 
 
 @transaction.atomic
-def group_update(*, actor: str, group: ModelGroup, changes: dict) -> ModelGroup:
+def group_update(*, actor: str, group: ModelGroup, changes: dict) -> GroupWrite:
     """Change a model group's fields (`name`, `owned_by`, `description`, `max_input_tokens`).
 
-    A rename keeps every chain pointing at the group, since chains refer to it by key.
+    A rename keeps every chain pointing at the group, since chains refer to it by key. A call
+    that changes nothing writes nothing: no version, no record.
     """
     _writes_enabled()
     config = _lock_configuration()
@@ -176,12 +180,20 @@ def group_update(*, actor: str, group: ModelGroup, changes: dict) -> ModelGroup:
         if new_name != group.name and ModelGroup.objects.filter(name=new_name).exists():
             raise RuleViolation(validation.GROUP_NAME_TAKEN.format(name=new_name), code="name_taken", status=409)
         changes = {**changes, "name": new_name}
-    for field_name in ("name", "owned_by", "description", "max_input_tokens"):
-        if field_name in changes:
-            setattr(group, field_name, changes[field_name])
-    group.save()
-    _record(config, actor=actor, action="group_update", subject=group.name, details={"changed": sorted(changes)})
-    return group
+    if "max_input_tokens" in changes:
+        changes = {**changes, "max_input_tokens": validation.clean_max_input_tokens(changes["max_input_tokens"])}
+    changed = sorted(
+        field_name
+        for field_name in GROUP_FIELDS
+        if field_name in changes and getattr(group, field_name) != changes[field_name]
+    )
+    if not changed:
+        return GroupWrite(group=group, version=config.version)
+    for field_name in changed:
+        setattr(group, field_name, changes[field_name])
+    group.save(update_fields=changed)
+    version = _record(config, actor=actor, action="group_update", subject=group.name, details={"changed": changed})
+    return GroupWrite(group=group, version=version)
 
 
 @transaction.atomic
@@ -197,10 +209,16 @@ def group_delete(*, actor: str, group: ModelGroup) -> int:
 
 @transaction.atomic
 def max_fallbacks_set(*, actor: str, max_fallbacks: object) -> int:
-    """Set how deep the gateway follows chains (LiteLLM's `max_fallbacks`)."""
+    """Set how deep the gateway follows chains (LiteLLM's `max_fallbacks`); returns the config version.
+
+    Setting the value it already has writes nothing.
+    """
     _writes_enabled()
     config = _lock_configuration()
-    config.max_fallbacks = validation.clean_max_fallbacks(max_fallbacks)
+    max_fallbacks = validation.clean_max_fallbacks(max_fallbacks)
+    if max_fallbacks == config.max_fallbacks:
+        return config.version
+    config.max_fallbacks = max_fallbacks
     return _record(
         config,
         actor=actor,
@@ -220,9 +238,9 @@ def api_key_create(*, actor: str, name: str, can_write: bool) -> tuple[ApiKey, s
     """Issue an API key; returns it with its secret, which is not stored and never shown again."""
     name = (name or "").strip()
     if not name:
-        raise RuleViolation("name must be a non-empty string", code="blank_name")
+        raise RuleViolation(validation.BLANK_KEY_NAME, code="blank_name")
     if ApiKey.objects.filter(name=name).exists():
-        raise RuleViolation(f"API key '{name}' already exists", code="name_taken", status=409)
+        raise RuleViolation(validation.KEY_NAME_TAKEN.format(name=name), code="name_taken", status=409)
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(name=name, prefix=secret[:12], key_hash=hash_api_key(secret), can_write=can_write)
     ChangeRecord.objects.create(

@@ -4,6 +4,9 @@ No ORM here: callers pass in the names that exist. The messages are part of the 
 (PRODUCT.md 3.1) and tests import these constants rather than repeating the strings.
 """
 
+import json
+import math
+import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -48,13 +51,18 @@ WRITES_DISABLED = "Database storage not enabled. Set 'STORE_MODEL_IN_DB=True' in
 
 # Messages this service adds where the contract is silent.
 NAME_TOO_LONG = "{field} must be at most {limit} characters"
-CONTROL_CHARACTERS = "{field} must not contain control characters"
+CONTROL_CHARACTERS = "{field} must not contain control characters or unpaired surrogates"
 TARGETS_NOT_A_LIST = "fallback_models must be a list of model names"
 BLANK_TARGET = "fallback_models must not contain blank names"
 BODY_NOT_AN_OBJECT = "The request body must be a JSON object"
 BLANK_GROUP_NAME = "name must be a non-empty string"
 RESERVED_GROUP_NAME = "'*' names the default chain and cannot name a model group"
 GROUP_NAME_TAKEN = "Model group '{name}' already exists"
+GROUP_NOT_FOUND = "Model group '{name}' not found"
+BLANK_KEY_NAME = "An API key's name must be a non-empty string"
+KEY_NAME_TAKEN = "API key '{name}' already exists"
+MODEL_NOT_SERVED = "Model '{model}' not found"
+FIELDS_NOT_SETTABLE = "These fields cannot be set: {fields}; a model group's settable fields are {settable}"
 GROUP_IN_USE = "Model group '{name}' is used by fallback chains: {chains}"
 INHERITS_DEFAULT = "Model '{model}' has no {fallback_type} chain of its own: it uses the default '*' chain"
 MAX_FALLBACKS_RANGE = "max_fallbacks must be an integer from 0 to {limit}"
@@ -103,8 +111,11 @@ def clean_fallback_type(value: object) -> str:
 
 
 def has_control_characters(text: str) -> bool:
-    # NUL cannot be stored by PostgreSQL at all, and no provider's model name holds a control character.
-    return any(unicodedata.category(character) == "Cc" for character in text)
+    """Control characters, or lone surrogates (which no database can encode as UTF-8).
+
+    NUL cannot be stored by PostgreSQL at all, and no provider's model name holds any of these.
+    """
+    return any(unicodedata.category(character) in ("Cc", "Cs") for character in text)
 
 
 def _check_name(name: str, field: str) -> str:
@@ -325,4 +336,147 @@ def deployment_problems(litellm_params: object, model_info: object) -> list[Fiel
         problems.append(FieldProblem("litellm_params", DEPLOYMENT_MODEL_REQUIRED))
     if not isinstance(model_info, dict):
         problems.append(FieldProblem("model_info", MODEL_INFO_NOT_AN_OBJECT))
+    params_problem = json_data_problem(litellm_params, "litellm_params")
+    info_problem = json_data_problem(model_info, "model_info")
+    for found in (params_problem, info_problem):
+        if found:
+            message = NOT_JSON_DATA.format(field=found.location, reason=found.reason)
+            problems.append(FieldProblem(found.location, message))
+    if params_problem and params_problem.reason == JSON_TOO_DEEP:
+        return problems  # the secret walk recurses: it only ever sees data of a bounded depth
     return problems + secret_problems(litellm_params)
+
+
+# A model group's `max_input_tokens`: unknown (null), or a positive count that every database's
+# integer column holds. The API, the admin and the importer call this; a database constraint
+# (ModelGroup's `max_input_tokens_range`) refuses the rest.
+MAX_INPUT_TOKENS_LIMIT = 2**31 - 1
+MAX_INPUT_TOKENS_RANGE = f"max_input_tokens must be null or an integer from 1 to {MAX_INPUT_TOKENS_LIMIT}"
+
+
+def clean_max_input_tokens(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INPUT_TOKENS_LIMIT:
+        raise RuleViolation(MAX_INPUT_TOKENS_RANGE, code="invalid_max_input_tokens")
+    return value
+
+
+# Data kept in a JSON column (a deployment's `litellm_params` and `model_info`) must come back as it
+# went in, on every database: PostgreSQL's jsonb refuses NUL characters and NaN, and no database
+# can encode a lone surrogate; SQLite would store some of these, and the export would then be a file
+# the import refuses. Non-string keys would come back as strings. Nesting is bounded so that no
+# walk over the data (here, in the export, in the database driver) can run out of stack.
+MAX_JSON_DEPTH = 64
+NOT_JSON_DATA = "{field} is not plain JSON data: {reason}"
+JSON_NUL = "a NUL character"
+JSON_SURROGATE = "a lone surrogate (not Unicode text)"
+JSON_NOT_FINITE = "NaN or infinity"
+JSON_KEY_NOT_A_STRING = "the key {key} is not a string"
+JSON_NOT_A_VALUE = "{kind} is not a JSON value"
+JSON_TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels"
+
+
+@dataclass(frozen=True)
+class JsonDataProblem:
+    """Why a value is not plain JSON data (`reason`), and where in it (`location`)."""
+
+    location: str
+    reason: str
+
+
+def key_location(base: str, key: str) -> str:
+    """`base.key`, or `base["key"]` when the key would not read as one path segment."""
+    if key.isidentifier():
+        return f"{base}.{key}" if base else key
+    # Escaped to ASCII only when it holds what could not be shown (a NUL, a lone surrogate).
+    return f"{base}[{json.dumps(key, ensure_ascii=_text_problem(key) is not None)}]"
+
+
+def _text_problem(text: str) -> str | None:
+    if "\x00" in text:
+        return JSON_NUL
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return JSON_SURROGATE
+    return None
+
+
+def json_data_problem(value: object, location: str, *, depth_limit: int = MAX_JSON_DEPTH) -> JsonDataProblem | None:
+    """The first thing in `value`, in document order, that a JSON column would not give back unchanged.
+
+    Iterative, so that data nested deeper than `depth_limit` is refused, never a RecursionError.
+    """
+    pending: list[tuple[object, str, int]] = [(value, location, 0)]
+    while pending:
+        item, where, depth = pending.pop()
+        if item is None or isinstance(item, bool | int):
+            continue
+        if isinstance(item, float):
+            if item != item or item in (math.inf, -math.inf):
+                return JsonDataProblem(where, JSON_NOT_FINITE)
+            continue
+        if isinstance(item, str):
+            if reason := _text_problem(item):
+                return JsonDataProblem(where, reason)
+            continue
+        if isinstance(item, list | dict) and depth >= depth_limit:
+            return JsonDataProblem(where, JSON_TOO_DEEP)
+        if isinstance(item, list):
+            pending.extend((inner, f"{where}[{index}]", depth + 1) for index, inner in reversed(list(enumerate(item))))
+            continue
+        if isinstance(item, dict):
+            children = []
+            for key, inner in item.items():
+                if not isinstance(key, str):
+                    return JsonDataProblem(where, JSON_KEY_NOT_A_STRING.format(key=_short_repr(key)))
+                if reason := _text_problem(key):
+                    return JsonDataProblem(where, f"{reason} in a key")
+                children.append((inner, key_location(where, key), depth + 1))
+            pending.extend(reversed(children))
+            continue
+        return JsonDataProblem(where, JSON_NOT_A_VALUE.format(kind=_kind_of(item)))
+    return None
+
+
+def _short_repr(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _kind_of(value: object) -> str:
+    kind = type(value).__name__
+    return f"a {kind} ({_short_repr(value)})"
+
+
+def json_text_nesting(text: str, limit: int = MAX_JSON_DEPTH) -> int | None:
+    """The offset in the JSON text `text` where arrays and objects nest deeper than `limit`, or None.
+
+    A scan of the text, so that a document can be refused before a parser recurses into it; it
+    follows strings and their escapes, and needs no valid JSON (the parser judges that).
+    """
+    depth = 0
+    in_string = False
+    escaped = -1  # the offset of the character a backslash escapes
+    for match in _JSON_STRUCTURE.finditer(text):
+        offset, character = match.start(), match.group()
+        if in_string:
+            if offset == escaped:
+                continue
+            if character == "\\":
+                escaped = offset + 1
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string = True
+        elif character in "[{":
+            depth += 1
+            if depth > limit:
+                return offset
+        elif character in "]}":
+            depth -= 1
+    return None
+
+
+_JSON_STRUCTURE = re.compile(r'[\[\]{}"\\]')

@@ -24,8 +24,9 @@ urlpatterns = [
     re_path(r"^(?!admin/|static/)", json_not_found),
 ]
 
-# Errors outside the API views are JSON too: clients never get an HTML page.
-handler400 = "fallbacks.api.errors.json_bad_request"
-handler403 = "fallbacks.api.errors.json_permission_denied"
-handler404 = "fallbacks.api.errors.json_not_found"
-handler500 = "fallbacks.api.errors.json_server_error"
+# Errors outside the API views are JSON too, so clients never get an HTML page; under /admin/
+# a person gets Django's HTML error pages instead.
+handler400 = "fallbacks.api.errors.bad_request"
+handler403 = "fallbacks.api.errors.permission_denied"
+handler404 = "fallbacks.api.errors.not_found"
+handler500 = "fallbacks.api.errors.server_error"

@@ -43,7 +43,7 @@ def make_groups(db):
     """`make_groups("a", "b")` creates model groups through the service and returns them."""
 
     def make(*names: str, **fields):
-        return [services.group_create(actor=ACTOR, name=name, **fields) for name in names]
+        return [services.group_create(actor=ACTOR, name=name, **fields).group for name in names]
 
     return make
 

@@ -229,6 +229,22 @@ def test_self_fallback_is_shown_beside_its_row(operator, groups, set_chain):
     assert message not in row_html(response, "general", 0)
 
 
+def test_a_group_renamed_and_picked_as_its_own_target_is_a_self_fallback(operator, groups):
+    """The row names the group by its key: renaming it in the same save does not make it another model."""
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    data["name"] = "gpt-4-renamed"
+    add_chain_row(data, "general", groups["claude-3-haiku"])
+    index = add_chain_row(data, "general", groups["gpt-4"])
+
+    response = refused(operator, url, data)
+
+    message = escape(validation.SELF_FALLBACK.format(model="gpt-4-renamed"))  # the name in the form
+    assert message in row_html(response, "general", index)
+    assert message not in row_html(response, "general", 0)
+    assert form_data(response, "modelgroup_form")["name"] == "gpt-4-renamed"  # the operator's edits are kept
+
+
 def test_duplicate_target_is_shown_beside_the_second_row(operator, groups):
     url = change_url(groups["gpt-4"])
     data = form_data(operator.get(url), "modelgroup_form")
@@ -255,6 +271,19 @@ def test_unknown_model_is_shown_beside_its_row(operator, groups):
     assert message in row_html(response, "general", index)
 
 
+@pytest.mark.parametrize("posted", ["abc", "1.5", "99999999999999999999999", "-7"])
+def test_a_target_that_cannot_be_a_model_group_is_shown_beside_its_row(operator, groups, set_chain, posted):
+    """A hand-made post, not something the page sends: the row still says what is wrong, and nothing is written."""
+    set_chain("gpt-4", ["claude-3-haiku"])
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    data["chain-general-0-target"] = posted
+
+    response = refused(operator, url, data)
+
+    assert escape(validation.INVALID_FALLBACK_MODELS.format(models=[posted])) in row_html(response, "general", 0)
+
+
 def test_a_refused_chain_refuses_the_whole_save(operator, groups):
     """The group's own fields are not saved either when one chain is wrong: nothing half-written."""
     url = change_url(groups["gpt-4"])
@@ -279,6 +308,30 @@ def test_a_taken_or_reserved_name_is_refused_in_the_api_words(operator, groups):
         assert response.status_code == 200
         assert escape(message) in response.content.decode()
         assert database_snapshot() == before
+
+
+def test_renaming_to_a_taken_name_is_refused_beside_the_name_keeping_the_edits(operator, groups):
+    """The service refuses the taken name (the API's 409); the page comes back with it beside the name field."""
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    data.update({"name": "claude-3-haiku", "description": "changed"})
+    add_chain_row(data, "general", groups["gemini-pro"])
+    before = database_snapshot()
+
+    response = operator.post(url, data)
+
+    assert response.status_code == 200
+    assert database_snapshot() == before
+    html = response.content.decode()
+    name_errors = html[html.index('id="id_name_error"') : html.index("</ul>", html.index('id="id_name_error"'))]
+    assert escape(validation.GROUP_NAME_TAKEN.format(name="claude-3-haiku")) in name_errors
+    shown = form_data(response, "modelgroup_form")
+    assert (shown["name"], shown["description"], shown["chain-general-0-target"]) == (
+        "claude-3-haiku",
+        "changed",
+        str(groups["gemini-pro"].pk),
+    )
+    assert list(response.context["messages"]) == []
 
 
 def test_read_only_mode_refuses_a_save_with_the_api_message(operator, groups, settings):
@@ -419,6 +472,21 @@ def test_deleting_a_group_a_chain_uses_is_refused_naming_the_chains(operator, gr
         ]
         assert response.redirect_chain[-1][0] == change_url(groups["claude-3-haiku"])
     assert database_snapshot() == before
+
+
+def test_a_chain_made_while_the_delete_page_was_open_is_refused_by_the_service(operator, groups, set_chain):
+    url = reverse("admin:fallbacks_modelgroup_delete", args=[groups["gemini-pro"].pk])
+    assert operator.get(url).status_code == 200  # "are you sure?": nothing uses it yet
+    set_chain("*", ["gemini-pro"])  # another operator, meanwhile
+    before = database_snapshot()
+
+    response = operator.post(url, {"post": "yes"}, follow=True)
+
+    assert database_snapshot() == before
+    assert [str(message) for message in response.context["messages"]] == [
+        validation.GROUP_IN_USE.format(name="gemini-pro", chains="* (general)")
+    ]
+    assert response.redirect_chain == [(change_url(groups["gemini-pro"]), 302)]
 
 
 def test_deleting_an_unused_group_goes_through_the_service(operator, groups):
@@ -562,6 +630,26 @@ def test_changing_a_group_without_chain_permission_leaves_chains_read_only(clien
     assert selectors.chain_map(model="gpt-4") == {("gpt-4", "general"): ["claude-3-haiku"]}
 
 
+def chain_user(client, *codenames: str):
+    user = User.objects.create_user("chain-user", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="fallbacks", codename__in=codenames))
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("codenames", "status"),
+    [
+        (["view_fallbackentry"], 200),
+        (["change_fallbackentry"], 200),  # changing implies seeing, as in Django's has_view_or_change_permission
+        (["view_modelgroup", "change_modelgroup"], 403),
+    ],
+)
+def test_the_graph_needs_the_view_or_the_change_permission_on_chains(client, groups, codenames, status):
+    chain_user(client, *codenames)
+    assert client.get(reverse("fallback-graph", kwargs={"fallback_type": "general"})).status_code == status
+
+
 # --- the list of model groups ------------------------------------------------------------------------------------
 
 
@@ -658,3 +746,53 @@ def test_an_api_key_is_revoked_through_the_service(operator, db, anonymous):
     assert ChangeRecord.objects.filter(action="api_key_revoke", subject="old-bot").exists()
     anonymous.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert anonymous.get("/fallback").status_code == 401
+
+
+# --- error pages: HTML for people in the admin, JSON for the API ------------------------------------------------
+
+
+def is_json(response) -> bool:
+    return response["Content-Type"] == "application/json"
+
+
+def test_a_refused_admin_page_is_an_html_page(viewer, groups):
+    response = viewer.post(change_url(groups["gpt-4"]), {"name": "renamed"})
+
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
+    assert "<h1>403 Forbidden</h1>" in response.content.decode()
+
+
+def test_a_missing_admin_page_is_an_html_page_and_a_missing_endpoint_json(operator, anonymous):
+    admin_page = operator.get("/admin/no-such-page/")
+    assert (admin_page.status_code, admin_page["Content-Type"].startswith("text/html")) == (404, True)
+    assert "<h1>Not Found</h1>" in admin_page.content.decode()
+
+    for path in ("/no-such-endpoint", "/static/no-such-file.css"):  # the second reaches Django's handler404
+        response = anonymous.get(path)
+        assert (response.status_code, is_json(response)) == (404, True), path
+        assert response.json() == {"detail": {"error": f"No endpoint at {path}"}}
+
+
+def test_a_bad_request_is_html_in_the_admin_and_json_in_the_api(operator, anonymous):
+    admin_page = operator.get(LIST_URL, headers={"host": "not-an-allowed-host.example"})
+    assert (admin_page.status_code, admin_page["Content-Type"].startswith("text/html")) == (400, True)
+    assert "<h1>Bad Request (400)</h1>" in admin_page.content.decode()
+
+    response = anonymous.get("/health", headers={"host": "not-an-allowed-host.example"})
+    assert (response.status_code, response.json()) == (400, {"detail": {"error": "Bad request"}})
+
+
+def test_a_server_error_is_html_in_the_admin_and_json_in_the_api(operator, monkeypatch):
+    def fail(text):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("fallbacks.api.middleware.has_control_characters", fail)  # runs before every view
+    operator.raise_request_exception = False
+
+    admin_page = operator.get(LIST_URL)
+    assert (admin_page.status_code, admin_page["Content-Type"].startswith("text/html")) == (500, True)
+    assert "<h1>Server Error (500)</h1>" in admin_page.content.decode()
+
+    response = operator.get("/fallback")
+    assert (response.status_code, response.json()) == (500, {"detail": {"error": "Internal server error"}})

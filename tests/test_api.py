@@ -458,3 +458,70 @@ class TestHealthAndSchema:
         page = client.get("/api/docs")
         assert page.status_code == 200
         assert b"swagger" in page.content.lower()
+
+
+class TestWritesReportTheirVersion:
+    def test_model_group_writes_carry_the_version_they_produced(self, api):
+        created = api.post("/model_groups", {"name": "a"}, format="json")
+        assert created["X-Config-Version"] == str(config_version())
+        patched = api.patch("/model_groups/a", {"owned_by": "anthropic"}, format="json")
+        assert patched["X-Config-Version"] == str(config_version())
+        assert int(patched["X-Config-Version"]) == int(created["X-Config-Version"]) + 1
+        deleted = api.delete("/model_groups/a")
+        assert deleted["X-Config-Version"] == str(int(patched["X-Config-Version"]) + 1)
+
+    def test_a_patch_that_changes_nothing_writes_nothing(self, api, make_groups):
+        make_groups("a", owned_by="anthropic")
+        before = database_snapshot()
+        response = api.patch("/model_groups/a", {"owned_by": "anthropic", "name": " a "}, format="json")
+        assert response.status_code == 200
+        assert response["X-Config-Version"] == str(config_version())
+        assert database_snapshot() == before
+
+    @pytest.mark.parametrize("body", [{"bogus": 1}, {"created": 5}, {"deployments": []}, {"fallbacks": {}}])
+    def test_fields_that_cannot_be_set_are_refused(self, api, make_groups, body):
+        make_groups("a")
+        before = database_snapshot()
+        for response in (
+            api.patch("/model_groups/a", body, format="json"),
+            api.post("/model_groups", {"name": "b", **body}, format="json"),
+        ):
+            assert response.status_code == 400
+            assert response.json()["detail"]["error"].startswith("These fields cannot be set")
+        assert database_snapshot() == before
+
+    def test_setting_max_fallbacks_to_its_value_writes_nothing(self, api):
+        api.patch("/fallback_settings", {"max_fallbacks": 3}, format="json")
+        before = database_snapshot()
+        response = api.patch("/fallback_settings", {"max_fallbacks": 3}, format="json")
+        assert response.status_code == 200
+        assert database_snapshot() == before
+
+    def test_a_failing_lint_does_not_turn_a_committed_write_into_an_error(self, api, groups, monkeypatch):
+        from fallbacks import lint
+
+        def broken_lint(*args, **kwargs):
+            raise RuntimeError("a bug in the lint")
+
+        monkeypatch.setattr(lint, "lint_chain", broken_lint)
+        response = post_chain(api, "gpt-4o", ["claude-3-haiku"])
+        assert response.status_code == 200
+        assert "warnings" not in response.json()
+        assert api.get("/fallback/gpt-4o").json()["fallback_models"] == ["claude-3-haiku"]
+
+
+def test_conflict_names_each_chain_once(api, make_groups, set_chain):
+    make_groups("a", "b", "c", "d")
+    set_chain("a", ["b", "c", "d"])
+    set_chain("*", ["c", "b"], "context_window")
+    set_chain("c", ["a", "d"], "content_policy")
+    response = api.delete("/model_groups/c")
+    assert response.status_code == 409
+    assert response.json()["detail"]["chains"] == ["* (context_window)", "a (general)", "c (content_policy)"]
+
+
+def test_schema_errors_are_json(anonymous):
+    response = anonymous.get("/api/schema")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]["error"]

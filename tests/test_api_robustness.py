@@ -129,3 +129,14 @@ def test_extra_body_fields_are_ignored(api, seeded):
     response = api.post("/fallback", {"model": "a", "fallback_models": ["b"], "extra": 1}, format="json")
     assert response.status_code == 200
     assert "extra" not in response.json()
+
+
+@pytest.mark.parametrize("name", ["\\ud800", "a\\udfffb"])
+def test_lone_surrogates_in_names_are_refused(api, seeded, name):
+    before = database_snapshot()
+    raw = '{"model": "' + name + '", "fallback_models": ["b"]}'
+    body = assert_json_4xx(api.generic("POST", "/fallback", raw, content_type="application/json"))
+    assert "unpaired surrogates" in body["detail"]["error"]
+    raw_group = '{"name": "' + name + '"}'
+    assert_json_4xx(api.generic("POST", "/model_groups", raw_group, content_type="application/json"))
+    assert database_snapshot() == before

@@ -2,6 +2,7 @@
 
 import ast
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -307,8 +308,8 @@ def test_model_list_entries_are_checked_each_at_its_place():
         "model_list[2].litellm_params: required",
         "model_list[3].litellm_params.model: required",
         "model_list[4]: " + cf.NOT_A_MAPPING.format(kind="a string"),
-        "model_list[5].model_info.max_input_tokens: " + cf.BAD_MAX_INPUT_TOKENS,
-        "model_list[6].litellm_params: " + cf.NOT_JSON_DATA.format(reason="a NUL character"),
+        "model_list[5].model_info.max_input_tokens: " + validation.MAX_INPUT_TOKENS_RANGE,
+        "model_list[6].litellm_params.note: " + cf.NOT_JSON_DATA.format(reason=validation.JSON_NUL),
         "router_settings.max_fallbacks: " + validation.MAX_FALLBACKS_RANGE.format(limit=validation.MAX_FALLBACKS_LIMIT),
     ]
 
@@ -337,6 +338,181 @@ def test_deployments_of_one_group_must_agree_on_its_fields():
 )
 def test_unreadable_files_say_where(text, expected):
     assert any(expected in problem for problem in problems(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "location", "reason"),
+    [
+        ("model_list:\n- model_name: a\n  litellm_params: {model: x, rpm: .nan}\n", "rpm", validation.JSON_NOT_FINITE),
+        ("model_list:\n- model_name: a\n  litellm_params: {model: x, tpm: -.inf}\n", "tpm", validation.JSON_NOT_FINITE),
+        (
+            '{"model_list": [{"model_name": "a", "litellm_params": {"model": "x", "rpm": NaN}}]}',
+            "rpm",
+            validation.JSON_NOT_FINITE,
+        ),
+        ('model_list:\n- model_name: a\n  litellm_params: {model: x, note: "a\\0b"}\n', "note", validation.JSON_NUL),
+        ("model_list:\n- model_name: a\n  litellm_params: {model: x, 1: y}\n", "", "the key 1 is not a string"),
+        (
+            'model_list:\n- model_name: a\n  litellm_params: {model: x, "a\\0": y}\n',
+            "",
+            validation.JSON_NUL + " in a key",
+        ),
+        ("model_list:\n- model_name: a\n  litellm_params: {model: x, tags: [ok, 2024-01-31]}\n", "tags[1]", "a date"),
+        ("model_list:\n- model_name: a\n  litellm_params: {model: x, tags: !!set {a}}\n", "tags", "a set"),
+    ],
+)
+def test_deployment_data_must_be_plain_json_by_the_admins_rule(text, location, reason):
+    """The importer and the admin's deployment form apply one rule (validation.json_data_problem), at its place."""
+    found = problems(text)
+
+    where = "model_list[0].litellm_params" + (f".{location}" if location and location[0] != "[" else location)
+    assert len(found) == 1
+    assert found[0].startswith(f"{where}: " + cf.NOT_JSON_DATA.format(reason=""))
+    assert reason in found[0]
+    document = yaml.safe_load(text) if not text.startswith("{") else json.loads(text)
+    entry = document["model_list"][0]
+    [admin_problem] = validation.deployment_problems(entry["litellm_params"], {})
+    assert admin_problem.message == validation.NOT_JSON_DATA.format(
+        field=where.removeprefix("model_list[0]."), reason=found[0].split(cf.NOT_JSON_DATA.format(reason=""), 1)[1]
+    )
+
+
+def test_a_lone_surrogate_anywhere_is_refused():
+    document = '{"model_list": [{"model_name": "a\\ud800", "litellm_params": {"model": "x"}}]}'
+
+    assert problems(document) == ["file: " + cf.NOT_UNICODE_TEXT]
+    assert problems("model_list: [{model_name: a\ud800, litellm_params: {model: x}}]") == [  # text, not a file
+        "file: " + cf.NOT_UNICODE_TEXT
+    ]
+    assert problems(document.replace("\\ud800", "\\ud83d\\ude00")) == []  # a surrogate pair is an emoji
+
+
+def test_the_module_keeps_no_copy_of_the_deployment_rules():
+    for name in ("is_secret_field", "is_env_reference", "_json_problem", "MAX_INPUT_TOKENS_LIMIT"):
+        assert not hasattr(cf, name), f"config_format.{name}: the rule is fallbacks.validation's"
+
+
+# --- files that would exhaust the reader: refused before they are parsed -----------------------------------------
+
+DEEP = 100_000
+
+
+def nested_mappings(depth: int) -> str:
+    """Block style: `k:` under `k:` under ..., `depth` mappings deep."""
+    return "".join(" " * level + "k:\n" for level in range(depth - 1)) + " " * (depth - 1) + "k: v\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("model_list: " + "[" * DEEP + "]" * DEEP, "line 1, column 76"),  # YAML flow style
+        ("model_list:\n" + "- " * DEEP + "x\n", "line 2, column 127"),  # YAML block sequences on one line
+        (nested_mappings(2000), "line 65, column 65"),  # YAML block mappings
+        ('{"model_list": ' + "[" * DEEP + "]" * DEEP + "}", "line 1, column 79"),  # JSON
+        ('{"a": "[{\\"[", "b": ' + "[" * 64 + "]" * 64 + "}", "line 1, column 84"),  # brackets in strings are text
+    ],
+)
+def test_a_file_nested_too_deeply_is_refused_before_it_is_parsed(text, where):
+    assert problems(text) == ["file: " + cf.DOCUMENT_TOO_DEEP.format(where=where)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "model_list: " + "[" * 63 + "]" * 63,
+        nested_mappings(64),
+        '{"model_list": [], "a": "]]]\\"]]", "b": ' + "[" * 63 + "]" * 63 + "}",
+    ],
+)
+def test_sixty_four_levels_are_read(text):
+    assert not any("nested" in problem for problem in problems(text))
+
+
+def test_a_recursion_error_is_a_refusal_not_a_crash(monkeypatch):
+    def recurse(*args, **kwargs):
+        raise RecursionError
+
+    monkeypatch.setattr(cf, "_read_model_list", recurse)
+
+    assert problems(FIXTURE.read_text()) == ["file: " + cf.NESTED_TOO_DEEPLY]
+
+
+def test_a_file_too_large_is_refused_before_it_is_parsed():
+    text = "model_list: []\n" + "#" * cf.MAX_DOCUMENT_BYTES
+
+    assert problems(text) == ["file: " + cf.DOCUMENT_TOO_LARGE]
+    assert problems(text.encode()) == ["file: " + cf.DOCUMENT_TOO_LARGE]
+    assert problems("model_list: []\n# " + "é" * (cf.MAX_DOCUMENT_BYTES // 2)) == ["file: " + cf.DOCUMENT_TOO_LARGE]
+
+
+def alias_bomb() -> str:
+    """About 1 KB: seven anchors, each ten aliases of the one before, in litellm_params (10**7 values)."""
+    lines = [
+        "model_list:",
+        "- model_name: a",
+        "  litellm_params:",
+        "    model: openai/a",
+        "    a: &a [x, x, x, x, x, x, x, x, x, x]",
+    ]
+    for previous, name in zip("abcdef", "bcdefg", strict=True):
+        lines.append(f"    {name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_is_refused_at_once():
+    text = alias_bomb()
+    started = time.perf_counter()
+
+    found = problems(text)
+
+    assert time.perf_counter() - started < 0.2
+    assert len(text) < 1100
+    assert found == ["file: " + cf.DOCUMENT_TOO_MANY_VALUES.format(where="line 10, column 40")]
+
+
+def test_a_recursive_alias_is_refused():
+    text = "model_list:\n- model_name: a\n  litellm_params: &p {model: x, self: *p}\n"
+
+    assert problems(text) == ["file: " + cf.RECURSIVE_ALIAS.format(anchor="p", where="line 3, column 39")]
+
+
+def test_anchors_and_aliases_for_shared_params_are_read():
+    text = """
+model_list:
+  - model_name: gpt-4o
+    litellm_params: &openai
+      model: openai/gpt-4o
+      api_key: os.environ/OPENAI_API_KEY
+      rpm: 600
+  - model_name: gpt-4o-mini
+    litellm_params:
+      <<: *openai
+      model: openai/gpt-4o-mini
+    model_info: &info {mode: chat}
+  - model_name: o1
+    litellm_params: *openai
+    model_info: *info
+router_settings:
+  fallbacks: [{gpt-4o: &cheap [gpt-4o-mini]}, {o1: *cheap}]
+"""
+    parsed = parse(text)
+
+    assert parsed.problems == []
+    assert parsed.groups["gpt-4o-mini"].deployments[0].litellm_params == {
+        "model": "openai/gpt-4o-mini",
+        "api_key": "os.environ/OPENAI_API_KEY",
+        "rpm": 600,
+    }
+    assert parsed.groups["o1"].deployments[0].litellm_params["model"] == "openai/gpt-4o"
+    assert parsed.groups["o1"].deployments[0].model_info == {"mode": "chat"}
+    assert parsed.chains[("o1", "general")].targets == ["gpt-4o-mini"]
+
+
+def test_many_aliases_below_the_limit_are_read():
+    """Counting is by node: an alias is one look-up however large the node it names."""
+    text = alias_bomb().replace("    f: &f", "    #").replace("    g: &g", "    #")  # 10**5 values
+
+    assert cf.parse_config(text).problems == []
 
 
 def test_a_placeholder_entry_is_a_group_without_deployments():
@@ -489,7 +665,7 @@ def config_data(draw) -> ConfigData:
             name=name,
             owned_by=draw(st.sampled_from(["openai", "anthropic", "bedrock"])),
             description=draw(st.sampled_from(["", "fast: cheap", "line\nbreak"])),
-            max_input_tokens=draw(st.one_of(st.none(), st.integers(0, 2**31 - 1))),
+            max_input_tokens=draw(st.one_of(st.none(), st.integers(1, 2**31 - 1))),
             deployments=deployments,
         )
     chains = {}

@@ -1,6 +1,8 @@
 """Importing and exporting LiteLLM proxy configs: the service, the two commands and the admin pages."""
 
 import json
+import os
+import time
 from io import BytesIO, StringIO
 from pathlib import Path
 
@@ -185,6 +187,72 @@ def test_the_command_refuses_bad_arguments(db, tmp_path):
         run("import_config", str(tmp_path / "missing.yaml"))
     with pytest.raises(CommandError, match="invalid choice"):
         run("import_config", str(FIXTURE), "--mode", "overwrite")
+
+
+# Files that used to crash the reader: a RecursionError, or libyaml's composer overflowing the C stack.
+DEEP = 100_000
+DEEP_FILES = {
+    "yaml-flow": ("model_list: " + "[" * DEEP + "]" * DEEP, "line 1, column 76"),
+    "yaml-block": (
+        "model_list:\n" + "".join("  " * level + "- k:\n" for level in range(1, 3000)),
+        "line 33, column 67",
+    ),
+    "json": ('{"model_list": ' + "[" * DEEP + "]" * DEEP + "}", "line 1, column 79"),
+}
+
+
+@pytest.mark.parametrize("kind", DEEP_FILES)
+def test_the_command_refuses_a_file_nested_too_deeply(existing, tmp_path, kind):
+    text, where = DEEP_FILES[kind]
+    path = tmp_path / "deep.yaml"
+    path.write_text(text)
+    before = database_snapshot()
+
+    with pytest.raises(CommandError) as refused:
+        run("import_config", str(path))
+
+    assert str(refused.value).splitlines()[1:] == ["  file: " + cf.DOCUMENT_TOO_DEEP.format(where=where)]
+    assert database_snapshot() == before
+
+
+def test_the_command_refuses_a_file_too_large_without_reading_it_all(existing, tmp_path):
+    path = tmp_path / "large.yaml"
+    with path.open("w") as handle:
+        handle.write("model_list: []\n")
+        handle.write(("#" * 1023 + "\n") * (cf.MAX_DOCUMENT_BYTES // 1024 + 1))
+    before = database_snapshot()
+
+    with pytest.raises(CommandError) as refused:
+        run("import_config", str(path))
+    with pytest.raises(CommandError) as refused_on_stdin:
+        import_text(path.read_text())
+
+    assert str(refused.value).splitlines()[1:] == ["  file: " + cf.DOCUMENT_TOO_LARGE]
+    assert str(refused_on_stdin.value).splitlines()[1:] == ["  file: " + cf.DOCUMENT_TOO_LARGE]
+    assert database_snapshot() == before
+
+
+def test_the_command_refuses_an_alias_bomb_and_reads_shared_anchors(existing):
+    bomb = "model_list:\n- model_name: a\n  litellm_params:\n    model: openai/a\n"
+    bomb += "    a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for previous, name in zip("abcdef", "bcdefg", strict=True):
+        bomb += f"    {name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]\n"
+    before = database_snapshot()
+
+    with pytest.raises(CommandError, match="values once YAML aliases are expanded"):
+        import_text(bomb)
+    assert database_snapshot() == before
+
+    import_text(
+        "model_list:\n"
+        "- model_name: a\n  litellm_params: &shared {model: openai/a, api_key: os.environ/KEY, rpm: 60}\n"
+        "- model_name: b\n  litellm_params: {<<: *shared, model: openai/b}\n"
+    )
+    assert Deployment.objects.get(model_group__name="b").litellm_params == {
+        "model": "openai/b",
+        "api_key": "os.environ/KEY",
+        "rpm": 60,
+    }
 
 
 def test_large_imports_show_progress_on_standard_error(db):
@@ -411,6 +479,12 @@ def test_round_trips_hold_for_random_valid_configurations(db, text):
 # --- the admin pages ------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def previews_folder(tmp_path, monkeypatch):
+    """Each test keeps its previewed files in a folder of its own."""
+    monkeypatch.setattr(admin_config, "PENDING_DIR", tmp_path / "previews")
+
+
 def upload(client, text: str | bytes, *, mode: str = "merge", name: str = "config.yaml"):
     content = text.encode() if isinstance(text, str) else text
     return client.post(
@@ -465,6 +539,92 @@ def test_the_admin_lists_every_problem_and_changes_nothing(existing, admin_clien
     ]
     assert "router_settings.fallbacks[3]: unknown model &#x27;gpt-5&#x27;" in response.content.decode()
     assert admin_config.PENDING_IMPORT not in admin_client.session
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("kind", DEEP_FILES)
+def test_the_admin_refuses_a_file_nested_too_deeply(existing, admin_client, kind):
+    text, where = DEEP_FILES[kind]
+    before = database_snapshot()
+
+    response = upload(admin_client, text)
+
+    assert response.status_code == 400
+    assert response.context["problems"] == ["file: " + cf.DOCUMENT_TOO_DEEP.format(where=where)]
+    assert database_snapshot() == before
+    assert previews() == []
+
+
+def test_the_admin_refuses_a_file_too_large(existing, admin_client):
+    response = upload(admin_client, b"model_list: []\n" + b"#" * cf.MAX_DOCUMENT_BYTES)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["config_file"] == ["The file is larger than 10 MB."]
+    assert "Files up to 10 MB." in response.content.decode()
+    assert previews() == []
+
+
+def previews() -> list[Path]:
+    return sorted(admin_config.PENDING_DIR.glob("*"))
+
+
+def test_the_previewed_file_waits_in_a_temporary_file_not_in_the_session(existing, admin_client):
+    text = FIXTURE.read_text().replace("\n", "\r\n")  # kept byte for byte
+    preview = upload(admin_client, text)
+
+    [kept] = previews()
+    assert kept.read_bytes() == text.encode()
+    assert kept.stat().st_mode & 0o777 == 0o600
+    pending = admin_client.session[admin_config.PENDING_IMPORT]
+    assert text not in json.dumps(pending)  # the session holds what applying needs, not the file
+    assert pending["digest"] == preview.context["digest"]
+
+    second = upload(admin_client, FIXTURE.read_text(), mode="replace")  # a new preview replaces the earlier one
+    assert previews() != [kept]
+    assert len(previews()) == 1
+    assert apply(admin_client, second).status_code == 302
+    assert previews() == []
+    assert admin_config.PENDING_IMPORT not in admin_client.session
+    assert ModelGroup.objects.filter(name="openrouter/gpt-4").exists()
+
+
+def test_a_preview_whose_file_is_gone_is_not_applied(existing, admin_client):
+    preview = upload(admin_client, FIXTURE.read_text())
+    [kept] = previews()
+    kept.unlink()  # cleaned up, or the apply reached another host
+    before = database_snapshot()
+
+    response = apply(admin_client, preview)
+
+    assert response.status_code == 302
+    assert admin_config.NOTHING_PENDING in [
+        str(message) for message in admin_client.get(response.url).context["messages"]
+    ]
+    assert database_snapshot() == before
+
+
+def test_previews_nobody_applied_are_deleted_after_a_day(existing, admin_client, client):
+    upload(admin_client, FIXTURE.read_text())
+    [old] = previews()
+    a_day_ago = time.time() - admin_config.PENDING_LIFETIME_SECONDS - 60
+    os.utime(old, (a_day_ago, a_day_ago))
+    client.force_login(User.objects.create_user("other", is_staff=True, is_superuser=True))
+
+    upload(client, FIXTURE.read_text())
+
+    assert old not in previews()
+    assert len(previews()) == 1
+
+
+def test_a_preview_that_cannot_be_kept_is_said_and_changes_nothing(existing, admin_client, tmp_path, monkeypatch):
+    monkeypatch.setattr(admin_config, "PENDING_DIR", tmp_path / "a-file")
+    (tmp_path / "a-file").write_text("not a folder")
+    before = database_snapshot()
+
+    response = upload(admin_client, FIXTURE.read_text())
+
+    assert response.status_code == 503
+    assert response.context["notice"].startswith("The file could not be kept in")
     assert database_snapshot() == before
 
 

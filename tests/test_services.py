@@ -96,7 +96,7 @@ def test_chain_delete_without_a_chain_is_404_and_writes_nothing(abc):
 
 
 def test_group_create_trims_and_refuses_duplicates_and_star(db):
-    group = services.group_create(actor=ACTOR, name="  gpt-4o ", owned_by="openai")
+    group = services.group_create(actor=ACTOR, name="  gpt-4o ", owned_by="openai").group
     assert group.name == "gpt-4o"
     before = database_snapshot()
     for name, status in [("gpt-4o", 409), ("*", 400), ("", 400), ("x" * 256, 400), ("a\x00b", 400)]:
@@ -124,4 +124,15 @@ def test_max_fallbacks_must_be_a_small_integer(db, value):
     before = database_snapshot()
     with pytest.raises(RuleViolation):
         services.max_fallbacks_set(actor=ACTOR, max_fallbacks=value)
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("value", [0, -3, 2**31, True, "100"])
+def test_services_refuse_a_bad_max_input_tokens_whatever_the_door(make_groups, value):
+    (group,) = make_groups("a")
+    before = database_snapshot()
+    with pytest.raises(RuleViolation, match="max_input_tokens must be null or an integer"):
+        services.group_create(actor=ACTOR, name="b", max_input_tokens=value)
+    with pytest.raises(RuleViolation, match="max_input_tokens must be null or an integer"):
+        services.group_update(actor=ACTOR, group=group, changes={"max_input_tokens": value})
     assert database_snapshot() == before

@@ -7,7 +7,7 @@ from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from fallbacks.models import ApiKey
+from fallbacks import selectors
 from fallbacks.services import hash_api_key
 
 
@@ -32,7 +32,7 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
             return None
         if settings.MASTER_KEY and hmac.compare_digest(secret.encode(), settings.MASTER_KEY.encode()):
             return MASTER, None
-        key = ApiKey.objects.filter(key_hash=hash_api_key(secret), is_active=True).first()
+        key = selectors.active_api_key(hash_api_key(secret))
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid API key")
         return KeyPrincipal(actor=f"api key '{key.name}'", can_write=key.can_write), key

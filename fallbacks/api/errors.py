@@ -9,7 +9,9 @@ import logging
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -33,6 +35,14 @@ def _flatten(detail, prefix: str = "") -> list[str]:
 
 
 def exception_handler(exc, context):
+    request = context.get("request")
+    if request is not None:
+        # Errors are JSON whatever the view renders otherwise (the schema view negotiates YAML).
+        request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+    return _error_response(exc, context)
+
+
+def _error_response(exc, context):
     if isinstance(exc, RuleViolation):
         return Response({"detail": {"error": exc.message, **exc.extra}}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
@@ -68,3 +78,36 @@ def json_bad_request(request, exception=None):
 
 def json_permission_denied(request, exception=None):
     return JsonResponse({"detail": {"error": "Permission denied"}}, status=403)
+
+
+# Django's error handlers (project/urls.py): the admin is read by people in a browser, so its
+# errors are Django's own HTML pages; every other path is the API's, and gets the JSON above.
+ADMIN_PATH_PREFIX = "/admin/"
+
+
+def is_admin_path(request) -> bool:
+    return request.path_info.startswith(ADMIN_PATH_PREFIX)
+
+
+def bad_request(request, exception=None):
+    if is_admin_path(request):
+        return defaults.bad_request(request, exception)
+    return json_bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    if is_admin_path(request):
+        return defaults.permission_denied(request, exception)
+    return json_permission_denied(request, exception)
+
+
+def not_found(request, exception=None):
+    if is_admin_path(request):
+        return defaults.page_not_found(request, exception)
+    return json_not_found(request, exception)
+
+
+def server_error(request):
+    if is_admin_path(request):
+        return defaults.server_error(request)
+    return json_server_error(request)

@@ -1,10 +1,9 @@
 """Request and response shapes. Input rules come from fallbacks.validation, never from here."""
 
 from django.db import models
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from fallbacks import selectors, validation
+from fallbacks import validation
 from fallbacks.models import ModelGroup
 from fallbacks.validation import FALLBACK_TYPES
 
@@ -103,8 +102,24 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class ModelGroupDocumentSerializer(serializers.Serializer):
+    """A model group as the API shows it (selectors.model_group_documents builds it)."""
+
+    name = serializers.CharField()
+    owned_by = serializers.CharField()
+    created = serializers.IntegerField(help_text="Unix seconds, set once.")
+    max_input_tokens = serializers.IntegerField(allow_null=True)
+    description = serializers.CharField(allow_blank=True)
+    deployments = DeploymentSerializer(many=True)
+    fallbacks = OwnChainsSerializer(help_text="The group's own chains by type.")
+
+
 class ModelGroupSerializer(serializers.ModelSerializer):
-    """A model group as stored; `name` uniqueness is the service's (409), not a serializer's 400."""
+    """What a client may send to create or change a model group.
+
+    `name` uniqueness is the service's (409), not a serializer's 400. Fields that cannot be
+    set (unknown ones, or `created`, `deployments`, `fallbacks`) are refused, not ignored.
+    """
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -112,26 +127,37 @@ class ModelGroupSerializer(serializers.ModelSerializer):
         models.TextField: StrictCharField,
     }
 
-    deployments = DeploymentSerializer(many=True, read_only=True)
-    fallbacks = serializers.SerializerMethodField(help_text="The group's own chains by type.")
-
     class Meta:
         model = ModelGroup
-        fields = ["name", "owned_by", "created", "max_input_tokens", "description", "deployments", "fallbacks"]
-        read_only_fields = ["created"]
+        fields = ["name", "owned_by", "max_input_tokens", "description"]
         extra_kwargs = {
             "name": {"validators": []},
             "owned_by": {"required": False},
             "description": {"required": False},
-            "max_input_tokens": {"required": False, "min_value": 1},
+            # The range is validation.clean_max_input_tokens', in its words (validate_max_input_tokens).
+            "max_input_tokens": {
+                "required": False,
+                "min_value": None,
+                "max_value": None,
+                "help_text": "Null (unknown), or an integer from 1 to 2147483647.",
+            },
         }
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            refused = sorted(set(data) - set(self.fields))
+            if refused:
+                raise validation.RuleViolation(
+                    validation.FIELDS_NOT_SETTABLE.format(fields=refused, settable=list(self.fields)),
+                    code="fields_not_settable",
+                )
+        return super().to_internal_value(data)
 
     def validate_name(self, value: str) -> str:
         return validation.clean_group_name(value)
 
-    @extend_schema_field(OwnChainsSerializer)
-    def get_fallbacks(self, group: ModelGroup) -> dict[str, list[str]]:
-        return selectors.own_chains(group)
+    def validate_max_input_tokens(self, value: int | None) -> int | None:
+        return validation.clean_max_input_tokens(value)
 
 
 class HealthSerializer(serializers.Serializer):

@@ -1,5 +1,7 @@
 """The HTTP API (PRODUCT.md section 3). Thin: parse, call a service or a selector, shape the answer."""
 
+import logging
+
 from django.db import connection
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -15,6 +17,8 @@ from fallbacks.api.errors import PlainDetail
 from fallbacks.models import ModelGroup
 from fallbacks.resolution import attempt_plan, direct_chain
 from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, RuleViolation
+
+logger = logging.getLogger(__name__)
 
 CONFIG_VERSION_HEADER = "X-Config-Version"
 CHAIN_WRITTEN = "Fallback configuration {verb} successfully"
@@ -41,6 +45,17 @@ def _model_not_found(model: str) -> RuleViolation:
         status=404,
         extra={"available_models": selectors.model_group_names()},
     )
+
+
+def _chain_warnings(source: str, fallback_type: str) -> list[dict]:
+    """The lint findings about a chain just written, for `POST /fallback`'s extra `warnings`."""
+    try:
+        findings = fallback_lint.lint_chain(selectors.lint_context(), source, fallback_type)
+    except Exception:
+        # The chain is committed by now: a failing lint must not turn that success into a 500.
+        logger.exception("lint of %s failed after the write", validation.describe_chain(source, fallback_type))
+        return []
+    return [finding.as_dict() for finding in findings]
 
 
 class FallbackView(APIView):
@@ -78,9 +93,9 @@ class FallbackView(APIView):
             "fallback_type": written.fallback_type,
             "message": CHAIN_WRITTEN.format(verb=verb),
         }
-        warnings = fallback_lint.lint_chain(selectors.lint_context(), written.source, written.fallback_type)
+        warnings = _chain_warnings(written.source, written.fallback_type)
         if warnings:  # the contract's keys otherwise stay exactly LiteLLM's
-            body["warnings"] = [finding.as_dict() for finding in warnings]
+            body["warnings"] = warnings
         return Response(body, headers={CONFIG_VERSION_HEADER: str(written.version)})
 
 
@@ -191,20 +206,24 @@ class ModelDetailView(APIView):
     def get(self, request, model: str):
         objects = _model_objects(request, name=model)
         if not objects:
-            raise RuleViolation(f"Model '{model}' not found", code="model_not_found", status=404)
+            raise RuleViolation(validation.MODEL_NOT_SERVED.format(model=model), code="model_not_found", status=404)
         return Response(objects[0])
+
+
+GROUP_ERRORS = {**WRITE_ERRORS, 409: shapes.ErrorSerializer}
 
 
 @extend_schema_view(
     list=extend_schema(
-        responses={200: inline_serializer("ModelGroupList", {"data": shapes.ModelGroupSerializer(many=True)}), **ERRORS}
+        responses={
+            200: inline_serializer("ModelGroupList", {"data": shapes.ModelGroupDocumentSerializer(many=True)}),
+            **ERRORS,
+        }
     ),
-    create=extend_schema(responses={201: shapes.ModelGroupSerializer, 409: shapes.ErrorSerializer, **WRITE_ERRORS}),
-    retrieve=extend_schema(responses={200: shapes.ModelGroupSerializer, **ERRORS}),
-    partial_update=extend_schema(
-        responses={200: shapes.ModelGroupSerializer, 409: shapes.ErrorSerializer, **WRITE_ERRORS}
-    ),
-    destroy=extend_schema(responses={204: None, 409: shapes.ErrorSerializer, **WRITE_ERRORS}),
+    create=extend_schema(responses={201: shapes.ModelGroupDocumentSerializer, **GROUP_ERRORS}),
+    retrieve=extend_schema(responses={200: shapes.ModelGroupDocumentSerializer, **ERRORS}),
+    partial_update=extend_schema(responses={200: shapes.ModelGroupDocumentSerializer, **GROUP_ERRORS}),
+    destroy=extend_schema(responses={204: None, **GROUP_ERRORS}),
 )
 class ModelGroupViewSet(viewsets.GenericViewSet):
     """Model groups: the names chains are made of (PRODUCT.md 3.2).
@@ -213,15 +232,15 @@ class ModelGroupViewSet(viewsets.GenericViewSet):
     built in three queries, since serializing ten thousand model instances takes seconds.
     """
 
-    queryset = ModelGroup.objects.all()
     serializer_class = shapes.ModelGroupSerializer
     lookup_field = "name"
 
     def get_object(self) -> ModelGroup:
-        name = self.kwargs["name"]
-        group = ModelGroup.objects.filter(name=name).first()
+        group = selectors.model_group(self.kwargs["name"])
         if group is None:
-            raise RuleViolation(f"Model group '{name}' not found", code="group_not_found", status=404)
+            raise RuleViolation(
+                validation.GROUP_NOT_FOUND.format(name=self.kwargs["name"]), code="group_not_found", status=404
+            )
         return group
 
     def list(self, request):
@@ -233,19 +252,26 @@ class ModelGroupViewSet(viewsets.GenericViewSet):
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        group = services.group_create(actor=request.user.actor, **serializer.validated_data)
-        return Response(selectors.model_group_documents(name=group.name)[0], status=status.HTTP_201_CREATED)
+        written = services.group_create(actor=request.user.actor, **serializer.validated_data)
+        return Response(
+            selectors.model_group_documents(name=written.group.name)[0],
+            status=status.HTTP_201_CREATED,
+            headers={CONFIG_VERSION_HEADER: str(written.version)},
+        )
 
     def partial_update(self, request, name: str):
         group = self.get_object()
         serializer = self.get_serializer(group, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        group = services.group_update(actor=request.user.actor, group=group, changes=serializer.validated_data)
-        return Response(selectors.model_group_documents(name=group.name)[0])
+        written = services.group_update(actor=request.user.actor, group=group, changes=serializer.validated_data)
+        return Response(
+            selectors.model_group_documents(name=written.group.name)[0],
+            headers={CONFIG_VERSION_HEADER: str(written.version)},
+        )
 
     def destroy(self, request, name: str):
-        services.group_delete(actor=request.user.actor, group=self.get_object())
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        version = services.group_delete(actor=request.user.actor, group=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT, headers={CONFIG_VERSION_HEADER: str(version)})
 
 
 class HealthView(APIView):
@@ -335,22 +361,10 @@ class FallbackLintView(APIView):
             raise RuleViolation(
                 f"Invalid severity. Must be one of: {list(fallback_lint.SEVERITIES)}", code="invalid_severity"
             )
-        model = request.query_params.get("model")
-        findings = fallback_lint.lint(selectors.lint_context())
-        if model is not None:
-            findings = [finding for finding in findings if finding.concerns(model)]
-        counts = {name: 0 for name in fallback_lint.SEVERITIES}
-        for finding in findings:
-            counts[finding.severity] += 1
-        if severity is not None:
-            findings = [finding for finding in findings if finding.severity == severity]
-        return Response(
-            {
-                "findings": [finding.as_dict() for finding in findings],
-                "counts": counts,
-                "config_version": selectors.config_version(),
-            }
+        report = fallback_lint.lint_report(
+            selectors.lint_context(), model=request.query_params.get("model"), severity=severity
         )
+        return Response({**report.as_dict(), "config_version": selectors.config_version()})
 
 
 class FallbackSettingsView(APIView):

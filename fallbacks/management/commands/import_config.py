@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from fallbacks import services
-from fallbacks.config_format import ImportMode
+from fallbacks.config_format import MAX_DOCUMENT_BYTES, ImportMode
 from fallbacks.validation import RuleViolation
 
 # Below this many items a stage is quick enough not to need progress lines.
@@ -64,10 +64,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Nothing to change ({report.mode}): config version {report.version} stays.")
 
     def _read(self, file: str, stdin) -> bytes | str:
+        """The file, or its first MAX_DOCUMENT_BYTES + 1 bytes: enough for the import to refuse one too large."""
+        limit = MAX_DOCUMENT_BYTES + 1
         if file == "-":
             stream = stdin or sys.stdin
-            return stream.buffer.read() if hasattr(stream, "buffer") else stream.read()
+            return stream.buffer.read(limit) if hasattr(stream, "buffer") else stream.read(limit)
         try:
-            return Path(file).read_bytes()
+            with Path(file).open("rb") as handle:
+                return handle.read(limit)
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror or error}") from None

@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from fallbacks import selectors
-from fallbacks.lint import ERROR, SEVERITIES, lint
+from fallbacks.lint import ERROR, lint_report
 
 
 class Command(BaseCommand):
@@ -16,14 +16,12 @@ class Command(BaseCommand):
         parser.add_argument("--model", help="Only the findings that concern this model group.")
 
     def handle(self, *args, format: str, model: str | None, **options):
-        findings = lint(selectors.lint_context())
-        if model is not None:
-            findings = [finding for finding in findings if finding.concerns(model)]
-        counts = {severity: sum(finding.severity == severity for finding in findings) for severity in SEVERITIES}
+        report = lint_report(selectors.lint_context(), model=model)
+        counts = report.counts
         if format == "json":
-            self.stdout.write(json.dumps({"findings": [finding.as_dict() for finding in findings], "counts": counts}))
+            self.stdout.write(json.dumps(report.as_dict()))
         else:
-            for finding in findings:
+            for finding in report.findings:
                 chain = f"{finding.source} ({finding.fallback_type})"
                 self.stdout.write(f"{finding.severity.upper():7} {chain}: {finding.message}")
             summary = ", ".join(f"{count} {severity}{'s' if count != 1 else ''}" for severity, count in counts.items())
