@@ -137,7 +137,7 @@ def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Fi
     own = [
         finding
         for finding in (
-            *_beyond_max_fallbacks(context, sources={source}),
+            *_beyond_max_fallbacks(context, sources={source}, types=[fallback_type]),
             *_no_typed_fallback(context, only=source),
             *_smaller_context_windows(context, only=(source, fallback_type)),
             *_targets_without_deployments(context, only=(source, fallback_type)),
@@ -305,7 +305,9 @@ def _requesters(context: LintContext, fallback_type: str, sources: Collection[st
     return found - {DEFAULT_CHAIN_SOURCE}
 
 
-def _beyond_max_fallbacks(context: LintContext, *, sources: Collection[str] | None) -> list[Finding]:
+def _beyond_max_fallbacks(
+    context: LintContext, *, sources: Collection[str] | None, types: Collection[str] = FALLBACK_TYPES
+) -> list[Finding]:
     """Chains with targets that some request never reaches, because the count reaches `max_fallbacks` first.
 
     The router tries every target of the chain it walks; what `max_fallbacks` cuts is the walk of a
@@ -319,7 +321,7 @@ def _beyond_max_fallbacks(context: LintContext, *, sources: Collection[str] | No
         target for targets in chains.values() for target in targets
     }
     findings = []
-    for fallback_type in FALLBACK_TYPES:
+    for fallback_type in types:
         if not any(entry_type == fallback_type for (_, entry_type) in chains):
             continue
         requesters = set(context.groups) if sources is None else _requesters(context, fallback_type, sources)

@@ -62,6 +62,7 @@ GROUP_NOT_FOUND = "Model group '{name}' not found"
 BLANK_KEY_NAME = "An API key's name must be a non-empty string"
 KEY_NAME_TAKEN = "API key '{name}' already exists"
 MODEL_NOT_SERVED = "Model '{model}' not found"
+BAD_OWNED_BY = "owned_by must be a non-blank string of at most 255 characters without control characters"
 FIELDS_NOT_SETTABLE = "These fields cannot be set: {fields}; a model group's settable fields are {settable}"
 GROUP_IN_USE = "Model group '{name}' is used by fallback chains: {chains}"
 INHERITS_DEFAULT = "Model '{model}' has no {fallback_type} chain of its own: it uses the default '*' chain"
@@ -234,6 +235,18 @@ def clean_group_name(value: object) -> str:
     if name == DEFAULT_CHAIN_SOURCE:
         raise RuleViolation(RESERVED_GROUP_NAME, code="reserved_name")
     return name
+
+
+def clean_owned_by(value: object) -> str:
+    """A model group's provider as a client sends it: trimmed, 1 to 255 characters, no control characters.
+
+    The rule the config importer applies to `model_info.owned_by`, so that what the API stores exports
+    to a file that imports back.
+    """
+    owned_by = value.strip() if isinstance(value, str) else ""
+    if not owned_by or len(owned_by) > MAX_NAME_LENGTH or has_control_characters(owned_by):
+        raise RuleViolation(BAD_OWNED_BY, code="invalid_owned_by")
+    return owned_by
 
 
 def check_group_deletable(name: str, chains_using_it: Sequence[str]) -> None:

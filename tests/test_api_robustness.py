@@ -140,3 +140,67 @@ def test_lone_surrogates_in_names_are_refused(api, seeded, name):
     raw_group = '{"name": "' + name + '"}'
     assert_json_4xx(api.generic("POST", "/model_groups", raw_group, content_type="application/json"))
     assert database_snapshot() == before
+
+
+# Found by probing around the fuzzer (tests/test_api_fuzz.py): both were 500s.
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/fallback"), ("POST", "/model_groups"), ("PATCH", "/fallback_settings")]
+)
+def test_a_body_over_the_upload_limit_is_413_json(api, seeded, settings, method, path):
+    before = database_snapshot()
+    raw = json.dumps({"model": "a", "fallback_models": ["b"], "padding": "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE})
+    response = api.generic(method, path, raw, content_type="application/json")
+    assert response.status_code == 413
+    body = assert_json_4xx(response)
+    assert body["detail"]["error"] == f"The request body must be at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes"
+    assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("raw", ["[" * 100_000, '{"model": ' * 5_000, '{"model": "a", "fallback_models": ' + "[" * 65])
+def test_a_body_nested_too_deeply_is_400_json(api, seeded, raw):
+    before = database_snapshot()
+    for method, path in [("POST", "/fallback"), ("POST", "/model_groups"), ("PATCH", "/fallback_settings")]:
+        body = assert_json_4xx(api.generic(method, path, raw, content_type="application/json"))
+        assert body["detail"]["error"] == "JSON parse error - nested deeper than 64 levels"
+    assert database_snapshot() == before
+
+
+def test_nesting_within_the_limit_is_parsed_as_usual(api, seeded):
+    raw = '{"model": "a", "fallback_models": ' + "[" * 63 + '"b"' + "]" * 63 + "}"
+    body = assert_json_4xx(api.generic("POST", "/fallback", raw, content_type="application/json"))
+    assert body["detail"]["error"] == "fallback_models must be a list of model names"
+    ok = api.generic("POST", "/fallback", '{"model": "a", "fallback_models": ["b"]}', content_type="application/json")
+    assert ok.status_code == 200
+
+
+# Found by the fuzzer: a name padded with white space is trimmed before its length is checked, so
+# the schema must not give the untrimmed string a maxLength (it did, 255, from DRF's max_length).
+def test_names_are_limited_once_trimmed_and_the_schema_says_no_more(api, seeded):
+    padded = "\x1e" + "n" * 255 + "  "  # str.strip() takes \x1e (a separator) as white space, as for any name
+    response = api.post("/model_groups", {"name": padded, "owned_by": " " + "p" * 255}, format="json")
+    assert response.status_code == 201, response.content
+    assert (response.json()["name"], response.json()["owned_by"]) == ("n" * 255, "p" * 255)
+    chain = api.post("/fallback", {"model": f"  {'n' * 255} ", "fallback_models": ["b"]}, format="json")
+    assert chain.status_code == 200, chain.content
+    too_long = api.post("/model_groups", {"name": " " + "n" * 256}, format="json")
+    assert assert_json_4xx(too_long)["detail"]["error"] == "name: name must be at most 255 characters"
+
+    components = api.get("/api/schema?format=json").json()["components"]["schemas"]
+    for component, field in [
+        ("ModelGroupRequest", "name"),
+        ("ModelGroupRequest", "owned_by"),
+        ("FallbackRequestRequest", "model"),
+    ]:
+        assert "maxLength" not in components[component]["properties"][field], (component, field)
+
+
+@pytest.mark.parametrize("owned_by", ["open\x01ai", "openai\x7f", "o" * 256, "   "])
+def test_owned_by_follows_the_importers_rule(api, seeded, owned_by):
+    """What the API stores exports to a config file that imports back: import refuses these providers."""
+    before = database_snapshot()
+    create = api.post("/model_groups", {"name": "new", "owned_by": owned_by}, format="json")
+    assert_json_4xx(create)
+    assert_json_4xx(api.patch("/model_groups/a", {"owned_by": owned_by}, format="json"))
+    assert database_snapshot() == before

@@ -6,6 +6,8 @@ is `/v1/models`' own `{"detail": "<message>"}`, raised as PlainDetail.
 
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
@@ -18,6 +20,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from fallbacks.validation import RuleViolation
 
 logger = logging.getLogger(__name__)
+
+BODY_TOO_LARGE = "The request body must be at most {limit} bytes"
 
 
 class PlainDetail(exceptions.APIException):
@@ -51,6 +55,9 @@ def _error_response(exc, context):
         return Response({"detail": {"error": str(exc.args[0])}}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, PlainDetail):
         return Response({"detail": str(exc.detail)}, status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE, met while DRF reads the body
+        message = BODY_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        return Response({"detail": {"error": message}}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("unhandled error in %s", context.get("view"))

@@ -1,17 +1,22 @@
 """Request and response shapes. Input rules come from fallbacks.validation, never from here."""
 
 from django.db import models
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_serializer
 from rest_framework import serializers
 
 from fallbacks import validation
 from fallbacks.models import ModelGroup
 from fallbacks.validation import FALLBACK_TYPES
 
+TRIMMED_NAME = f"trimmed of surrounding white space, then 1 to {validation.MAX_NAME_LENGTH} characters"
+
 
 class FallbackRequestSerializer(serializers.Serializer):
     """`POST /fallback`. The fields are for the schema; parsing is validation.parse_chain_request."""
 
-    model = serializers.CharField(max_length=validation.MAX_NAME_LENGTH, help_text="A model group, or `*`.")
+    # No maxLength: the limit is on the name once trimmed of surrounding white space, which a
+    # schema cannot say (a padded name of 256 characters is a valid request).
+    model = serializers.CharField(help_text=f"A model group, or `*`; {TRIMMED_NAME}.")
     fallback_models = serializers.ListField(child=serializers.CharField(), min_length=1)
     fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES, default=validation.DEFAULT_FALLBACK_TYPE)
 
@@ -54,7 +59,19 @@ class ChainListSerializer(serializers.Serializer):
 
 class ErrorBodySerializer(serializers.Serializer):
     error = serializers.CharField()
-    available_models = serializers.ListField(child=serializers.CharField(), required=False)
+    available_models = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="With an unknown model: the model groups there are."
+    )
+    fields = serializers.DictField(
+        child=serializers.JSONField(), required=False, help_text="With a refused model group body: each field's errors."
+    )
+    chains = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="With a model group in use: the chains using it."
+    )
+    inherited_from = serializers.CharField(
+        required=False, help_text="`*` when the model has no chain of its own to delete, and inherits the default."
+    )
+    note = serializers.CharField(required=False)
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -63,6 +80,15 @@ class ErrorSerializer(serializers.Serializer):
 
 class PlainErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+# A 400 of the model list endpoints: LiteLLM's plain `{"detail": "<message>"}` for its own query
+# parameters, or the usual error body for what every endpoint refuses (a control character in the URL).
+MODEL_LIST_BAD_REQUEST = PolymorphicProxySerializer(
+    component_name="ModelListBadRequest",
+    serializers=[PlainErrorSerializer, ErrorSerializer],
+    resource_type_field_name=None,
+)
 
 
 class ModelMetadataSerializer(serializers.Serializer):
@@ -114,6 +140,11 @@ class ModelGroupDocumentSerializer(serializers.Serializer):
     fallbacks = OwnChainsSerializer(help_text="The group's own chains by type.")
 
 
+@extend_schema_serializer(many=False)  # `{"data": [...]}` is one object, though it answers a list action
+class ModelGroupListSerializer(serializers.Serializer):
+    data = ModelGroupDocumentSerializer(many=True)
+
+
 class ModelGroupSerializer(serializers.ModelSerializer):
     """What a client may send to create or change a model group.
 
@@ -130,9 +161,15 @@ class ModelGroupSerializer(serializers.ModelSerializer):
     class Meta:
         model = ModelGroup
         fields = ["name", "owned_by", "max_input_tokens", "description"]
+        # `name` and `owned_by` are limited once trimmed (validation's rules): DRF's max_length,
+        # which the schema would show as maxLength, would speak of the untrimmed string.
         extra_kwargs = {
-            "name": {"validators": []},
-            "owned_by": {"required": False},
+            "name": {"validators": [], "max_length": None, "help_text": f"The model group's name, {TRIMMED_NAME}."},
+            "owned_by": {
+                "required": False,
+                "max_length": None,
+                "help_text": f"The provider (default `openai`), {TRIMMED_NAME}, no control characters.",
+            },
             "description": {"required": False},
             # The range is validation.clean_max_input_tokens', in its words (validate_max_input_tokens).
             "max_input_tokens": {
@@ -155,6 +192,9 @@ class ModelGroupSerializer(serializers.ModelSerializer):
 
     def validate_name(self, value: str) -> str:
         return validation.clean_group_name(value)
+
+    def validate_owned_by(self, value: str) -> str:
+        return validation.clean_owned_by(value)
 
     def validate_max_input_tokens(self, value: int | None) -> int | None:
         return validation.clean_max_input_tokens(value)

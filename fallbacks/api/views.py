@@ -4,7 +4,7 @@ import logging
 
 from django.db import connection
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -32,6 +32,8 @@ MODEL_PATH_PARAM = OpenApiParameter(
 )
 ERRORS = {400: shapes.ErrorSerializer, 401: shapes.ErrorSerializer, 404: shapes.ErrorSerializer}
 WRITE_ERRORS = {**ERRORS, 403: shapes.ErrorSerializer}
+# Writes that read a JSON body: too large for DATA_UPLOAD_MAX_MEMORY_SIZE, or not JSON at all.
+BODY_ERRORS = {413: shapes.ErrorSerializer, 415: shapes.ErrorSerializer}
 
 
 def _fallback_type(request) -> str:
@@ -75,7 +77,7 @@ class FallbackView(APIView):
     @extend_schema(
         operation_id="fallback_set",
         request=shapes.FallbackRequestSerializer,
-        responses={200: shapes.FallbackWriteResponseSerializer, **WRITE_ERRORS},
+        responses={200: shapes.FallbackWriteResponseSerializer, **WRITE_ERRORS, **BODY_ERRORS},
         description='Create a chain or replace it whole. `model: "*"` sets the default chain.',
     )
     def post(self, request):
@@ -163,22 +165,36 @@ def _model_objects(request, *, name: str | None = None) -> list[dict]:
 
 
 MODEL_LIST_PARAMS = [
-    OpenApiParameter("include_metadata", OpenApiTypes.BOOL, default=False),
+    OpenApiParameter(
+        "include_metadata",
+        OpenApiTypes.BOOL,
+        default=False,
+        description="`true` adds `metadata.fallbacks` (`1`, `yes`, `on` and `0`, `no`, `off` are read too).",
+    ),
     OpenApiParameter(
         "fallback_type",
         OpenApiTypes.STR,
-        enum=FALLBACK_TYPES,
+        # No enum: like LiteLLM, the endpoint ignores the parameter, whatever its value, unless
+        # include_metadata is true, and only then refuses a value that is not a type.
         default=validation.DEFAULT_FALLBACK_TYPE,
-        description="Which chains `metadata.fallbacks` shows; only read with `include_metadata=true`.",
+        description=(
+            f"Which chains `metadata.fallbacks` shows, one of {FALLBACK_TYPES}; only read with "
+            "`include_metadata=true` (any other value is then a 400), ignored otherwise."
+        ),
     ),
 ]
+MODEL_LIST_RESPONSES = {
+    200: shapes.ModelListSerializer,
+    400: shapes.MODEL_LIST_BAD_REQUEST,
+    401: shapes.ErrorSerializer,
+}
 
 
 class ModelListView(APIView):
     @extend_schema(
         operation_id="model_list",
         parameters=MODEL_LIST_PARAMS,
-        responses={200: shapes.ModelListSerializer, 400: shapes.PlainErrorSerializer, 401: shapes.ErrorSerializer},
+        responses=MODEL_LIST_RESPONSES,
         description="The OpenAI model list, one object per model group.",
     )
     def get(self, request):
@@ -191,7 +207,7 @@ class ShortModelListView(ModelListView):
     @extend_schema(
         operation_id="model_list_short",
         parameters=MODEL_LIST_PARAMS,
-        responses={200: shapes.ModelListSerializer, 400: shapes.PlainErrorSerializer, 401: shapes.ErrorSerializer},
+        responses=MODEL_LIST_RESPONSES,
     )
     def get(self, request):
         return super().get(request)
@@ -201,7 +217,7 @@ class ModelDetailView(APIView):
     @extend_schema(
         operation_id="model_get",
         parameters=[MODEL_PATH_PARAM, *MODEL_LIST_PARAMS],
-        responses={200: shapes.ModelObjectSerializer, 400: shapes.PlainErrorSerializer, **ERRORS},
+        responses={**ERRORS, 200: shapes.ModelObjectSerializer, 400: shapes.MODEL_LIST_BAD_REQUEST},
     )
     def get(self, request, model: str):
         objects = _model_objects(request, name=model)
@@ -214,15 +230,10 @@ GROUP_ERRORS = {**WRITE_ERRORS, 409: shapes.ErrorSerializer}
 
 
 @extend_schema_view(
-    list=extend_schema(
-        responses={
-            200: inline_serializer("ModelGroupList", {"data": shapes.ModelGroupDocumentSerializer(many=True)}),
-            **ERRORS,
-        }
-    ),
-    create=extend_schema(responses={201: shapes.ModelGroupDocumentSerializer, **GROUP_ERRORS}),
+    list=extend_schema(responses={200: shapes.ModelGroupListSerializer, **ERRORS}),
+    create=extend_schema(responses={201: shapes.ModelGroupDocumentSerializer, **GROUP_ERRORS, **BODY_ERRORS}),
     retrieve=extend_schema(responses={200: shapes.ModelGroupDocumentSerializer, **ERRORS}),
-    partial_update=extend_schema(responses={200: shapes.ModelGroupDocumentSerializer, **GROUP_ERRORS}),
+    partial_update=extend_schema(responses={200: shapes.ModelGroupDocumentSerializer, **GROUP_ERRORS, **BODY_ERRORS}),
     destroy=extend_schema(responses={204: None, **GROUP_ERRORS}),
 )
 class ModelGroupViewSet(viewsets.GenericViewSet):
@@ -375,7 +386,7 @@ class FallbackSettingsView(APIView):
     @extend_schema(
         operation_id="fallback_settings_update",
         request=shapes.FallbackSettingsRequestSerializer,
-        responses={200: shapes.FallbackSettingsSerializer, **WRITE_ERRORS},
+        responses={200: shapes.FallbackSettingsSerializer, **WRITE_ERRORS, **BODY_ERRORS},
         description="`max_fallbacks`: how deep the gateway follows chains (LiteLLM's setting of that name, default 5).",
     )
     def patch(self, request):

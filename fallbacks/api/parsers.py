@@ -1,0 +1,30 @@
+"""Request body parsing: DRF's JSON parser, made safe against bodies nested too deeply."""
+
+import io
+
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
+
+from fallbacks import validation
+
+JSON_PARSE_ERROR = "JSON parse error - {reason}"
+
+
+class JSONParser(parsers.JSONParser):
+    """Refuses a body that nests deeper than validation.MAX_JSON_DEPTH before parsing it.
+
+    Python's json module recurses once per level, so a body of a few thousand `[` raised
+    RecursionError, a 500; no request body of this API nests more than a few levels. The
+    limit is the one deployment data has (validation.json_text_nesting), and the answer is
+    the 400 every other malformed body gets.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = stream.read()
+        try:
+            text = body.decode(parsers.get_encoding(parser_context or {}))
+        except UnicodeDecodeError:
+            text = None  # the parser below refuses it, with the codec's words
+        if text is not None and validation.json_text_nesting(text) is not None:
+            raise ParseError(JSON_PARSE_ERROR.format(reason=validation.JSON_TOO_DEEP))
+        return super().parse(io.BytesIO(body), media_type, parser_context)
