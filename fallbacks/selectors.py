@@ -7,6 +7,8 @@ groups building objects is the slow part.
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from itertools import groupby
+from operator import itemgetter
 
 from django.db.models import Count, Prefetch, Q
 
@@ -72,11 +74,14 @@ def chain_map(
         for source, entry_type, target in entries.values_list("source__name", "fallback_type", "target__name"):
             chains[(source or DEFAULT_CHAIN_SOURCE, entry_type)].append(target)
     else:
-        for source_id, entry_type, target_id in entries.values_list("source_id", "fallback_type", "target_id"):
-            if (source_id and source_id not in names) or target_id not in names:
-                # A group created after the caller read the names: read the chains with their names instead.
-                return chain_map(fallback_type=fallback_type, model=model, fallback_types=fallback_types)
-            chains[(names[source_id] if source_id else DEFAULT_CHAIN_SOURCE, entry_type)].append(names[target_id])
+        rows = entries.values_list("source_id", "fallback_type", "target_id")
+        try:
+            for (source_id, entry_type), chain in groupby(rows, key=itemgetter(0, 1)):
+                source = names[source_id] if source_id else DEFAULT_CHAIN_SOURCE
+                chains[(source, entry_type)] = [names[target_id] for _, _, target_id in chain]
+        except KeyError:
+            # A group created after the caller read the names: read the chains with their names instead.
+            return chain_map(fallback_type=fallback_type, model=model, fallback_types=fallback_types)
     return dict(chains)
 
 
@@ -106,12 +111,12 @@ def chain_list(*, fallback_type: str | None = None, model: str | None = None) ->
     ]
 
 
-def model_list_rows(*, name: str | None = None) -> list[tuple[str, int, str]]:
-    """`(name, created, owned_by)` of every model group (or of one), by name. One query."""
+def model_list_rows(*, name: str | None = None) -> list[tuple[int, str, int, str]]:
+    """`(id, name, created, owned_by)` of every model group (or of one), by name. One query."""
     groups = ModelGroup.objects.order_by("name")
     if name is not None:
         groups = groups.filter(name=name)
-    return list(groups.values_list("name", "created", "owned_by"))
+    return list(groups.values_list("id", "name", "created", "owned_by"))
 
 
 def model_group_documents(*, name: str | None = None) -> list[dict]:

@@ -147,7 +147,10 @@ def _model_objects(request, *, name: str | None = None) -> list[dict]:
     if raw not in _TRUE | _FALSE:
         raise PlainDetail("Invalid include_metadata. Must be true or false")
     rows = selectors.model_list_rows(name=name)
-    objects = [{"id": name, "object": "model", "created": created, "owned_by": owner} for name, created, owner in rows]
+    objects = [
+        {"id": group_name, "object": "model", "created": created, "owned_by": owner}
+        for _, group_name, created, owner in rows
+    ]
     if raw in _TRUE:
         fallback_type = request.query_params.get("fallback_type", validation.DEFAULT_FALLBACK_TYPE)
         if fallback_type not in FALLBACK_TYPES:
@@ -155,7 +158,7 @@ def _model_objects(request, *, name: str | None = None) -> list[dict]:
         if not objects:
             return objects
         chains = (
-            selectors.chain_map(fallback_type=fallback_type)
+            selectors.chain_map(fallback_type=fallback_type, names={row[0]: row[1] for row in rows})
             if name is None
             else selectors.chains_for_model(name, fallback_type)
         )
