@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import warnings
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -53,6 +54,8 @@ def configure_django(database_url: str) -> None:
     )
     import django
 
+    # No collected static files here, and none are served: WhiteNoise's warning about it is noise.
+    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
     django.setup()
 
 
