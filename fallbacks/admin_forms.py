@@ -233,6 +233,9 @@ class ModelGroupForm(ChainEditingForm):
     def clean_max_input_tokens(self):
         return validation.clean_max_input_tokens(self.cleaned_data.get("max_input_tokens"))
 
+    def clean_owned_by(self):
+        return validation.clean_owned_by(self.cleaned_data.get("owned_by"))
+
     def validate_unique(self):
         pass  # the service refuses a taken name in the API's words; the default check would say it differently
 

@@ -29,7 +29,7 @@ from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, FallbackT
 
 # LiteLLM's own default (litellm.ROUTER_MAX_FALLBACKS), and the Configuration model's.
 DEFAULT_MAX_FALLBACKS = 5
-DEFAULT_OWNED_BY = "openai"
+DEFAULT_OWNED_BY = validation.DEFAULT_OWNED_BY
 
 # What a file may be, checked before it is parsed. A LiteLLM config nests fewer than 10 levels deep,
 # and a 10,000-group one is about 3 MB and 240,000 values; YAML aliases are counted each time they
@@ -81,7 +81,6 @@ DUPLICATE_RULE = "a second, different chain for '{model}' ({fallback_type}); the
 NOT_MODELLED_HERE = "fallbacks set here are not modelled (only router_settings and litellm_settings ones are)"
 DEFAULT_FALLBACKS_NOT_LIST = "default_fallbacks must be a list of model names"
 GROUP_FIELD_CONFLICT = "'{value}' differs from '{first}' given for '{model}' at {location}"
-BAD_OWNED_BY = "owned_by must be a non-blank string of at most 255 characters without control characters"
 BAD_DESCRIPTION = "description must be a string"
 BAD_PLACEHOLDER = "placeholder must be true or absent"
 IGNORED_SETTING = "ignored: this service keeps model_list and fallbacks only"
@@ -418,13 +417,11 @@ def _read_group_fields(model_info: dict, location: str, group: GroupSpec, proble
 
 def _group_field_problem(name: str, value: object) -> str | None:
     if name == "owned_by":
-        good = (
-            isinstance(value, str)
-            and value.strip() == value
-            and 0 < len(value) <= 255
-            and not validation.has_control_characters(value)
-        )
-        return None if good else BAD_OWNED_BY
+        # The API's rule, and a file is stored as written: surrounding white space is not trimmed away.
+        try:
+            return None if validation.clean_owned_by(value) == value else validation.BAD_OWNED_BY
+        except RuleViolation:
+            return validation.BAD_OWNED_BY
     if name == "description":
         return None if isinstance(value, str) and not validation.json_data_problem(value, "") else BAD_DESCRIPTION
     try:

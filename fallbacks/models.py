@@ -9,7 +9,13 @@ import time
 from django.db import models
 from django.db.models import Deferrable, F, Q
 
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE, MAX_INPUT_TOKENS_LIMIT, MAX_NAME_LENGTH, FallbackType
+from fallbacks.validation import (
+    DEFAULT_CHAIN_SOURCE,
+    DEFAULT_OWNED_BY,
+    MAX_INPUT_TOKENS_LIMIT,
+    MAX_NAME_LENGTH,
+    FallbackType,
+)
 
 
 def unix_now() -> int:
@@ -21,7 +27,7 @@ class ModelGroup(models.Model):
 
     name = models.CharField(max_length=MAX_NAME_LENGTH, unique=True)
     owned_by = models.CharField(
-        max_length=255, default="openai", help_text="The provider, as in the OpenAI model object."
+        max_length=255, default=DEFAULT_OWNED_BY, help_text="The provider, as in the OpenAI model object."
     )
     created = models.BigIntegerField(default=unix_now, editable=False, help_text="Unix seconds, set once.")
     max_input_tokens = models.PositiveIntegerField(null=True, blank=True)

@@ -151,11 +151,10 @@ def group_create(
     config = _lock_configuration()
     name = validation.clean_group_name(name)
     max_input_tokens = validation.clean_max_input_tokens(max_input_tokens)
+    owned_by = validation.clean_owned_by(owned_by) if owned_by is not None else validation.DEFAULT_OWNED_BY
     if ModelGroup.objects.filter(name=name).exists():
         raise RuleViolation(validation.GROUP_NAME_TAKEN.format(name=name), code="name_taken", status=409)
-    group = ModelGroup(name=name, description=description, max_input_tokens=max_input_tokens)
-    if owned_by:
-        group.owned_by = owned_by
+    group = ModelGroup(name=name, owned_by=owned_by, description=description, max_input_tokens=max_input_tokens)
     try:
         with transaction.atomic():
             group.save()
@@ -182,6 +181,8 @@ def group_update(*, actor: str, group: ModelGroup, changes: dict) -> GroupWrite:
         changes = {**changes, "name": new_name}
     if "max_input_tokens" in changes:
         changes = {**changes, "max_input_tokens": validation.clean_max_input_tokens(changes["max_input_tokens"])}
+    if "owned_by" in changes:
+        changes = {**changes, "owned_by": validation.clean_owned_by(changes["owned_by"])}
     changed = sorted(
         field_name
         for field_name in GROUP_FIELDS

@@ -59,9 +59,14 @@ BLANK_GROUP_NAME = "name must be a non-empty string"
 RESERVED_GROUP_NAME = "'*' names the default chain and cannot name a model group"
 GROUP_NAME_TAKEN = "Model group '{name}' already exists"
 GROUP_NOT_FOUND = "Model group '{name}' not found"
+INVALID_INCLUDE_METADATA = "Invalid include_metadata. Must be true or false"
+UNKNOWN_SETTINGS = "Unknown settings: {names}"
+INVALID_FAILING_MODELS = "Invalid failing models: {models}"
+INVALID_SEVERITY = "Invalid severity. Must be one of: {severities}"
 BLANK_KEY_NAME = "An API key's name must be a non-empty string"
 KEY_NAME_TAKEN = "API key '{name}' already exists"
 MODEL_NOT_SERVED = "Model '{model}' not found"
+DEFAULT_OWNED_BY = "openai"  # as LiteLLM's model list says when it knows no provider
 BAD_OWNED_BY = "owned_by must be a non-blank string of at most 255 characters without control characters"
 FIELDS_NOT_SETTABLE = "These fields cannot be set: {fields}; a model group's settable fields are {settable}"
 GROUP_IN_USE = "Model group '{name}' is used by fallback chains: {chains}"
@@ -258,6 +263,26 @@ def check_group_deletable(name: str, chains_using_it: Sequence[str]) -> None:
             status=409,
             extra={"chains": list(chains_using_it)},
         )
+
+
+def parse_flag(value: str) -> bool | None:
+    """A query flag as FastAPI reads a bool (LiteLLM's `include_metadata`); None when it is neither."""
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    return None
+
+
+def parse_settings_request(data: object) -> dict:
+    """A `PATCH /fallback_settings` body: an object whose only key may be `max_fallbacks`."""
+    if not isinstance(data, dict):
+        raise RuleViolation(BODY_NOT_AN_OBJECT, code="invalid_body")
+    unknown = sorted(set(data) - {"max_fallbacks"})
+    if unknown:
+        raise RuleViolation(UNKNOWN_SETTINGS.format(names=unknown), code="unknown_settings")
+    return {name: clean_max_fallbacks(value) for name, value in data.items()}
 
 
 def clean_max_fallbacks(value: object) -> int:

@@ -334,6 +334,21 @@ def test_renaming_to_a_taken_name_is_refused_beside_the_name_keeping_the_edits(o
     assert list(response.context["messages"]) == []
 
 
+def test_a_bad_provider_is_refused_beside_its_field(operator, groups):
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    data["owned_by"] = "open\x01ai"
+    before = database_snapshot()
+
+    response = operator.post(url, data)
+
+    assert response.status_code == 200
+    assert database_snapshot() == before
+    html = response.content.decode()
+    errors = html[html.index('id="id_owned_by_error"') : html.index("</ul>", html.index('id="id_owned_by_error"'))]
+    assert escape(validation.BAD_OWNED_BY) in errors
+
+
 def test_read_only_mode_refuses_a_save_with_the_api_message(operator, groups, settings):
     settings.STORE_MODEL_IN_DB = False
     url = change_url(groups["gpt-4"])

@@ -136,3 +136,19 @@ def test_services_refuse_a_bad_max_input_tokens_whatever_the_door(make_groups, v
     with pytest.raises(RuleViolation, match="max_input_tokens must be null or an integer"):
         services.group_update(actor=ACTOR, group=group, changes={"max_input_tokens": value})
     assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("value", ["", "   ", "open\x01ai", "o" * 256, 5])
+def test_services_refuse_a_bad_owned_by_whatever_the_door(make_groups, value):
+    (group,) = make_groups("a")
+    before = database_snapshot()
+    with pytest.raises(RuleViolation, match="owned_by must be"):
+        services.group_create(actor=ACTOR, name="b", owned_by=value)
+    with pytest.raises(RuleViolation, match="owned_by must be"):
+        services.group_update(actor=ACTOR, group=group, changes={"owned_by": value})
+    assert database_snapshot() == before
+
+
+def test_owned_by_is_trimmed_and_defaults_to_openai(db):
+    assert services.group_create(actor=ACTOR, name="a").group.owned_by == "openai"
+    assert services.group_create(actor=ACTOR, name="b", owned_by=" anthropic ").group.owned_by == "anthropic"

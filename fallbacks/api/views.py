@@ -137,21 +137,17 @@ class FallbackDetailView(APIView):
         return Response(body, headers={CONFIG_VERSION_HEADER: str(version)})
 
 
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
-
-
 def _model_objects(request, *, name: str | None = None) -> list[dict]:
     """OpenAI model objects, with `metadata.fallbacks` when `include_metadata=true`."""
-    raw = request.query_params.get("include_metadata", "false").strip().lower()
-    if raw not in _TRUE | _FALSE:
-        raise PlainDetail("Invalid include_metadata. Must be true or false")
+    include_metadata = validation.parse_flag(request.query_params.get("include_metadata", "false"))
+    if include_metadata is None:
+        raise PlainDetail(validation.INVALID_INCLUDE_METADATA)
     rows = selectors.model_list_rows(name=name)
     objects = [
         {"id": group_name, "object": "model", "created": created, "owned_by": owner}
         for _, group_name, created, owner in rows
     ]
-    if raw in _TRUE:
+    if include_metadata:
         fallback_type = request.query_params.get("fallback_type", validation.DEFAULT_FALLBACK_TYPE)
         if fallback_type not in FALLBACK_TYPES:
             raise PlainDetail(validation.INVALID_FALLBACK_TYPE)
@@ -325,7 +321,6 @@ FAILING_PARAM = OpenApiParameter(
     explode=True,
     description="A model group that fails too (repeat the parameter for more); the others answer.",
 )
-INVALID_FAILING_MODELS = "Invalid failing models: {models}"
 
 
 class FallbackPlanView(APIView):
@@ -348,7 +343,7 @@ class FallbackPlanView(APIView):
         unknown = [name for name in dict.fromkeys(failing) if name not in known]
         if unknown:
             raise RuleViolation(
-                INVALID_FAILING_MODELS.format(models=unknown),
+                validation.INVALID_FAILING_MODELS.format(models=unknown),
                 code="invalid_failing_models",
                 extra={"available_models": selectors.model_group_names()},
             )
@@ -373,7 +368,7 @@ class FallbackLintView(APIView):
         severity = request.query_params.get("severity")
         if severity is not None and severity not in fallback_lint.SEVERITIES:
             raise RuleViolation(
-                f"Invalid severity. Must be one of: {list(fallback_lint.SEVERITIES)}", code="invalid_severity"
+                validation.INVALID_SEVERITY.format(severities=list(fallback_lint.SEVERITIES)), code="invalid_severity"
             )
         report = fallback_lint.lint_report(
             selectors.lint_context(), model=request.query_params.get("model"), severity=severity
@@ -393,13 +388,9 @@ class FallbackSettingsView(APIView):
         description="`max_fallbacks`: how deep the gateway follows chains (LiteLLM's setting of that name, default 5).",
     )
     def patch(self, request):
-        if not isinstance(request.data, dict):
-            raise RuleViolation(validation.BODY_NOT_AN_OBJECT, code="invalid_body")
-        unknown = sorted(set(request.data) - {"max_fallbacks"})
-        if unknown:
-            raise RuleViolation(f"Unknown settings: {unknown}", code="unknown_settings")
-        if "max_fallbacks" in request.data:
-            version = services.max_fallbacks_set(actor=request.user.actor, max_fallbacks=request.data["max_fallbacks"])
+        changes = validation.parse_settings_request(request.data)
+        if "max_fallbacks" in changes:
+            version = services.max_fallbacks_set(actor=request.user.actor, max_fallbacks=changes["max_fallbacks"])
         else:
             version = selectors.config_version()
         body = selectors.fallback_settings()
