@@ -1,4 +1,7 @@
-"""Shared fixtures: API clients with each kind of key, and quick ways to make data through the services."""
+"""Shared fixtures: API clients with each kind of key, and quick ways to make data through the services.
+
+Plain helpers (snapshots, page readers, bulk data) are in tests/factories.py.
+"""
 
 import pytest
 from django.conf import settings
@@ -6,7 +9,10 @@ from rest_framework.test import APIClient
 
 from fallbacks import services
 
-ACTOR = "tests"
+# The shared helpers assert too (form_data, ...): pytest rewrites their asserts as it does the tests'.
+pytest.register_assert_rewrite("tests.factories")
+
+from tests.factories import ACTOR  # noqa: E402
 
 
 @pytest.fixture
@@ -56,13 +62,3 @@ def set_chain(db):
         return services.chain_set(actor=ACTOR, source=source, fallback_type=fallback_type, targets=targets)
 
     return write
-
-
-def database_snapshot() -> dict:
-    """Every row this app stores, to show that a refused write changed nothing."""
-    from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, FallbackEntry, ModelGroup
-
-    return {
-        model.__name__: sorted(model.objects.values_list(), key=repr)
-        for model in (ModelGroup, Deployment, FallbackEntry, Configuration, ChangeRecord, ApiKey)
-    }

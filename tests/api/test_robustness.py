@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import database_snapshot
+from tests.factories import database_snapshot
 
 LONG_NAME = "m" * 10_000
 
@@ -142,7 +142,7 @@ def test_lone_surrogates_in_names_are_refused(api, seeded, name):
     assert database_snapshot() == before
 
 
-# Found by probing around the fuzzer (tests/test_api_fuzz.py): both were 500s.
+# Found by probing around the fuzzer (tests/api/test_fuzz.py): both were 500s.
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 from fallbacks import config_format as cf
 from fallbacks import validation
 from fallbacks.config_format import ConfigData, DeploymentData, GroupData, ImportMode
-
-FIXTURE = Path(__file__).parent / "fixtures" / "litellm_config.yaml"
+from tests.factories import FIXTURE
 
 
 def parse(document) -> cf.ParsedConfig:

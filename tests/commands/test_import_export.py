@@ -20,9 +20,7 @@ from hypothesis import strategies as st
 from fallbacks import admin_config, selectors, services, validation
 from fallbacks import config_format as cf
 from fallbacks.models import ChangeRecord, Configuration, Deployment, FallbackEntry, ModelGroup
-from tests.conftest import ACTOR, database_snapshot
-
-FIXTURE = Path(__file__).parent / "fixtures" / "litellm_config.yaml"
+from tests.factories import ACTOR, FIXTURE, database_snapshot
 
 
 def run(*args, stdin: str | None = None) -> str:

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
-APP = Path(__file__).resolve().parent.parent / "fallbacks"
+from tests.factories import REPO_ROOT
+
+APP = REPO_ROOT / "fallbacks"
 PURE_MODULES = ["validation.py", "resolution.py", "config_format.py", "lint.py"]
 FORBIDDEN = ("django.db", "fallbacks.models", "fallbacks.selectors", "fallbacks.services")
 

@@ -19,7 +19,7 @@ from fallbacks.lint import (
     lint_chain,
 )
 from fallbacks.models import Deployment, ModelGroup
-from tests.test_queries import load
+from tests.factories import load
 
 G, CW, CP = "general", "context_window", "content_policy"
 

@@ -4,29 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from fallbacks.models import Deployment, FallbackEntry, ModelGroup
-from fallbacks.validation import FALLBACK_TYPES
-
-
-def load(count: int) -> None:
-    """`count` groups, each with a deployment and a three-target chain of every type, plus `*` chains."""
-    ModelGroup.objects.bulk_create(ModelGroup(name=f"model-{index:05d}", owned_by="openai") for index in range(count))
-    groups = list(ModelGroup.objects.order_by("name"))
-    Deployment.objects.bulk_create(
-        Deployment(model_group=group, litellm_params={"model": f"openai/{group.name}"}) for group in groups
-    )
-    entries = []
-    for index, group in enumerate(groups):
-        targets = [groups[(index + step) % count] for step in (1, 2, 3)]
-        targets = [target for target in dict.fromkeys(targets) if target != group]
-        for fallback_type in FALLBACK_TYPES:
-            entries += [
-                FallbackEntry(source=group, fallback_type=fallback_type, position=position, target=target)
-                for position, target in enumerate(targets)
-            ]
-    for fallback_type in FALLBACK_TYPES:
-        entries.append(FallbackEntry(source=None, fallback_type=fallback_type, position=0, target=groups[0]))
-    FallbackEntry.objects.bulk_create(entries)
+from tests.factories import load
 
 
 def count_queries(client, path: str) -> tuple[int, object]:

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parent.parent
+from tests.factories import REPO_ROOT
+
+PROJECT = REPO_ROOT
 STRONG_SECRET = "s3cret-" * 10
 PRODUCTION = {
     "DEBUG": "False",

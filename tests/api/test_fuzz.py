@@ -130,7 +130,7 @@ def test_api(case, seeded, keep_test_connection):
     # would depend on the examples before it (a group deleted, a chain replaced, a version
     # bumped), so a failure would not replay alone and Hypothesis could not shrink it; and most
     # examples would soon run against an emptied database. Sequences of writes are the subject
-    # of tests/test_api.py and tests/test_services.py.
+    # of tests/api/ and tests/services/test_services.py.
     with transaction.atomic():
         case.call_and_validate(additional_checks=[json_responses, writes_carry_config_version])
         transaction.set_rollback(True)

@@ -5,7 +5,7 @@ import pytest
 from fallbacks import validation
 from fallbacks.models import ChangeRecord, FallbackEntry
 from fallbacks.selectors import config_version
-from tests.conftest import database_snapshot
+from tests.factories import database_snapshot
 
 
 def post_chain(api, model, fallback_models, fallback_type=None):

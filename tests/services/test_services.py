@@ -6,7 +6,7 @@ from fallbacks import services, validation
 from fallbacks.models import ChangeRecord, Configuration, FallbackEntry
 from fallbacks.selectors import chain_map, config_version
 from fallbacks.validation import RuleViolation
-from tests.conftest import ACTOR, database_snapshot
+from tests.factories import ACTOR, database_snapshot
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ as a browser would post them, with the same rules, words and records as the API.
 
 import itertools
 from html import unescape
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -15,74 +14,11 @@ from fallbacks.admin_forms import CHAIN_ERRORS_NOTE, CHAIN_USES
 from fallbacks.admin_site import DEFAULT_CHAINS_ENTRY
 from fallbacks.models import ApiKey, ChangeRecord, Deployment, ModelGroup
 from fallbacks.validation import FallbackType
-from tests.conftest import database_snapshot
+from tests.factories import add_deployment, change_url, database_snapshot, form_data
 
 LIST_URL = reverse("admin:fallbacks_modelgroup_changelist")
 ADD_URL = reverse("admin:fallbacks_modelgroup_add")
 DEFAULTS_URL = reverse("admin:fallbacks_configuration_change", args=[1])
-
-
-class FormReader(HTMLParser):
-    """The values a browser would submit from the page's main form (the admin's change form)."""
-
-    def __init__(self, form_id: str):
-        super().__init__()
-        self.form_id = form_id
-        self.in_form = False
-        self.in_template = 0
-        self.select: str | None = None
-        self.textarea: str | None = None
-        self.data: dict[str, str] = {}
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id") == self.form_id:
-            self.in_form = True
-        if not self.in_form:
-            return
-        if tag == "template":  # the empty row that the "add" button copies: not submitted
-            self.in_template += 1
-        if self.in_template:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in ("submit", "button"):
-            if attrs.get("type") == "checkbox":
-                if "checked" in attrs:
-                    self.data[name] = attrs.get("value") or "on"
-            else:
-                self.data[name] = attrs.get("value") or ""
-        elif tag == "select" and name:
-            self.select = name
-            self.data.setdefault(name, "")
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.data[self.select] = attrs.get("value") or ""
-        elif tag == "textarea" and name:
-            self.textarea = name
-            self.data[name] = ""
-
-    def handle_data(self, data):
-        if self.textarea and not self.in_template:
-            self.data[self.textarea] += data
-
-    def handle_endtag(self, tag):
-        if tag == "template" and self.in_form:
-            self.in_template -= 1
-        elif tag == "select":
-            self.select = None
-        elif tag == "textarea":
-            if self.textarea:
-                self.data[self.textarea] = unescape(self.data[self.textarea]).removeprefix("\n")
-            self.textarea = None
-        elif tag == "form":
-            self.in_form = False
-
-
-def form_data(response, form_id: str) -> dict[str, str]:
-    assert response.status_code == 200, response.status_code
-    reader = FormReader(form_id)
-    reader.feed(response.content.decode())
-    assert reader.data, f"no form {form_id} on the page"
-    return reader.data
 
 
 def add_chain_row(data: dict, fallback_type: str, target: ModelGroup, position: int | None = None) -> int:
@@ -100,10 +36,6 @@ def row_html(response, fallback_type: str, index: int) -> str:
     html = response.content.decode()
     start = html.index(f'id="chain-{fallback_type}-{index}-row"')
     return html[start : html.index("</tr>", start)]
-
-
-def change_url(group: ModelGroup) -> str:
-    return reverse("admin:fallbacks_modelgroup_change", args=[group.pk])
 
 
 def versions() -> int:
@@ -522,19 +454,6 @@ def test_bulk_delete_is_not_offered(operator, groups):
 
 
 # --- deployments -------------------------------------------------------------------------------------------------
-
-
-def add_deployment(data: dict, litellm_params: str, model_info: str = "{}") -> int:
-    index = int(data["deployments-TOTAL_FORMS"])
-    data["deployments-TOTAL_FORMS"] = str(index + 1)
-    data.update(
-        {
-            f"deployments-{index}-position": str(index),
-            f"deployments-{index}-litellm_params": litellm_params,
-            f"deployments-{index}-model_info": model_info,
-        }
-    )
-    return index
 
 
 def test_deployments_are_saved_through_the_service(operator, groups):

@@ -9,15 +9,13 @@ import json
 
 import pytest
 from django.db import DataError, IntegrityError, transaction
-from django.urls import reverse
 from django.utils.html import escape
 
 from fallbacks import config_format as cf
 from fallbacks import services, validation
 from fallbacks.models import ModelGroup
 from fallbacks.validation import RuleViolation
-from tests.conftest import ACTOR, database_snapshot
-from tests.test_admin import add_deployment, form_data
+from tests.factories import ACTOR, add_deployment, change_url, database_snapshot, form_data
 
 LIMIT = validation.MAX_INPUT_TOKENS_LIMIT
 
@@ -26,10 +24,6 @@ LIMIT = validation.MAX_INPUT_TOKENS_LIMIT
 def group(make_groups) -> ModelGroup:
     (gpt,) = make_groups("gpt-4o", max_input_tokens=128000)
     return gpt
-
-
-def change_url(group: ModelGroup) -> str:
-    return reverse("admin:fallbacks_modelgroup_change", args=[group.pk])
 
 
 # --- a deployment's litellm_params and model_info: plain JSON data ---------------------------------------------

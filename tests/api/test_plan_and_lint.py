@@ -5,8 +5,7 @@ import pytest
 from fallbacks import selectors, services, validation
 from fallbacks.models import ModelGroup
 from fallbacks.validation import FALLBACK_TYPES
-from tests.conftest import ACTOR, database_snapshot
-from tests.test_queries import load
+from tests.factories import ACTOR, database_snapshot, load
 
 
 @pytest.fixture

@@ -1,0 +1,134 @@
+"""Plain helpers shared by the tests: data builders, snapshots and page readers (the fixtures are in conftest.py).
+
+Test modules import what they share from here, never from one another.
+"""
+
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+from django.urls import reverse
+
+from fallbacks.models import Deployment, FallbackEntry, ModelGroup
+from fallbacks.validation import FALLBACK_TYPES
+
+ACTOR = "tests"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "litellm_config.yaml"  # a LiteLLM proxy config, every section
+
+
+def database_snapshot() -> dict:
+    """Every row this app stores, to show that a refused write changed nothing."""
+    from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, FallbackEntry, ModelGroup
+
+    return {
+        model.__name__: sorted(model.objects.values_list(), key=repr)
+        for model in (ModelGroup, Deployment, FallbackEntry, Configuration, ChangeRecord, ApiKey)
+    }
+
+
+# --- data in bulk, for query counts ---------------------------------------------------------------------------
+
+
+def load(count: int) -> None:
+    """`count` groups, each with a deployment and a three-target chain of every type, plus `*` chains."""
+    ModelGroup.objects.bulk_create(ModelGroup(name=f"model-{index:05d}", owned_by="openai") for index in range(count))
+    groups = list(ModelGroup.objects.order_by("name"))
+    Deployment.objects.bulk_create(
+        Deployment(model_group=group, litellm_params={"model": f"openai/{group.name}"}) for group in groups
+    )
+    entries = []
+    for index, group in enumerate(groups):
+        targets = [groups[(index + step) % count] for step in (1, 2, 3)]
+        targets = [target for target in dict.fromkeys(targets) if target != group]
+        for fallback_type in FALLBACK_TYPES:
+            entries += [
+                FallbackEntry(source=group, fallback_type=fallback_type, position=position, target=target)
+                for position, target in enumerate(targets)
+            ]
+    for fallback_type in FALLBACK_TYPES:
+        entries.append(FallbackEntry(source=None, fallback_type=fallback_type, position=0, target=groups[0]))
+    FallbackEntry.objects.bulk_create(entries)
+
+
+# --- the admin's pages, read and posted as a browser would -------------------------------------------------------
+
+
+class FormReader(HTMLParser):
+    """The values a browser would submit from the page's main form (the admin's change form)."""
+
+    def __init__(self, form_id: str):
+        super().__init__()
+        self.form_id = form_id
+        self.in_form = False
+        self.in_template = 0
+        self.select: str | None = None
+        self.textarea: str | None = None
+        self.data: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("id") == self.form_id:
+            self.in_form = True
+        if not self.in_form:
+            return
+        if tag == "template":  # the empty row that the "add" button copies: not submitted
+            self.in_template += 1
+        if self.in_template:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "button"):
+            if attrs.get("type") == "checkbox":
+                if "checked" in attrs:
+                    self.data[name] = attrs.get("value") or "on"
+            else:
+                self.data[name] = attrs.get("value") or ""
+        elif tag == "select" and name:
+            self.select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.data[self.select] = attrs.get("value") or ""
+        elif tag == "textarea" and name:
+            self.textarea = name
+            self.data[name] = ""
+
+    def handle_data(self, data):
+        if self.textarea and not self.in_template:
+            self.data[self.textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "template" and self.in_form:
+            self.in_template -= 1
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            if self.textarea:
+                self.data[self.textarea] = unescape(self.data[self.textarea]).removeprefix("\n")
+            self.textarea = None
+        elif tag == "form":
+            self.in_form = False
+
+
+def form_data(response, form_id: str) -> dict[str, str]:
+    assert response.status_code == 200, response.status_code
+    reader = FormReader(form_id)
+    reader.feed(response.content.decode())
+    assert reader.data, f"no form {form_id} on the page"
+    return reader.data
+
+
+def change_url(group: ModelGroup) -> str:
+    return reverse("admin:fallbacks_modelgroup_change", args=[group.pk])
+
+
+def add_deployment(data: dict, litellm_params: str, model_info: str = "{}") -> int:
+    index = int(data["deployments-TOTAL_FORMS"])
+    data["deployments-TOTAL_FORMS"] = str(index + 1)
+    data.update(
+        {
+            f"deployments-{index}-position": str(index),
+            f"deployments-{index}-litellm_params": litellm_params,
+            f"deployments-{index}-model_info": model_info,
+        }
+    )
+    return index
