@@ -1,6 +1,8 @@
-"""Shared fixtures: API clients with each kind of key, and quick ways to make data through the services.
+"""Shared fixtures: API clients with each kind of key, quick ways to make data through the services,
+and the data several layers' tests start from (`group`, `existing`).
 
-Plain helpers (snapshots, page readers, bulk data) are in tests/factories.py.
+Plain helpers (snapshots, page readers, bulk data, ...) are in tests/factories.py; fixtures that only
+one folder uses are in its own conftest.py (tests/api/conftest.py, tests/browser/, tests/conformance/).
 """
 
 import pytest
@@ -8,6 +10,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from fallbacks import services
+from fallbacks.models import ModelGroup
 
 # The shared helpers assert too (form_data, ...): pytest rewrites their asserts as it does the tests'.
 pytest.register_assert_rewrite("tests.factories")
@@ -62,3 +65,20 @@ def set_chain(db):
         return services.chain_set(actor=ACTOR, source=source, fallback_type=fallback_type, targets=targets)
 
     return write
+
+
+@pytest.fixture
+def group(make_groups) -> ModelGroup:
+    """gpt-4o, with a max_input_tokens of 128000: the model group of the deployment rules' tests."""
+    (gpt,) = make_groups("gpt-4o", max_input_tokens=128000)
+    return gpt
+
+
+@pytest.fixture
+def existing(db, make_groups, set_chain):
+    """A configuration made through the API's services: groups with no deployments, chains, a setting."""
+    make_groups("keep-me", "gpt-4o", owned_by="azure")
+    make_groups("lonely", description="only through the API", max_input_tokens=4096)
+    set_chain("keep-me", ["gpt-4o"])
+    set_chain("*", ["keep-me"], "context_window")
+    services.max_fallbacks_set(actor=ACTOR, max_fallbacks=4)

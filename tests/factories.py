@@ -1,15 +1,19 @@
-"""Plain helpers shared by the tests: data builders, snapshots and page readers (the fixtures are in conftest.py).
+"""Plain helpers shared by the tests: snapshots, bulk data, page readers, API and command shortcuts.
 
-Test modules import what they share from here, never from one another.
+Test modules import what they share from here, never from one another; fixtures are in conftest.py.
 """
 
 from html import unescape
 from html.parser import HTMLParser
+from io import StringIO
 from pathlib import Path
 
+import yaml
+from django.core.management import call_command
 from django.urls import reverse
 
-from fallbacks.models import Deployment, FallbackEntry, ModelGroup
+from fallbacks import validation
+from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, FallbackEntry, ModelGroup
 from fallbacks.validation import FALLBACK_TYPES
 
 ACTOR = "tests"
@@ -19,8 +23,6 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "litellm_config.yaml"  
 
 def database_snapshot() -> dict:
     """Every row this app stores, to show that a refused write changed nothing."""
-    from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, FallbackEntry, ModelGroup
-
     return {
         model.__name__: sorted(model.objects.values_list(), key=repr)
         for model in (ModelGroup, Deployment, FallbackEntry, Configuration, ChangeRecord, ApiKey)
@@ -132,3 +134,65 @@ def add_deployment(data: dict, litellm_params: str, model_info: str = "{}") -> i
         }
     )
     return index
+
+
+# --- the API ------------------------------------------------------------------------------------------------------
+
+# The model groups of the API tests' `groups` fixture (tests/api/conftest.py): names with `/`, `.` and `:`.
+API_GROUPS = ("gpt-4o", "claude-3-haiku", "openrouter/gpt-4", "bedrock/anthropic.claude-v2:1")
+ALL_NAMES = sorted(API_GROUPS)
+
+
+def post_chain(api, model, fallback_models, fallback_type=None):
+    """`POST /fallback` with `api`, the body as a LiteLLM client sends it (no fallback_type unless given)."""
+    body = {"model": model, "fallback_models": fallback_models}
+    if fallback_type is not None:
+        body["fallback_type"] = fallback_type
+    return api.post("/fallback", body, format="json")
+
+
+# --- a deployment's litellm_params and model_info: plain JSON data, at every door ---------------------------------
+
+# (JSON text as an operator types it in the admin, where the problem is, the reason)
+NOT_PLAIN_JSON = [
+    ('{"model": "openai/gpt-4o", "note": "a\\u0000b"}', "{}", "litellm_params.note", validation.JSON_NUL),
+    ('{"model": "openai/gpt-4o", "rpm": NaN}', "{}", "litellm_params.rpm", validation.JSON_NOT_FINITE),
+    ('{"model": "openai/gpt-4o", "tpm": -Infinity}', "{}", "litellm_params.tpm", validation.JSON_NOT_FINITE),
+    ('{"model": "openai/gpt-4o"}', '{"a\\u0000": 1}', "model_info", validation.JSON_NUL + " in a key"),
+    ('{"model": "openai/gpt-4o"}', '{"tags": ["ok", "\\ud800"]}', "model_info.tags[1]", validation.JSON_SURROGATE),
+]
+
+
+# --- LiteLLM config files through the import_config and export_config commands -----------------------------------
+
+
+def run(*args, stdin: str | None = None) -> str:
+    """Run a management command (`run("import_config", path)`) and return what it printed."""
+    out, err = StringIO(), StringIO()
+    streams = {"stdin": StringIO(stdin)} if stdin is not None else {}
+    call_command(*args, stdout=out, stderr=err, **streams)
+    return out.getvalue()
+
+
+def export(fmt: str = "yaml") -> str:
+    return run("export_config", "--format", fmt)
+
+
+def import_text(text: str, *args: str) -> str:
+    return run("import_config", "-", *args, stdin=text)
+
+
+def dump(document: dict) -> str:
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+# Files that used to crash the reader: a RecursionError, or libyaml's composer overflowing the C stack.
+DEEP = 100_000
+DEEP_FILES = {
+    "yaml-flow": ("model_list: " + "[" * DEEP + "]" * DEEP, "line 1, column 76"),
+    "yaml-block": (
+        "model_list:\n" + "".join("  " * level + "- k:\n" for level in range(1, 3000)),
+        "line 33, column 67",
+    ),
+    "json": ('{"model_list": ' + "[" * DEEP + "]" * DEEP + "}", "line 1, column 79"),
+}

@@ -1,11 +1,9 @@
 """Keys and roles (PRODUCT.md section 4): 401 and 403 as JSON, keys stored only as hashes."""
 
 import pytest
-from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from fallbacks.models import ApiKey, ChangeRecord
-from fallbacks.services import hash_api_key
 
 PROTECTED = [
     ("get", "/fallback"),
@@ -85,27 +83,3 @@ def test_inactive_key_is_refused(db):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert client.get("/v1/models").status_code == 401
-
-
-def test_create_api_key_command_prints_the_secret_once_and_stores_a_hash(db, capsys):
-    call_command("create_api_key", "deploy-bot", "--read-write")
-    out, err = capsys.readouterr()
-    secret = out.strip()
-    key = ApiKey.objects.get(name="deploy-bot")
-    assert key.can_write
-    assert key.key_hash == hash_api_key(secret)
-    assert secret not in (key.key_hash, key.prefix)
-    assert secret.startswith(key.prefix)
-    assert "not shown again" in err
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    assert client.get("/v1/models").status_code == 200
-
-
-def test_create_api_key_defaults_to_read_only_and_refuses_a_taken_name(db, capsys):
-    from django.core.management.base import CommandError
-
-    call_command("create_api_key", "reader")
-    assert not ApiKey.objects.get(name="reader").can_write
-    with pytest.raises(CommandError, match="already exists"):
-        call_command("create_api_key", "reader")

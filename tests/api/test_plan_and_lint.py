@@ -1,11 +1,15 @@
-"""`GET /fallback_plan/{model}`, `GET`/`PATCH /fallback_settings`, and the lint warnings of `POST /fallback`."""
+"""`GET /fallback_plan/{model}`, `GET /fallback_lint`, and the lint warnings of `POST /fallback`.
+
+Their pinned query counts are in tests/selectors/test_queries.py.
+"""
 
 import pytest
 
 from fallbacks import selectors, services, validation
-from fallbacks.models import ModelGroup
+from fallbacks.lint import CYCLE, NO_DEPLOYMENTS, NO_TYPED_FALLBACK, SMALLER_CONTEXT_WINDOW
+from fallbacks.models import Deployment, ModelGroup
 from fallbacks.validation import FALLBACK_TYPES
-from tests.factories import ACTOR, database_snapshot, load
+from tests.factories import ACTOR, database_snapshot
 
 
 @pytest.fixture
@@ -122,64 +126,53 @@ def test_plan_needs_a_key_and_read_only_keys_may_read(anonymous, read_only_api, 
     assert read_only_api.post("/fallback_plan/gpt-4o").status_code in (403, 405)
 
 
-PLAN_QUERIES = 3  # the names asked about, the chains of two types, the settings row
+# GET /fallback_lint ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("groups", [1, 1000])
-def test_plan_query_count_is_constant(api, django_assert_num_queries, groups):
-    load(groups)
-    path = "/fallback_plan/model-00000?fallback_type=context_window&failing=model-00000"
-    if groups > 1:
-        path += "&failing=model-00001&failing=model-00002"
-    with django_assert_num_queries(PLAN_QUERIES):
-        response = api.get(path)
+@pytest.fixture
+def findings_in_database(make_groups, set_chain):
+    make_groups("a", "b", "c")
+    make_groups("big", max_input_tokens=100000)
+    make_groups("tiny", max_input_tokens=4000)
+    for group in ModelGroup.objects.exclude(name="c"):
+        Deployment.objects.create(model_group=group, litellm_params={"model": f"openai/{group.name}"})
+    set_chain("a", ["b", "c"])
+    set_chain("b", ["a"])
+    set_chain("big", ["tiny"], "context_window")
+
+
+def test_lint_endpoint_lists_findings_with_counts(api, findings_in_database):
+    response = api.get("/fallback_lint")
     assert response.status_code == 200
     body = response.json()
-    assert body["chain_type"] == "context_window"
-    if groups == 1:
-        assert body["attempts"] == ["model-00000"]  # only the `*` chain, which names itself
-    else:
-        assert body["attempts"][:3] == ["model-00000", "model-00001", "model-00002"]
-        assert body["served_by"] == "model-00003"
+    assert body["counts"] == {"error": 1, "warning": 3, "info": 1}
+    assert [(item["severity"], item["code"], item["model"]) for item in body["findings"]] == [
+        ("error", NO_DEPLOYMENTS, "a"),
+        ("warning", NO_TYPED_FALLBACK, "a"),
+        ("warning", NO_TYPED_FALLBACK, "b"),
+        ("warning", SMALLER_CONTEXT_WINDOW, "big"),
+        ("info", CYCLE, "a"),
+    ]
+    assert body["config_version"] == 8
 
 
-# max_fallbacks -----------------------------------------------------------------------------------
+def test_lint_endpoint_filters_by_model_and_severity(api, findings_in_database):
+    body = api.get("/fallback_lint?model=c").json()
+    assert [item["code"] for item in body["findings"]] == [NO_DEPLOYMENTS]
+    body = api.get("/fallback_lint?severity=info").json()
+    assert [item["code"] for item in body["findings"]] == [CYCLE]
+    assert body["counts"]["warning"] == 3  # counts are before the severity filter
 
 
-def test_settings_show_the_default_before_any_write(api):
-    assert api.get("/fallback_settings").json() == {"max_fallbacks": 5, "config_version": 0}
-
-
-def test_patch_settings_sets_max_fallbacks_and_bumps_the_version(api, read_write_api):
-    response = read_write_api.patch("/fallback_settings", {"max_fallbacks": 2}, format="json")
-    assert response.status_code == 200
-    assert response.json() == {"max_fallbacks": 2, "config_version": 1}
-    assert response.headers["X-Config-Version"] == "1"
-    assert api.get("/fallback_settings").json() == {"max_fallbacks": 2, "config_version": 1}
-
-
-def test_read_only_keys_cannot_patch_settings(read_only_api):
-    before = database_snapshot()
-    response = read_only_api.patch("/fallback_settings", {"max_fallbacks": 2}, format="json")
-    assert response.status_code == 403
-    assert "error" in response.json()["detail"]
-    assert database_snapshot() == before
-
-
-@pytest.mark.parametrize(
-    "body",
-    [{"max_fallbacks": -1}, {"max_fallbacks": 101}, {"max_fallbacks": "3"}, {"max_fallbacks": True}, {"depth": 3}, [3]],
-)
-def test_bad_settings_are_a_400_and_change_nothing(api, body):
-    before = database_snapshot()
-    response = api.patch("/fallback_settings", body, format="json")
+def test_lint_endpoint_refuses_an_unknown_severity(api):
+    response = api.get("/fallback_lint?severity=fatal")
     assert response.status_code == 400
-    assert response.json()["detail"]["error"]
-    assert database_snapshot() == before
+    assert "error" in response.json()["detail"]["error"]
 
 
-def test_settings_need_a_key(anonymous):
-    assert anonymous.get("/fallback_settings").status_code == 401
+def test_lint_endpoint_needs_a_key(anonymous, read_only_api):
+    assert anonymous.get("/fallback_lint").status_code == 401
+    assert read_only_api.get("/fallback_lint").status_code == 200
 
 
 # Warnings on POST /fallback -----------------------------------------------------------------------

@@ -1,9 +1,13 @@
-"""Management commands of the core (import/export have their own file)."""
+"""Management commands of the core (import/export and lint_fallbacks have their own files)."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from rest_framework.test import APIClient
+
+from fallbacks.models import ApiKey
+from fallbacks.services import hash_api_key
 
 
 def test_ensure_dev_admin_creates_the_user_of_dotenv(db, settings, monkeypatch, capsys):
@@ -26,3 +30,27 @@ def test_ensure_dev_admin_refuses_without_debug(db, settings):
         call_command("ensure_dev_admin")
     call_command("ensure_dev_admin", "--if-debug")  # a quiet no-op for `make run` in production-like settings
     assert not get_user_model().objects.exists()
+
+
+def test_create_api_key_command_prints_the_secret_once_and_stores_a_hash(db, capsys):
+    call_command("create_api_key", "deploy-bot", "--read-write")
+    out, err = capsys.readouterr()
+    secret = out.strip()
+    key = ApiKey.objects.get(name="deploy-bot")
+    assert key.can_write
+    assert key.key_hash == hash_api_key(secret)
+    assert secret not in (key.key_hash, key.prefix)
+    assert secret.startswith(key.prefix)
+    assert "not shown again" in err
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert client.get("/v1/models").status_code == 200
+
+
+def test_create_api_key_defaults_to_read_only_and_refuses_a_taken_name(db, capsys):
+    from django.core.management.base import CommandError
+
+    call_command("create_api_key", "reader")
+    assert not ApiKey.objects.get(name="reader").can_write
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("create_api_key", "reader")

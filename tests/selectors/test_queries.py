@@ -4,7 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import load
+from fallbacks import services
+from tests.factories import ACTOR, FIXTURE, dump, export, load, run
 
 
 def count_queries(client, path: str) -> tuple[int, object]:
@@ -40,3 +41,56 @@ def test_api_key_lookup_adds_exactly_one_query(read_only_api):
     load(10)
     queries, _ = count_queries(read_only_api, "/v1/models?include_metadata=true")
     assert queries == READS["/v1/models?include_metadata=true"] + 1
+
+
+# GET /fallback_lint and GET /fallback_plan/{model} (tests/api/test_plan_and_lint.py) ---------------------------
+
+
+LINT_QUERIES = 4  # chains, groups with their deployment counts, settings, config version
+
+
+@pytest.mark.parametrize("groups", [1, 1000])
+def test_lint_query_count_is_constant(api, django_assert_num_queries, groups):
+    load(groups)
+    with django_assert_num_queries(LINT_QUERIES):
+        response = api.get("/fallback_lint")
+    assert response.status_code == 200
+
+
+PLAN_QUERIES = 3  # the names asked about, the chains of two types, the settings row
+
+
+@pytest.mark.parametrize("groups", [1, 1000])
+def test_plan_query_count_is_constant(api, django_assert_num_queries, groups):
+    load(groups)
+    path = "/fallback_plan/model-00000?fallback_type=context_window&failing=model-00000"
+    if groups > 1:
+        path += "&failing=model-00001&failing=model-00002"
+    with django_assert_num_queries(PLAN_QUERIES):
+        response = api.get(path)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["chain_type"] == "context_window"
+    if groups == 1:
+        assert body["attempts"] == ["model-00000"]  # only the `*` chain, which names itself
+    else:
+        assert body["attempts"][:3] == ["model-00000", "model-00001", "model-00002"]
+        assert body["served_by"] == "model-00003"
+
+
+# The export (tests/commands/test_import_export.py) ----------------------------------------------------------------
+
+
+def test_the_export_reads_in_a_fixed_number_of_queries(db, django_assert_num_queries):
+    run("import_config", str(FIXTURE))
+    with django_assert_num_queries(5):
+        small = export()
+    services.config_import(
+        actor=ACTOR,
+        document=dump(
+            {"model_list": [{"model_name": f"x{i}", "litellm_params": {"model": "o/x"}} for i in range(300)]}
+        ),
+    )
+    with django_assert_num_queries(5):
+        large = export()
+    assert len(large) > len(small)

@@ -1,6 +1,6 @@
 """Selectors: the same answer whichever way they read it."""
 
-from fallbacks import selectors
+from fallbacks import selectors, services
 from fallbacks.models import ModelGroup
 
 
@@ -19,3 +19,24 @@ def test_chain_map_reads_names_itself_when_a_group_is_newer_than_the_callers_nam
     make_groups("late")
     set_chain("a", ["late", "b"])
     assert selectors.chain_map(names=names) == {("a", "general"): ["late", "b"]}
+
+
+def test_an_export_reads_again_when_a_write_lands_between_its_queries(existing, monkeypatch):
+    read_once = selectors._config_data_once
+    reads = []
+
+    def read_while_someone_writes(max_fallbacks):
+        data = read_once(max_fallbacks)
+        if not reads:
+            services.group_create(actor="someone else", name="meanwhile")
+        reads.append(data)
+        return data
+
+    monkeypatch.setattr(selectors, "_config_data_once", read_while_someone_writes)
+
+    data = selectors.config_data()
+
+    assert len(reads) == 2
+    assert "meanwhile" not in reads[0].groups
+    assert "meanwhile" in data.groups
+    assert data.version == selectors.config_version()

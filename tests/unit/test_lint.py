@@ -1,4 +1,4 @@
-"""fallbacks.lint, finding by finding, and `GET /fallback_lint`."""
+"""fallbacks.lint, finding by finding, without a database (`GET /fallback_lint`: tests/api/test_plan_and_lint.py)."""
 
 import pytest
 
@@ -18,8 +18,6 @@ from fallbacks.lint import (
     lint,
     lint_chain,
 )
-from fallbacks.models import Deployment, ModelGroup
-from tests.factories import load
 
 G, CW, CP = "general", "context_window", "content_policy"
 
@@ -139,127 +137,3 @@ def test_lint_chain_finds_what_max_fallbacks_cuts_from_the_full_lint():
     full = [finding for finding in lint(ctx) if finding.code == BEYOND_MAX_FALLBACKS]
     assert lint_chain(ctx, "c", G) == full
     assert lint_chain(ctx, "a", G) == []
-
-
-# GET /fallback_lint ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def findings_in_database(make_groups, set_chain):
-    make_groups("a", "b", "c")
-    make_groups("big", max_input_tokens=100000)
-    make_groups("tiny", max_input_tokens=4000)
-    for group in ModelGroup.objects.exclude(name="c"):
-        Deployment.objects.create(model_group=group, litellm_params={"model": f"openai/{group.name}"})
-    set_chain("a", ["b", "c"])
-    set_chain("b", ["a"])
-    set_chain("big", ["tiny"], "context_window")
-
-
-def test_lint_endpoint_lists_findings_with_counts(api, findings_in_database):
-    response = api.get("/fallback_lint")
-    assert response.status_code == 200
-    body = response.json()
-    assert body["counts"] == {"error": 1, "warning": 3, "info": 1}
-    assert [(item["severity"], item["code"], item["model"]) for item in body["findings"]] == [
-        ("error", NO_DEPLOYMENTS, "a"),
-        ("warning", NO_TYPED_FALLBACK, "a"),
-        ("warning", NO_TYPED_FALLBACK, "b"),
-        ("warning", SMALLER_CONTEXT_WINDOW, "big"),
-        ("info", CYCLE, "a"),
-    ]
-    assert body["config_version"] == 8
-
-
-def test_lint_endpoint_filters_by_model_and_severity(api, findings_in_database):
-    body = api.get("/fallback_lint?model=c").json()
-    assert [item["code"] for item in body["findings"]] == [NO_DEPLOYMENTS]
-    body = api.get("/fallback_lint?severity=info").json()
-    assert [item["code"] for item in body["findings"]] == [CYCLE]
-    assert body["counts"]["warning"] == 3  # counts are before the severity filter
-
-
-def test_lint_endpoint_refuses_an_unknown_severity(api):
-    response = api.get("/fallback_lint?severity=fatal")
-    assert response.status_code == 400
-    assert "error" in response.json()["detail"]["error"]
-
-
-def test_lint_endpoint_needs_a_key(anonymous, read_only_api):
-    assert anonymous.get("/fallback_lint").status_code == 401
-    assert read_only_api.get("/fallback_lint").status_code == 200
-
-
-LINT_QUERIES = 4  # chains, groups with their deployment counts, settings, config version
-
-
-@pytest.mark.parametrize("groups", [1, 1000])
-def test_lint_query_count_is_constant(api, django_assert_num_queries, groups):
-    load(groups)
-    with django_assert_num_queries(LINT_QUERIES):
-        response = api.get("/fallback_lint")
-    assert response.status_code == 200
-
-
-# The picture: the graph page and the model group page's template tags -------------------------
-
-
-@pytest.fixture
-def staff(db, django_user_model):
-    from django.contrib.auth.models import Permission
-
-    user = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_fallbackentry"))
-    return user
-
-
-def test_graph_page_draws_the_chains_of_one_type(client, staff, make_groups, set_chain):
-    make_groups("a", "b", "c")
-    set_chain("a", ["b"])
-    set_chain("b", ["a", "c"])
-    set_chain("*", ["c"], "context_window")
-    client.force_login(staff)
-    response = client.get("/admin/fallbacks/graph/general")
-    assert response.status_code == 200
-    graph = response.context["graph"]
-    assert [(edge["source"], edge["target"], edge["in_cycle"]) for edge in graph["edges"]] == [
-        ("a", "b", True),
-        ("b", "a", True),
-        ("b", "c", False),
-    ]
-    assert (graph["cycles"], {node["id"]: node["pointed_at"] for node in graph["nodes"]}) == (
-        1,
-        {"a": 1, "b": 1, "c": 1},
-    )
-    html = response.content.decode()
-    assert "fallbacks/vendor/cytoscape/cytoscape.min.js" in html
-    assert 'id="fallback-graph-data"' in html
-    default = client.get("/admin/fallbacks/graph/context_window").context["graph"]
-    assert default["edges"] == [{"source": "*", "target": "c", "position": 1, "in_cycle": False, "default": True}]
-
-
-def test_graph_page_needs_the_view_permission_and_a_known_type(client, staff, django_user_model):
-    assert client.get("/admin/fallbacks/graph/general").status_code == 302  # to the admin login
-    client.force_login(staff)
-    assert client.get("/admin/fallbacks/graph/sideways").status_code == 404
-    client.force_login(django_user_model.objects.create_user("nobody", password="pw", is_staff=True))
-    assert client.get("/admin/fallbacks/graph/general").status_code == 403
-
-
-def test_template_tags_render_the_plan_and_the_findings(make_groups, set_chain):
-    from django.template import Context, Template
-
-    make_groups("a", "b", "c")
-    set_chain("a", ["b", "c"])
-    set_chain("b", ["a"])
-    group = ModelGroup.objects.get(name="a")
-    html = Template("{% load fallback_plan %}{% attempt_plan_diagrams group %}{% lint_findings group %}").render(
-        Context({"group": group})
-    )
-    assert html.count('class="fallback-plan"') == 3
-    assert "answered by <strong>b</strong> when a fails" in html
-    assert "The general chains form a cycle: a -&gt; b -&gt; a." in html
-    unrelated = Template("{% load fallback_plan %}{% lint_findings group %}").render(
-        Context({"group": ModelGroup.objects.get(name="c")})
-    )
-    assert "Nothing to report about c" in unrelated
