@@ -30,9 +30,12 @@ test: $(VENV)/.dev
 test-only:
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## make lint: ruff, the architecture contracts (import-linter) and the check for missing migrations
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .

@@ -9,12 +9,14 @@ import time
 from django.db import models
 from django.db.models import Deferrable, F, Q
 
-from fallbacks.validation import (
+from fallbacks.domain import (
     DEFAULT_CHAIN_SOURCE,
+    DEFAULT_FALLBACK_TYPE,
+    DEFAULT_MAX_FALLBACKS,
     DEFAULT_OWNED_BY,
+    FALLBACK_TYPES,
     MAX_INPUT_TOKENS_LIMIT,
     MAX_NAME_LENGTH,
-    FallbackType,
 )
 
 
@@ -73,7 +75,7 @@ class FallbackEntry(models.Model):
     source = models.ForeignKey(
         ModelGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="fallback_entries"
     )
-    fallback_type = models.CharField(max_length=20, choices=FallbackType.choices(), default=FallbackType.GENERAL.value)
+    fallback_type = models.CharField(max_length=20, choices=FALLBACK_TYPES.choices(), default=DEFAULT_FALLBACK_TYPE)
     position = models.PositiveIntegerField()
     target = models.ForeignKey(ModelGroup, on_delete=models.PROTECT, related_name="fallback_targeted_by")
 
@@ -109,7 +111,7 @@ class FallbackEntry(models.Model):
                 name="%(app_label)s_%(class)s_no_self_fallback",
             ),
             models.CheckConstraint(
-                condition=Q(fallback_type__in=FallbackType.values()),
+                condition=Q(fallback_type__in=FALLBACK_TYPES.values()),
                 name="%(app_label)s_%(class)s_known_type",
             ),
         ]
@@ -132,7 +134,7 @@ class Configuration(models.Model):
     SINGLETON_ID = 1
 
     version = models.PositiveBigIntegerField(default=0)
-    max_fallbacks = models.PositiveSmallIntegerField(default=5)
+    max_fallbacks = models.PositiveSmallIntegerField(default=DEFAULT_MAX_FALLBACKS)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -7,7 +7,7 @@ default chain, as fallbacks.selectors.chain_map builds it with one query.
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, GENERAL
 
 ChainMap = Mapping[tuple[str, str], Sequence[str]]
 
@@ -45,7 +45,10 @@ THEN_CHAIN = "chain"  # its chain was walked
 THEN_NO_CHAIN = "no_chain"  # no chain applies to it
 THEN_MAX_FALLBACKS = "max_fallbacks"  # its chain applies but the count had reached max_fallbacks
 
-FALLBACK_OWN_TYPE = ("context_window", "content_policy")
+
+def has_own_chain_types(fallback_type: str) -> bool:
+    """Whether errors of `fallback_type` may walk chains of their own type (context window, content policy)."""
+    return FALLBACK_TYPES[fallback_type].own_chains_when_any
 
 
 @dataclass(frozen=True)
@@ -117,9 +120,9 @@ def chain_type_for_error(chains: ChainMap, fallback_type: str) -> str:
     type exists anywhere (the router's `context_window_fallbacks is not None`); only when there
     is none do they use the general chains.
     """
-    if fallback_type in FALLBACK_OWN_TYPE and any(entry_type == fallback_type for _, entry_type in chains):
+    if has_own_chain_types(fallback_type) and any(entry_type == fallback_type for _, entry_type in chains):
         return fallback_type
-    return "general"
+    return GENERAL
 
 
 def applicable_chain(chains: ChainMap, chain_type: str, failed: str, original: str) -> ChainRef | None:
@@ -215,7 +218,7 @@ def attempt_plan(
 
 def type_rule_note(chains: ChainMap, model: str, fallback_type: str) -> str | None:
     """Say so when the type rule of PRODUCT.md section 2 decides `model`'s fate for `fallback_type` errors."""
-    if fallback_type not in FALLBACK_OWN_TYPE:
+    if not has_own_chain_types(fallback_type):
         return None
     chain_type = chain_type_for_error(chains, fallback_type)
     if chain_type != fallback_type:

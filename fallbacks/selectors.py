@@ -13,10 +13,10 @@ from operator import itemgetter
 from django.db.models import Count, Prefetch, Q
 
 from fallbacks.config_format import ConfigData, DeploymentData, GroupData
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, describe_chain
 from fallbacks.lint import GroupFacts, LintContext
 from fallbacks.models import ApiKey, Configuration, Deployment, FallbackEntry, ModelGroup
 from fallbacks.resolution import ChainMap
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, describe_chain
 
 
 def config_version() -> int:
@@ -96,14 +96,26 @@ def chains_for_model(model: str, fallback_type: str) -> dict[tuple[str, str], li
     return dict(chains)
 
 
+def chains_of_sources(sources: Iterable[str]) -> dict[tuple[str, str], list[str]]:
+    """The chains (every type) of the named sources, `*` naming the default ones. One query."""
+    names = set(sources)
+    wanted = Q(source__name__in=names - {DEFAULT_CHAIN_SOURCE})
+    if DEFAULT_CHAIN_SOURCE in names:
+        wanted |= Q(source__isnull=True)
+    entries = FallbackEntry.objects.filter(wanted).order_by("source_id", "fallback_type", "position")
+    chains: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for source, entry_type, target in entries.values_list("source__name", "fallback_type", "target__name"):
+        chains[(source or DEFAULT_CHAIN_SOURCE, entry_type)].append(target)
+    return dict(chains)
+
+
 def chain_list(*, fallback_type: str | None = None, model: str | None = None) -> list[dict]:
     """`GET /fallback`: every chain, `*` first, then by model name and by type. One query."""
     chains = chain_map(fallback_type=fallback_type, model=model)
-    type_order = {name: index for index, name in enumerate(FALLBACK_TYPES)}
 
     def order(key: tuple[str, str]) -> tuple:
         source, entry_type = key
-        return (source != DEFAULT_CHAIN_SOURCE, source, type_order[entry_type])
+        return (source != DEFAULT_CHAIN_SOURCE, source, FALLBACK_TYPES.order(entry_type))
 
     return [
         {"model": source, "fallback_type": entry_type, "fallback_models": chains[(source, entry_type)]}
@@ -139,7 +151,7 @@ def model_group_documents(*, name: str | None = None) -> list[dict]:
             "max_input_tokens": max_input_tokens,
             "description": description,
             "deployments": [],
-            "fallbacks": {fallback_type: [] for fallback_type in FALLBACK_TYPES},
+            "fallbacks": {fallback_type: [] for fallback_type in FALLBACK_TYPES.values()},
         }
     for group_id, params, info in deployments.values_list("model_group_id", "litellm_params", "model_info"):
         documents[group_id]["deployments"].append({"litellm_params": params, "model_info": info})
@@ -150,7 +162,7 @@ def model_group_documents(*, name: str | None = None) -> list[dict]:
 
 def own_chains(group: ModelGroup) -> dict[str, list[str]]:
     """A prefetched group's own chains by type (every type present, `[]` when it has none)."""
-    chains: dict[str, list[str]] = {name: [] for name in FALLBACK_TYPES}
+    chains: dict[str, list[str]] = {name: [] for name in FALLBACK_TYPES.values()}
     for entry in group.fallback_entries.all():
         chains[entry.fallback_type].append(entry.target.name)
     return chains
@@ -164,10 +176,9 @@ def chains_naming(group: ModelGroup) -> list[str]:
         .values_list("source__name", "fallback_type")
         .distinct()
     )
-    type_order = {name: index for index, name in enumerate(FALLBACK_TYPES)}
     ordered = sorted(
         ((source or DEFAULT_CHAIN_SOURCE, fallback_type) for source, fallback_type in pairs),
-        key=lambda pair: (pair[0] != DEFAULT_CHAIN_SOURCE, pair[0], type_order[pair[1]]),
+        key=lambda pair: (pair[0] != DEFAULT_CHAIN_SOURCE, pair[0], FALLBACK_TYPES.order(pair[1])),
     )
     return [describe_chain(source, fallback_type) for source, fallback_type in ordered]
 
@@ -222,7 +233,7 @@ def own_chains_prefetch() -> Prefetch:
 
 def chain_target_groups(group: ModelGroup | None) -> dict[str, list[ModelGroup]]:
     """A group's own chains (the `*` chains for None) by type, targets as model groups in order. One query."""
-    chains: dict[str, list[ModelGroup]] = {name: [] for name in FALLBACK_TYPES}
+    chains: dict[str, list[ModelGroup]] = {name: [] for name in FALLBACK_TYPES.values()}
     entries = FallbackEntry.objects.filter(source=group).select_related("target").order_by("fallback_type", "position")
     for entry in entries:
         chains[entry.fallback_type].append(entry.target)

@@ -1,91 +1,27 @@
 """The invariants of PRODUCT.md section 1, as pure functions every door calls.
 
-No ORM here: callers pass in the names that exist. The messages are part of the contract
-(PRODUCT.md 3.1) and tests import these constants rather than repeating the strings.
+No ORM here: callers pass in the names that exist. Each rule raises an error kind of
+fallbacks.errors (Invalid, NotFound, Conflict) with the contract's message; which HTTP status a
+kind becomes is the API's business alone.
 """
 
-import json
-import math
-import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-from django.core.exceptions import ValidationError
-
-
-class FallbackType(StrEnum):
-    GENERAL = "general"
-    CONTEXT_WINDOW = "context_window"
-    CONTENT_POLICY = "content_policy"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
-
-    @classmethod
-    def values(cls) -> list[str]:
-        return [member.value for member in cls]
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(member.value, member.label) for member in cls]
-
-
-FALLBACK_TYPES: list[str] = FallbackType.values()
-DEFAULT_FALLBACK_TYPE = FallbackType.GENERAL.value
-DEFAULT_CHAIN_SOURCE = "*"
-MAX_NAME_LENGTH = 255
-
-# Messages of PRODUCT.md 3.1, word for word.
-MODEL_NOT_FOUND = "Model '{model}' not found in router"
-INVALID_FALLBACK_MODELS = "Invalid fallback models: {models}"
-SELF_FALLBACK = "Model '{model}' cannot be its own fallback"
-DUPLICATE_TARGETS = "fallback_models must not contain duplicates"
-EMPTY_CHAIN = "fallback_models must contain at least one model"
-BLANK_MODEL = "model must be a non-empty string"
-INVALID_FALLBACK_TYPE = f"Invalid fallback_type. Must be one of: {FALLBACK_TYPES}"
-NOTHING_CONFIGURED = "No {fallback_type} fallbacks configured for model '{model}'"
-WRITES_DISABLED = "Database storage not enabled. Set 'STORE_MODEL_IN_DB=True' in your environment to use this feature."
-
-# Messages this service adds where the contract is silent.
-NAME_TOO_LONG = "{field} must be at most {limit} characters"
-CONTROL_CHARACTERS = "{field} must not contain control characters or unpaired surrogates"
-TARGETS_NOT_A_LIST = "fallback_models must be a list of model names"
-BLANK_TARGET = "fallback_models must not contain blank names"
-BODY_NOT_AN_OBJECT = "The request body must be a JSON object"
-BLANK_GROUP_NAME = "name must be a non-empty string"
-RESERVED_GROUP_NAME = "'*' names the default chain and cannot name a model group"
-GROUP_NAME_TAKEN = "Model group '{name}' already exists"
-GROUP_NOT_FOUND = "Model group '{name}' not found"
-INVALID_INCLUDE_METADATA = "Invalid include_metadata. Must be true or false"
-UNKNOWN_SETTINGS = "Unknown settings: {names}"
-INVALID_FAILING_MODELS = "Invalid failing models: {models}"
-INVALID_SEVERITY = "Invalid severity. Must be one of: {severities}"
-BLANK_KEY_NAME = "An API key's name must be a non-empty string"
-KEY_NAME_TAKEN = "API key '{name}' already exists"
-MODEL_NOT_SERVED = "Model '{model}' not found"
-DEFAULT_OWNED_BY = "openai"  # as LiteLLM's model list says when it knows no provider
-BAD_OWNED_BY = "owned_by must be a non-blank string of at most 255 characters without control characters"
-FIELDS_NOT_SETTABLE = "These fields cannot be set: {fields}; a model group's settable fields are {settable}"
-GROUP_IN_USE = "Model group '{name}' is used by fallback chains: {chains}"
-INHERITS_DEFAULT = "Model '{model}' has no {fallback_type} chain of its own: it uses the default '*' chain"
-MAX_FALLBACKS_RANGE = "max_fallbacks must be an integer from 0 to {limit}"
-MAX_FALLBACKS_LIMIT = 100
-
-
-class RuleViolation(ValidationError):
-    """A refused input, with the HTTP status and extra body fields the contract gives it.
-
-    It is a Django ValidationError, so forms show it like any other; the API's exception
-    handler renders it as `{"detail": {"error": message, **extra}}` with `status`.
-    """
-
-    def __init__(self, message: str, *, code: str, status: int = 400, extra: dict | None = None):
-        super().__init__(message, code=code)
-        self.status = status
-        self.extra = extra or {}
+from fallbacks import errors
+from fallbacks.domain import (
+    DEFAULT_CHAIN_SOURCE,
+    DEFAULT_FALLBACK_TYPE,
+    DEFAULT_OWNED_BY,
+    FALLBACK_TYPES,
+    MAX_FALLBACKS_LIMIT,
+    MAX_INPUT_TOKENS_LIMIT,
+    MAX_NAME_LENGTH,
+    SEVERITIES,
+)
+from fallbacks.errors import Conflict, DomainError, ErrorCode, Invalid, NotFound
+from fallbacks.json_data import json_data_problem
 
 
 @dataclass(frozen=True)
@@ -100,19 +36,25 @@ class ChainProblem:
     """One reason a chain is refused; `index` is the target's position when one row is to blame."""
 
     message: str
-    code: str
-    status: int = 400
+    code: ErrorCode
+    kind: type[DomainError] = Invalid
     index: int | None = None
     extra: dict = field(default_factory=dict)
 
-    def as_violation(self) -> RuleViolation:
-        return RuleViolation(self.message, code=self.code, status=self.status, extra=self.extra)
+    def as_error(self) -> DomainError:
+        return self.kind(self.message, code=self.code, extra=self.extra)
+
+
+def invalid_fallback_type() -> Invalid:
+    return Invalid(
+        errors.INVALID_FALLBACK_TYPE.format(types=FALLBACK_TYPES.values()), code=ErrorCode.INVALID_FALLBACK_TYPE
+    )
 
 
 def clean_fallback_type(value: object) -> str:
-    """One of the three types; callers supply the `general` default for an absent value, not for null."""
+    """One of the registered types; callers supply the `general` default for an absent value, not for null."""
     if not isinstance(value, str) or value not in FALLBACK_TYPES:
-        raise RuleViolation(INVALID_FALLBACK_TYPE, code="invalid_fallback_type")
+        raise invalid_fallback_type()
     return value
 
 
@@ -126,42 +68,51 @@ def has_control_characters(text: str) -> bool:
 
 def _check_name(name: str, field: str) -> str:
     if len(name) > MAX_NAME_LENGTH:
-        raise RuleViolation(NAME_TOO_LONG.format(field=field, limit=MAX_NAME_LENGTH), code="name_too_long")
+        raise Invalid(errors.NAME_TOO_LONG.format(field=field, limit=MAX_NAME_LENGTH), code=ErrorCode.NAME_TOO_LONG)
     if has_control_characters(name):
-        raise RuleViolation(CONTROL_CHARACTERS.format(field=field), code="control_characters")
+        raise Invalid(errors.CONTROL_CHARACTERS.format(field=field), code=ErrorCode.CONTROL_CHARACTERS)
     return name
 
 
 def clean_source_name(value: object) -> str:
     """A chain's source as a client sends it: trimmed, non-blank, at most 255 characters."""
     if not isinstance(value, str) or not value.strip():
-        raise RuleViolation(BLANK_MODEL, code="blank_model")
+        raise Invalid(errors.BLANK_MODEL, code=ErrorCode.BLANK_MODEL)
     return _check_name(value.strip(), "model")
 
 
 def clean_target_names(value: object) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise RuleViolation(TARGETS_NOT_A_LIST, code="invalid_fallback_models")
+        raise Invalid(errors.TARGETS_NOT_A_LIST, code=ErrorCode.INVALID_FALLBACK_MODELS)
     if not value:
-        raise RuleViolation(EMPTY_CHAIN, code="empty_chain")
+        raise Invalid(errors.EMPTY_CHAIN, code=ErrorCode.EMPTY_CHAIN)
     names = [item.strip() for item in value]
     if not all(names):
-        raise RuleViolation(BLANK_TARGET, code="blank_target")
+        raise Invalid(errors.BLANK_TARGET, code=ErrorCode.BLANK_TARGET)
     for name in names:
         _check_name(name, "each of fallback_models")
     if len(set(names)) != len(names):
-        raise RuleViolation(DUPLICATE_TARGETS, code="duplicate_targets")
+        raise Invalid(errors.DUPLICATE_TARGETS, code=ErrorCode.DUPLICATE_TARGETS)
     return names
 
 
 def parse_chain_request(data: object) -> ChainRequest:
     """The shape of a `POST /fallback` body, before anything is looked up."""
     if not isinstance(data, dict):
-        raise RuleViolation(BODY_NOT_AN_OBJECT, code="invalid_body")
+        raise Invalid(errors.BODY_NOT_AN_OBJECT, code=ErrorCode.INVALID_BODY)
     return ChainRequest(
         model=clean_source_name(data.get("model")),
         fallback_models=clean_target_names(data.get("fallback_models")),
         fallback_type=clean_fallback_type(data.get("fallback_type", DEFAULT_FALLBACK_TYPE)),
+    )
+
+
+def model_not_found(model: str, available: Iterable[str]) -> NotFound:
+    """LiteLLM's answer for a source model it does not serve, listing the ones it does."""
+    return NotFound(
+        errors.MODEL_NOT_FOUND.format(model=model),
+        code=ErrorCode.MODEL_NOT_FOUND,
+        extra={"available_models": sorted(available)},
     )
 
 
@@ -175,43 +126,38 @@ def chain_problems(
     """
     problems: list[ChainProblem] = []
     if not targets:
-        problems.append(ChainProblem(EMPTY_CHAIN, "empty_chain"))
+        problems.append(ChainProblem(errors.EMPTY_CHAIN, ErrorCode.EMPTY_CHAIN))
     if source != DEFAULT_CHAIN_SOURCE and source not in existing:
         problems.append(
             ChainProblem(
-                MODEL_NOT_FOUND.format(model=source),
-                "model_not_found",
-                status=404,
+                errors.MODEL_NOT_FOUND.format(model=source),
+                ErrorCode.MODEL_NOT_FOUND,
+                kind=NotFound,
                 extra={"available_models": sorted(all_names())},
             )
         )
     unknown = [name for name in targets if name not in existing]
     if unknown:
         available = sorted(all_names())
+        code = ErrorCode.INVALID_FALLBACK_MODELS
         problems.append(
             ChainProblem(
-                INVALID_FALLBACK_MODELS.format(models=unknown),
-                "invalid_fallback_models",
-                extra={"available_models": available},
+                errors.INVALID_FALLBACK_MODELS.format(models=unknown), code, extra={"available_models": available}
             )
         )
         for index, name in enumerate(targets):
             if name in unknown:
-                problems.append(
-                    ChainProblem(
-                        INVALID_FALLBACK_MODELS.format(models=[name]),
-                        "invalid_fallback_models",
-                        index=index,
-                        extra={"available_models": available},
-                    )
-                )
+                message = errors.INVALID_FALLBACK_MODELS.format(models=[name])
+                problems.append(ChainProblem(message, code, index=index, extra={"available_models": available}))
     for index, name in enumerate(targets):
         if name == source:
-            problems.append(ChainProblem(SELF_FALLBACK.format(model=source), "self_fallback", index=index))
+            problems.append(
+                ChainProblem(errors.SELF_FALLBACK.format(model=source), ErrorCode.SELF_FALLBACK, index=index)
+            )
     seen: set[str] = set()
     for index, name in enumerate(targets):
         if name in seen:
-            problems.append(ChainProblem(DUPLICATE_TARGETS, "duplicate_targets", index=index))
+            problems.append(ChainProblem(errors.DUPLICATE_TARGETS, ErrorCode.DUPLICATE_TARGETS, index=index))
         seen.add(name)
     return problems
 
@@ -223,22 +169,22 @@ def check_chain(
     problems = chain_problems(source=source, targets=targets, existing=existing, all_names=all_names)
     whole_chain = [problem for problem in problems if problem.index is None]
     if whole_chain:
-        raise whole_chain[0].as_violation()
+        raise whole_chain[0].as_error()
     if problems:
-        raise problems[0].as_violation()
+        raise problems[0].as_error()
 
 
 def check_writes_enabled(store_model_in_db: bool) -> None:
     if not store_model_in_db:
-        raise RuleViolation(WRITES_DISABLED, code="writes_disabled")
+        raise Invalid(errors.WRITES_DISABLED, code=ErrorCode.WRITES_DISABLED)
 
 
 def clean_group_name(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise RuleViolation(BLANK_GROUP_NAME, code="blank_name")
+        raise Invalid(errors.BLANK_GROUP_NAME, code=ErrorCode.BLANK_NAME)
     name = _check_name(value.strip(), "name")
     if name == DEFAULT_CHAIN_SOURCE:
-        raise RuleViolation(RESERVED_GROUP_NAME, code="reserved_name")
+        raise Invalid(errors.RESERVED_GROUP_NAME, code=ErrorCode.RESERVED_NAME)
     return name
 
 
@@ -250,19 +196,55 @@ def clean_owned_by(value: object) -> str:
     """
     owned_by = value.strip() if isinstance(value, str) else ""
     if not owned_by or len(owned_by) > MAX_NAME_LENGTH or has_control_characters(owned_by):
-        raise RuleViolation(BAD_OWNED_BY, code="invalid_owned_by")
+        raise Invalid(errors.BAD_OWNED_BY, code=ErrorCode.INVALID_OWNED_BY)
     return owned_by
+
+
+def clean_optional_owned_by(value: object) -> str:
+    """`owned_by` where it may be left out: absent (None) is the default provider."""
+    return DEFAULT_OWNED_BY if value is None else clean_owned_by(value)
+
+
+def clean_max_input_tokens(value: object) -> int | None:
+    """Unknown (null), or a positive count that every database's integer column holds.
+
+    The API, the admin and the importer call this; a database constraint (ModelGroup's
+    `max_input_tokens_range`) refuses the rest.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INPUT_TOKENS_LIMIT:
+        raise Invalid(errors.MAX_INPUT_TOKENS_RANGE, code=ErrorCode.INVALID_MAX_INPUT_TOKENS)
+    return value
+
+
+def group_name_taken(name: str) -> Conflict:
+    return Conflict(errors.GROUP_NAME_TAKEN.format(name=name), code=ErrorCode.NAME_TAKEN)
+
+
+def group_not_found(name: str) -> NotFound:
+    return NotFound(errors.GROUP_NOT_FOUND.format(name=name), code=ErrorCode.GROUP_NOT_FOUND)
 
 
 def check_group_deletable(name: str, chains_using_it: Sequence[str]) -> None:
     """A model group that a chain names (as source or target) is never deleted silently."""
     if chains_using_it:
-        raise RuleViolation(
-            GROUP_IN_USE.format(name=name, chains=", ".join(chains_using_it)),
-            code="group_in_use",
-            status=409,
+        raise Conflict(
+            errors.GROUP_IN_USE.format(name=name, chains=", ".join(chains_using_it)),
+            code=ErrorCode.GROUP_IN_USE,
             extra={"chains": list(chains_using_it)},
         )
+
+
+def check_settable_fields(data: object, settable: Sequence[str]) -> None:
+    """A model group body names only fields a client may set: the others are refused, not ignored."""
+    if isinstance(data, dict):
+        refused = sorted(set(data) - set(settable))
+        if refused:
+            raise Invalid(
+                errors.FIELDS_NOT_SETTABLE.format(fields=refused, settable=list(settable)),
+                code=ErrorCode.FIELDS_NOT_SETTABLE,
+            )
 
 
 def parse_flag(value: str) -> bool | None:
@@ -278,22 +260,36 @@ def parse_flag(value: str) -> bool | None:
 def parse_settings_request(data: object) -> dict:
     """A `PATCH /fallback_settings` body: an object whose only key may be `max_fallbacks`."""
     if not isinstance(data, dict):
-        raise RuleViolation(BODY_NOT_AN_OBJECT, code="invalid_body")
+        raise Invalid(errors.BODY_NOT_AN_OBJECT, code=ErrorCode.INVALID_BODY)
     unknown = sorted(set(data) - {"max_fallbacks"})
     if unknown:
-        raise RuleViolation(UNKNOWN_SETTINGS.format(names=unknown), code="unknown_settings")
+        raise Invalid(errors.UNKNOWN_SETTINGS.format(names=unknown), code=ErrorCode.UNKNOWN_SETTINGS)
     return {name: clean_max_fallbacks(value) for name, value in data.items()}
 
 
 def clean_max_fallbacks(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FALLBACKS_LIMIT:
-        raise RuleViolation(MAX_FALLBACKS_RANGE.format(limit=MAX_FALLBACKS_LIMIT), code="invalid_max_fallbacks")
+        raise Invalid(
+            errors.MAX_FALLBACKS_RANGE.format(limit=MAX_FALLBACKS_LIMIT), code=ErrorCode.INVALID_MAX_FALLBACKS
+        )
     return value
 
 
-def describe_chain(source: str, fallback_type: str) -> str:
-    """How a chain is named in messages: `gpt-4 (general)`, `* (context_window)`."""
-    return f"{source} ({fallback_type})"
+def check_failing_models(failing: Iterable[str], known: Collection[str], all_names: Callable[[], Iterable[str]]):
+    """`/fallback_plan`'s `failing` models must be model groups."""
+    unknown = [name for name in dict.fromkeys(failing) if name not in known]
+    if unknown:
+        raise Invalid(
+            errors.INVALID_FAILING_MODELS.format(models=unknown),
+            code=ErrorCode.INVALID_FAILING_MODELS,
+            extra={"available_models": sorted(all_names())},
+        )
+
+
+def clean_severity(value: str) -> str:
+    if value not in SEVERITIES:
+        raise Invalid(errors.INVALID_SEVERITY.format(severities=list(SEVERITIES)), code=ErrorCode.INVALID_SEVERITY)
+    return value
 
 
 # Secret fields of a deployment's litellm_params (PRODUCT.md 6: `api_key` and its kind), compared
@@ -323,9 +319,6 @@ SECRET_FIELDS = frozenset(
 )
 SECRET_SUFFIXES = ("_api_key", "_secret", "_secret_key", "_access_key", "_password", "_token", "_credentials")
 ENV_REFERENCE_PREFIX = "os.environ/"
-SECRET_IN_PLAIN_TEXT = "{field} must be an os.environ/NAME reference: secrets are never stored in plain text"
-DEPLOYMENT_MODEL_REQUIRED = "litellm_params must be an object with a non-empty 'model'"
-MODEL_INFO_NOT_AN_OBJECT = "model_info must be an object"
 
 
 @dataclass(frozen=True)
@@ -357,7 +350,7 @@ def secret_problems(litellm_params: object, location: str = "litellm_params") ->
         for key, value in litellm_params.items():
             path = f"{location}.{key}"
             if isinstance(key, str) and is_secret_field(key) and value is not None and not is_env_reference(value):
-                problems.append(FieldProblem(path, SECRET_IN_PLAIN_TEXT.format(field=path)))
+                problems.append(FieldProblem(path, errors.SECRET_IN_PLAIN_TEXT.format(field=path)))
             else:
                 problems.extend(secret_problems(value, path))
     elif isinstance(litellm_params, list):
@@ -371,150 +364,23 @@ def deployment_problems(litellm_params: object, model_info: object) -> list[Fiel
     problems: list[FieldProblem] = []
     model = litellm_params.get("model") if isinstance(litellm_params, dict) else None
     if not isinstance(model, str) or not model.strip():
-        problems.append(FieldProblem("litellm_params", DEPLOYMENT_MODEL_REQUIRED))
+        problems.append(FieldProblem("litellm_params", errors.DEPLOYMENT_MODEL_REQUIRED))
     if not isinstance(model_info, dict):
-        problems.append(FieldProblem("model_info", MODEL_INFO_NOT_AN_OBJECT))
+        problems.append(FieldProblem("model_info", errors.MODEL_INFO_NOT_AN_OBJECT))
     params_problem = json_data_problem(litellm_params, "litellm_params")
     info_problem = json_data_problem(model_info, "model_info")
     for found in (params_problem, info_problem):
         if found:
-            message = NOT_JSON_DATA.format(field=found.location, reason=found.reason)
+            message = errors.NOT_JSON_DATA.format(field=found.location, reason=found.reason)
             problems.append(FieldProblem(found.location, message))
-    if params_problem and params_problem.reason == JSON_TOO_DEEP:
+    if params_problem and params_problem.reason == errors.JSON_TOO_DEEP:
         return problems  # the secret walk recurses: it only ever sees data of a bounded depth
     return problems + secret_problems(litellm_params)
 
 
-# A model group's `max_input_tokens`: unknown (null), or a positive count that every database's
-# integer column holds. The API, the admin and the importer call this; a database constraint
-# (ModelGroup's `max_input_tokens_range`) refuses the rest.
-MAX_INPUT_TOKENS_LIMIT = 2**31 - 1
-MAX_INPUT_TOKENS_RANGE = f"max_input_tokens must be null or an integer from 1 to {MAX_INPUT_TOKENS_LIMIT}"
-
-
-def clean_max_input_tokens(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_INPUT_TOKENS_LIMIT:
-        raise RuleViolation(MAX_INPUT_TOKENS_RANGE, code="invalid_max_input_tokens")
-    return value
-
-
-# Data kept in a JSON column (a deployment's `litellm_params` and `model_info`) must come back as it
-# went in, on every database: PostgreSQL's jsonb refuses NUL characters and NaN, and no database
-# can encode a lone surrogate; SQLite would store some of these, and the export would then be a file
-# the import refuses. Non-string keys would come back as strings. Nesting is bounded so that no
-# walk over the data (here, in the export, in the database driver) can run out of stack.
-MAX_JSON_DEPTH = 64
-NOT_JSON_DATA = "{field} is not plain JSON data: {reason}"
-JSON_NUL = "a NUL character"
-JSON_SURROGATE = "a lone surrogate (not Unicode text)"
-JSON_NOT_FINITE = "NaN or infinity"
-JSON_KEY_NOT_A_STRING = "the key {key} is not a string"
-JSON_NOT_A_VALUE = "{kind} is not a JSON value"
-JSON_TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels"
-
-
-@dataclass(frozen=True)
-class JsonDataProblem:
-    """Why a value is not plain JSON data (`reason`), and where in it (`location`)."""
-
-    location: str
-    reason: str
-
-
-def key_location(base: str, key: str) -> str:
-    """`base.key`, or `base["key"]` when the key would not read as one path segment."""
-    if key.isidentifier():
-        return f"{base}.{key}" if base else key
-    # Escaped to ASCII only when it holds what could not be shown (a NUL, a lone surrogate).
-    return f"{base}[{json.dumps(key, ensure_ascii=_text_problem(key) is not None)}]"
-
-
-def _text_problem(text: str) -> str | None:
-    if "\x00" in text:
-        return JSON_NUL
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return JSON_SURROGATE
-    return None
-
-
-def json_data_problem(value: object, location: str, *, depth_limit: int = MAX_JSON_DEPTH) -> JsonDataProblem | None:
-    """The first thing in `value`, in document order, that a JSON column would not give back unchanged.
-
-    Iterative, so that data nested deeper than `depth_limit` is refused, never a RecursionError.
-    """
-    pending: list[tuple[object, str, int]] = [(value, location, 0)]
-    while pending:
-        item, where, depth = pending.pop()
-        if item is None or isinstance(item, bool | int):
-            continue
-        if isinstance(item, float):
-            if item != item or item in (math.inf, -math.inf):
-                return JsonDataProblem(where, JSON_NOT_FINITE)
-            continue
-        if isinstance(item, str):
-            if reason := _text_problem(item):
-                return JsonDataProblem(where, reason)
-            continue
-        if isinstance(item, list | dict) and depth >= depth_limit:
-            return JsonDataProblem(where, JSON_TOO_DEEP)
-        if isinstance(item, list):
-            pending.extend((inner, f"{where}[{index}]", depth + 1) for index, inner in reversed(list(enumerate(item))))
-            continue
-        if isinstance(item, dict):
-            children = []
-            for key, inner in item.items():
-                if not isinstance(key, str):
-                    return JsonDataProblem(where, JSON_KEY_NOT_A_STRING.format(key=_short_repr(key)))
-                if reason := _text_problem(key):
-                    return JsonDataProblem(where, f"{reason} in a key")
-                children.append((inner, key_location(where, key), depth + 1))
-            pending.extend(reversed(children))
-            continue
-        return JsonDataProblem(where, JSON_NOT_A_VALUE.format(kind=_kind_of(item)))
-    return None
-
-
-def _short_repr(value: object, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _kind_of(value: object) -> str:
-    kind = type(value).__name__
-    return f"a {kind} ({_short_repr(value)})"
-
-
-def json_text_nesting(text: str, limit: int = MAX_JSON_DEPTH) -> int | None:
-    """The offset in the JSON text `text` where arrays and objects nest deeper than `limit`, or None.
-
-    A scan of the text, so that a document can be refused before a parser recurses into it; it
-    follows strings and their escapes, and needs no valid JSON (the parser judges that).
-    """
-    depth = 0
-    in_string = False
-    escaped = -1  # the offset of the character a backslash escapes
-    for match in _JSON_STRUCTURE.finditer(text):
-        offset, character = match.start(), match.group()
-        if in_string:
-            if offset == escaped:
-                continue
-            if character == "\\":
-                escaped = offset + 1
-            elif character == '"':
-                in_string = False
-        elif character == '"':
-            in_string = True
-        elif character in "[{":
-            depth += 1
-            if depth > limit:
-                return offset
-        elif character in "]}":
-            depth -= 1
-    return None
-
-
-_JSON_STRUCTURE = re.compile(r'[\[\]{}"\\]')
+def check_deployments(rows: Iterable[tuple[object, object]]) -> None:
+    """Refuse the first deployment `(litellm_params, model_info)` that cannot be stored, saying where."""
+    for litellm_params, model_info in rows:
+        problems = deployment_problems(litellm_params, model_info)
+        if problems:
+            raise Invalid(problems[0].message, code=ErrorCode.INVALID_DEPLOYMENT, extra={"field": problems[0].field})

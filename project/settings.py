@@ -50,7 +50,7 @@ else:
 STORE_MODEL_IN_DB = env_bool("STORE_MODEL_IN_DB", True)
 
 INSTALLED_APPS = [
-    "fallbacks.admin_site.FallbacksAdminConfig",  # django.contrib.admin, with the product's admin site
+    "fallbacks.apps.FallbacksAdminConfig",  # django.contrib.admin, with the product's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -5,17 +5,9 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from fallbacks.admin_config import config_export_view, config_import_view
-from fallbacks.admin_graph import fallback_graph_view
 from fallbacks.api.errors import json_not_found
 
 urlpatterns = [
-    # Before the admin's own URLs, which would otherwise take these paths for an app's pages.
-    path("admin/config/import", admin.site.admin_view(config_import_view), name="config-import"),
-    path("admin/config/export", admin.site.admin_view(config_export_view), name="config-export"),
-    path(
-        "admin/fallbacks/graph/<str:fallback_type>", admin.site.admin_view(fallback_graph_view), name="fallback-graph"
-    ),
     path("admin/", admin.site.urls),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", staff_member_required(SpectacularSwaggerView.as_view(url_name="schema")), name="api-docs"),

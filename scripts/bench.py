@@ -95,8 +95,8 @@ def load(size: int) -> None:
     from django.core.management import call_command
     from django.db import transaction
 
+    from fallbacks.domain import FALLBACK_TYPES
     from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
-    from fallbacks.validation import FALLBACK_TYPES
 
     call_command("flush", interactive=False, verbosity=0)
     with transaction.atomic():
@@ -117,7 +117,7 @@ def load(size: int) -> None:
         )
         entries = []
         for index, group in enumerate(groups):
-            for fallback_type in FALLBACK_TYPES:
+            for fallback_type in FALLBACK_TYPES.values():
                 for position, step in enumerate((1, 2, 3)):
                     target = groups[(index + step) % size]
                     entries.append(

@@ -12,9 +12,9 @@ import yaml
 from django.core.management import call_command
 from django.urls import reverse
 
-from fallbacks import validation
+from fallbacks import errors
+from fallbacks.domain import FALLBACK_TYPES
 from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, FallbackEntry, ModelGroup
-from fallbacks.validation import FALLBACK_TYPES
 
 ACTOR = "tests"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -43,12 +43,12 @@ def load(count: int) -> None:
     for index, group in enumerate(groups):
         targets = [groups[(index + step) % count] for step in (1, 2, 3)]
         targets = [target for target in dict.fromkeys(targets) if target != group]
-        for fallback_type in FALLBACK_TYPES:
+        for fallback_type in FALLBACK_TYPES.values():
             entries += [
                 FallbackEntry(source=group, fallback_type=fallback_type, position=position, target=target)
                 for position, target in enumerate(targets)
             ]
-    for fallback_type in FALLBACK_TYPES:
+    for fallback_type in FALLBACK_TYPES.values():
         entries.append(FallbackEntry(source=None, fallback_type=fallback_type, position=0, target=groups[0]))
     FallbackEntry.objects.bulk_create(entries)
 
@@ -155,11 +155,11 @@ def post_chain(api, model, fallback_models, fallback_type=None):
 
 # (JSON text as an operator types it in the admin, where the problem is, the reason)
 NOT_PLAIN_JSON = [
-    ('{"model": "openai/gpt-4o", "note": "a\\u0000b"}', "{}", "litellm_params.note", validation.JSON_NUL),
-    ('{"model": "openai/gpt-4o", "rpm": NaN}', "{}", "litellm_params.rpm", validation.JSON_NOT_FINITE),
-    ('{"model": "openai/gpt-4o", "tpm": -Infinity}', "{}", "litellm_params.tpm", validation.JSON_NOT_FINITE),
-    ('{"model": "openai/gpt-4o"}', '{"a\\u0000": 1}', "model_info", validation.JSON_NUL + " in a key"),
-    ('{"model": "openai/gpt-4o"}', '{"tags": ["ok", "\\ud800"]}', "model_info.tags[1]", validation.JSON_SURROGATE),
+    ('{"model": "openai/gpt-4o", "note": "a\\u0000b"}', "{}", "litellm_params.note", errors.JSON_NUL),
+    ('{"model": "openai/gpt-4o", "rpm": NaN}', "{}", "litellm_params.rpm", errors.JSON_NOT_FINITE),
+    ('{"model": "openai/gpt-4o", "tpm": -Infinity}', "{}", "litellm_params.tpm", errors.JSON_NOT_FINITE),
+    ('{"model": "openai/gpt-4o"}', '{"a\\u0000": 1}', "model_info", errors.JSON_NUL + " in a key"),
+    ('{"model": "openai/gpt-4o"}', '{"tags": ["ok", "\\ud800"]}', "model_info.tags[1]", errors.JSON_SURROGATE),
 ]
 
 

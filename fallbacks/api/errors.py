@@ -1,7 +1,8 @@
 """Every API error as JSON, in the contract's shape (PRODUCT.md 3.1), never a 500 page.
 
-Errors are `{"detail": {"error": "<message>", ...}}`. The one exception the contract fixes
-is `/v1/models`' own `{"detail": "<message>"}`, raised as PlainDetail.
+This is the one place where an error kind of fallbacks.errors becomes an HTTP status. Errors are
+`{"detail": {"error": "<message>", ...}}`. The one exception the contract fixes is `/v1/models`'
+own `{"detail": "<message>"}`, raised as PlainDetail.
 """
 
 import logging
@@ -17,11 +18,28 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from fallbacks.validation import RuleViolation
+from fallbacks.errors import Conflict, DomainError, Invalid, NotFound, PreconditionFailed, Unavailable
 
 logger = logging.getLogger(__name__)
 
 BODY_TOO_LARGE = "The request body must be at most {limit} bytes"
+RETRY_AFTER_SECONDS = 1
+
+# The HTTP status of each error kind; the most specific kind wins (DomainError's subclasses are disjoint).
+STATUS_OF_KIND = {
+    Invalid: status.HTTP_400_BAD_REQUEST,
+    NotFound: status.HTTP_404_NOT_FOUND,
+    Conflict: status.HTTP_409_CONFLICT,
+    PreconditionFailed: status.HTTP_412_PRECONDITION_FAILED,
+    Unavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+def status_of(error: DomainError) -> int:
+    for kind, code in STATUS_OF_KIND.items():
+        if isinstance(error, kind):
+            return code
+    return status.HTTP_400_BAD_REQUEST
 
 
 class PlainDetail(exceptions.APIException):
@@ -47,8 +65,10 @@ def exception_handler(exc, context):
 
 
 def _error_response(exc, context):
-    if isinstance(exc, RuleViolation):
-        return Response({"detail": {"error": exc.message, **exc.extra}}, status=exc.status)
+    if isinstance(exc, DomainError):
+        code = status_of(exc)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if code == status.HTTP_503_SERVICE_UNAVAILABLE else None
+        return Response({"detail": {"error": exc.message, **exc.extra}}, status=code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         return Response({"detail": {"error": "; ".join(exc.messages)}}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ProtectedError):

@@ -5,17 +5,18 @@ import io
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from fallbacks import validation
+from fallbacks.errors import JSON_TOO_DEEP
+from fallbacks.json_data import json_text_nesting
 
 JSON_PARSE_ERROR = "JSON parse error - {reason}"
 
 
 class JSONParser(parsers.JSONParser):
-    """Refuses a body that nests deeper than validation.MAX_JSON_DEPTH before parsing it.
+    """Refuses a body that nests deeper than fallbacks.domain.MAX_JSON_DEPTH before parsing it.
 
     Python's json module recurses once per level, so a body of a few thousand `[` raised
     RecursionError, a 500; no request body of this API nests more than a few levels. The
-    limit is the one deployment data has (validation.json_text_nesting), and the answer is
+    limit is the one deployment data has (fallbacks.json_data.json_text_nesting), and the answer is
     the 400 every other malformed body gets.
     """
 
@@ -25,6 +26,6 @@ class JSONParser(parsers.JSONParser):
             text = body.decode(parsers.get_encoding(parser_context or {}))
         except UnicodeDecodeError:
             text = None  # the parser below refuses it, with the codec's words
-        if text is not None and validation.json_text_nesting(text) is not None:
-            raise ParseError(JSON_PARSE_ERROR.format(reason=validation.JSON_TOO_DEEP))
+        if text is not None and json_text_nesting(text) is not None:
+            raise ParseError(JSON_PARSE_ERROR.format(reason=JSON_TOO_DEEP))
         return super().parse(io.BytesIO(body), media_type, parser_context)

@@ -1,14 +1,97 @@
-"""Request and response shapes. Input rules come from fallbacks.validation, never from here."""
+"""Request, query and response shapes. Input rules come from fallbacks.validation, never from here:
+a serializer that reads input calls those rules, so a refusal keeps the contract's words."""
 
 from django.db import models
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_serializer
 from rest_framework import serializers
 
-from fallbacks import validation
+from fallbacks import errors, validation
+from fallbacks.api.errors import PlainDetail
+from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, MAX_FALLBACKS_LIMIT, MAX_NAME_LENGTH, SEVERITIES
 from fallbacks.models import ModelGroup
-from fallbacks.validation import FALLBACK_TYPES
 
-TRIMMED_NAME = f"trimmed of surrounding white space, then 1 to {validation.MAX_NAME_LENGTH} characters"
+TRIMMED_NAME = f"trimmed of surrounding white space, then 1 to {MAX_NAME_LENGTH} characters"
+
+
+class TypeChoiceField(serializers.ChoiceField):
+    """A fallback type, its choices read from the registry (fallbacks.domain.FALLBACK_TYPES)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=FALLBACK_TYPES.values(), **kwargs)
+
+
+# Query parameters ------------------------------------------------------------------------------
+
+
+class QuerySerializer(serializers.Serializer):
+    """Query parameters. `parse(request)` reads them with fallbacks.validation's rules, whose refusals
+    (error kinds) reach the API's exception handler unchanged."""
+
+    @classmethod
+    def parse(cls, request) -> dict:
+        return cls().to_internal_value(request.query_params)
+
+
+class FallbackTypeQuery(QuerySerializer):
+    fallback_type = TypeChoiceField(default=DEFAULT_FALLBACK_TYPE)
+
+    def to_internal_value(self, data) -> dict:
+        return {"fallback_type": validation.clean_fallback_type(data.get("fallback_type", DEFAULT_FALLBACK_TYPE))}
+
+
+class ChainListQuery(QuerySerializer):
+    fallback_type = TypeChoiceField(required=False)
+    model = serializers.CharField(required=False)
+
+    def to_internal_value(self, data) -> dict:
+        fallback_type = data.get("fallback_type")
+        return {
+            "fallback_type": None if fallback_type is None else validation.clean_fallback_type(fallback_type),
+            "model": data.get("model"),
+        }
+
+
+class ModelListQuery(QuerySerializer):
+    """`include_metadata` and, only with it, `fallback_type`: LiteLLM ignores the type otherwise.
+
+    Parsed to `metadata_type`: the type whose chains `metadata.fallbacks` shows, or None for no metadata.
+    """
+
+    include_metadata = serializers.BooleanField(default=False)
+    fallback_type = serializers.CharField(default=DEFAULT_FALLBACK_TYPE)
+
+    def to_internal_value(self, data) -> dict:
+        include_metadata = validation.parse_flag(data.get("include_metadata", "false"))
+        if include_metadata is None:
+            raise PlainDetail(errors.INVALID_INCLUDE_METADATA)
+        if not include_metadata:
+            return {"metadata_type": None}
+        fallback_type = data.get("fallback_type", DEFAULT_FALLBACK_TYPE)
+        if fallback_type not in FALLBACK_TYPES:
+            raise PlainDetail(validation.invalid_fallback_type().message)
+        return {"metadata_type": fallback_type}
+
+
+class PlanQuery(FallbackTypeQuery):
+    failing = serializers.ListField(child=serializers.CharField(), required=False)
+
+    def to_internal_value(self, data) -> dict:
+        return {**super().to_internal_value(data), "failing": [name.strip() for name in data.getlist("failing")]}
+
+
+class LintQuery(QuerySerializer):
+    model = serializers.CharField(required=False)
+    severity = serializers.ChoiceField(choices=SEVERITIES, required=False)
+
+    def to_internal_value(self, data) -> dict:
+        severity = data.get("severity")
+        return {
+            "model": data.get("model"),
+            "severity": None if severity is None else validation.clean_severity(severity),
+        }
+
+
+# Bodies ----------------------------------------------------------------------------------------
 
 
 class FallbackRequestSerializer(serializers.Serializer):
@@ -18,7 +101,7 @@ class FallbackRequestSerializer(serializers.Serializer):
     # schema cannot say (a padded name of 256 characters is a valid request).
     model = serializers.CharField(help_text=f"A model group, or `*`; {TRIMMED_NAME}.")
     fallback_models = serializers.ListField(child=serializers.CharField(), min_length=1)
-    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES, default=validation.DEFAULT_FALLBACK_TYPE)
+    fallback_type = TypeChoiceField(default=DEFAULT_FALLBACK_TYPE)
 
     def to_internal_value(self, data) -> validation.ChainRequest:
         # Raises RuleViolation with the contract's message, which the exception handler renders.
@@ -28,14 +111,14 @@ class FallbackRequestSerializer(serializers.Serializer):
 class FallbackResponseSerializer(serializers.Serializer):
     model = serializers.CharField()
     fallback_models = serializers.ListField(child=serializers.CharField())
-    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    fallback_type = TypeChoiceField()
     message = serializers.CharField()
 
 
 class FallbackGetResponseSerializer(serializers.Serializer):
     model = serializers.CharField()
     fallback_models = serializers.ListField(child=serializers.CharField())
-    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    fallback_type = TypeChoiceField()
     inherited_from = serializers.CharField(
         required=False, help_text="`*` when the chain shown is the default chain, not the model's own."
     )
@@ -43,13 +126,13 @@ class FallbackGetResponseSerializer(serializers.Serializer):
 
 class FallbackDeleteResponseSerializer(serializers.Serializer):
     model = serializers.CharField()
-    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    fallback_type = TypeChoiceField()
     message = serializers.CharField()
 
 
 class ChainSerializer(serializers.Serializer):
     model = serializers.CharField(help_text="The source model group, `*` for a default chain.")
-    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    fallback_type = TypeChoiceField()
     fallback_models = serializers.ListField(child=serializers.CharField())
 
 
@@ -114,9 +197,10 @@ class DeploymentSerializer(serializers.Serializer):
 
 
 class OwnChainsSerializer(serializers.Serializer):
-    general = serializers.ListField(child=serializers.CharField())
-    context_window = serializers.ListField(child=serializers.CharField())
-    content_policy = serializers.ListField(child=serializers.CharField())
+    """A group's own chains: one list per fallback type of the registry."""
+
+    def get_fields(self):
+        return {kind: serializers.ListField(child=serializers.CharField()) for kind in FALLBACK_TYPES.values()}
 
 
 class StrictCharField(serializers.CharField):
@@ -181,13 +265,7 @@ class ModelGroupSerializer(serializers.ModelSerializer):
         }
 
     def to_internal_value(self, data):
-        if isinstance(data, dict):
-            refused = sorted(set(data) - set(self.fields))
-            if refused:
-                raise validation.RuleViolation(
-                    validation.FIELDS_NOT_SETTABLE.format(fields=refused, settable=list(self.fields)),
-                    code="fields_not_settable",
-                )
+        validation.check_settable_fields(data, list(self.fields))
         return super().to_internal_value(data)
 
     def validate_name(self, value: str) -> str:
@@ -212,7 +290,7 @@ class ReadinessSerializer(serializers.Serializer):
 
 class ChainRefSerializer(serializers.Serializer):
     source = serializers.CharField(help_text="The chain's source model group, `*` for a default chain.")
-    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    fallback_type = TypeChoiceField()
 
 
 class PlanStepSerializer(serializers.Serializer):
@@ -234,7 +312,7 @@ class PlanStepSerializer(serializers.Serializer):
 
 class AttemptPlanSerializer(serializers.Serializer):
     model = serializers.CharField()
-    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    fallback_type = TypeChoiceField()
     attempts = serializers.ListField(
         child=serializers.CharField(), help_text="The models the gateway calls, in order, the requested one first."
     )
@@ -249,11 +327,11 @@ class AttemptPlanSerializer(serializers.Serializer):
 
 
 class LintFindingSerializer(serializers.Serializer):
-    severity = serializers.ChoiceField(choices=["error", "warning", "info"])
+    severity = serializers.ChoiceField(choices=SEVERITIES)
     code = serializers.CharField()
     message = serializers.CharField()
     model = serializers.CharField(help_text="The source of the chain the finding is about (`*` for a default chain).")
-    fallback_type = serializers.ChoiceField(choices=FALLBACK_TYPES)
+    fallback_type = TypeChoiceField()
     models = serializers.ListField(child=serializers.CharField(), help_text="Every model group concerned.")
 
 
@@ -276,9 +354,9 @@ class FallbackWriteResponseSerializer(FallbackResponseSerializer):
 
 
 class FallbackSettingsSerializer(serializers.Serializer):
-    max_fallbacks = serializers.IntegerField(min_value=0, max_value=validation.MAX_FALLBACKS_LIMIT)
+    max_fallbacks = serializers.IntegerField(min_value=0, max_value=MAX_FALLBACKS_LIMIT)
     config_version = serializers.IntegerField(read_only=True)
 
 
 class FallbackSettingsRequestSerializer(serializers.Serializer):
-    max_fallbacks = serializers.IntegerField(min_value=0, max_value=validation.MAX_FALLBACKS_LIMIT)
+    max_fallbacks = serializers.IntegerField(min_value=0, max_value=MAX_FALLBACKS_LIMIT)

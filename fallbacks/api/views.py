@@ -10,13 +10,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fallbacks import lint as fallback_lint
-from fallbacks import selectors, services, validation
+from fallbacks import queries, selectors, services, validation
 from fallbacks.api import serializers as shapes
-from fallbacks.api.errors import PlainDetail
+from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, SEVERITIES, describe_chain
 from fallbacks.models import ModelGroup
-from fallbacks.resolution import attempt_plan, direct_chain
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, RuleViolation
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +22,7 @@ CHAIN_WRITTEN = "Fallback configuration {verb} successfully"
 CHAIN_DELETED = "Fallback configuration deleted successfully"
 
 FALLBACK_TYPE_PARAM = OpenApiParameter(
-    "fallback_type", OpenApiTypes.STR, enum=FALLBACK_TYPES, default=validation.DEFAULT_FALLBACK_TYPE
+    "fallback_type", OpenApiTypes.STR, enum=FALLBACK_TYPES.values(), default=DEFAULT_FALLBACK_TYPE
 )
 MODEL_PATH_PARAM = OpenApiParameter(
     "model", OpenApiTypes.STR, OpenApiParameter.PATH, description="A model group name (may contain `/`), or `*`."
@@ -36,26 +33,13 @@ WRITE_ERRORS = {**ERRORS, 403: shapes.ErrorSerializer}
 BODY_ERRORS = {413: shapes.ErrorSerializer, 415: shapes.ErrorSerializer}
 
 
-def _fallback_type(request) -> str:
-    return validation.clean_fallback_type(request.query_params.get("fallback_type", validation.DEFAULT_FALLBACK_TYPE))
-
-
-def _model_not_found(model: str) -> RuleViolation:
-    return RuleViolation(
-        validation.MODEL_NOT_FOUND.format(model=model),
-        code="model_not_found",
-        status=404,
-        extra={"available_models": selectors.model_group_names()},
-    )
-
-
 def _chain_warnings(source: str, fallback_type: str) -> list[dict]:
     """The lint findings about a chain just written, for `POST /fallback`'s extra `warnings`."""
     try:
-        findings = fallback_lint.lint_chain(selectors.lint_context(), source, fallback_type)
+        findings = queries.chain_warnings(source, fallback_type)
     except Exception:
         # The chain is committed by now: a failing lint must not turn that success into a 500.
-        logger.exception("lint of %s failed after the write", validation.describe_chain(source, fallback_type))
+        logger.exception("lint of %s failed after the write", describe_chain(source, fallback_type))
         return []
     return [finding.as_dict() for finding in findings]
 
@@ -68,11 +52,7 @@ class FallbackView(APIView):
         description="Every chain (`model` is `*` for a default chain). LiteLLM has no list.",
     )
     def get(self, request):
-        fallback_type = request.query_params.get("fallback_type")
-        if fallback_type is not None:
-            fallback_type = validation.clean_fallback_type(fallback_type)
-        model = request.query_params.get("model")
-        return Response({"data": selectors.chain_list(fallback_type=fallback_type, model=model)})
+        return Response({"data": selectors.chain_list(**shapes.ChainListQuery.parse(request))})
 
     @extend_schema(
         operation_id="fallback_set",
@@ -109,16 +89,8 @@ class FallbackDetailView(APIView):
         description='The direct chain: the model\'s own, else the default `*` chain (then `inherited_from: "*"`).',
     )
     def get(self, request, model: str):
-        fallback_type = _fallback_type(request)
-        if model != DEFAULT_CHAIN_SOURCE and not selectors.model_group_exists(model):
-            raise _model_not_found(model)
-        chain = direct_chain(selectors.chains_for_model(model, fallback_type), model, fallback_type)
-        if not chain.targets:
-            raise RuleViolation(
-                validation.NOTHING_CONFIGURED.format(fallback_type=fallback_type, model=model),
-                code="nothing_configured",
-                status=404,
-            )
+        fallback_type = shapes.FallbackTypeQuery.parse(request)["fallback_type"]
+        chain = queries.model_direct_chain(model, fallback_type)
         body = {"model": model, "fallback_models": chain.targets, "fallback_type": fallback_type}
         if chain.inherited_from:
             body["inherited_from"] = chain.inherited_from
@@ -131,36 +103,10 @@ class FallbackDetailView(APIView):
         description="Remove the model's own chain of the type (never the default chain it inherits).",
     )
     def delete(self, request, model: str):
-        fallback_type = _fallback_type(request)
+        fallback_type = shapes.FallbackTypeQuery.parse(request)["fallback_type"]
         version = services.chain_delete(actor=request.user.actor, source=model, fallback_type=fallback_type)
         body = {"model": model, "fallback_type": fallback_type, "message": CHAIN_DELETED}
         return Response(body, headers={CONFIG_VERSION_HEADER: str(version)})
-
-
-def _model_objects(request, *, name: str | None = None) -> list[dict]:
-    """OpenAI model objects, with `metadata.fallbacks` when `include_metadata=true`."""
-    include_metadata = validation.parse_flag(request.query_params.get("include_metadata", "false"))
-    if include_metadata is None:
-        raise PlainDetail(validation.INVALID_INCLUDE_METADATA)
-    rows = selectors.model_list_rows(name=name)
-    objects = [
-        {"id": group_name, "object": "model", "created": created, "owned_by": owner}
-        for _, group_name, created, owner in rows
-    ]
-    if include_metadata:
-        fallback_type = request.query_params.get("fallback_type", validation.DEFAULT_FALLBACK_TYPE)
-        if fallback_type not in FALLBACK_TYPES:
-            raise PlainDetail(validation.INVALID_FALLBACK_TYPE)
-        if not objects:
-            return objects
-        chains = (
-            selectors.chain_map(fallback_type=fallback_type, names={row[0]: row[1] for row in rows})
-            if name is None
-            else selectors.chains_for_model(name, fallback_type)
-        )
-        for item in objects:
-            item["metadata"] = {"fallbacks": direct_chain(chains, item["id"], fallback_type).targets}
-    return objects
 
 
 MODEL_LIST_PARAMS = [
@@ -175,9 +121,9 @@ MODEL_LIST_PARAMS = [
         OpenApiTypes.STR,
         # No enum: like LiteLLM, the endpoint ignores the parameter, whatever its value, unless
         # include_metadata is true, and only then refuses a value that is not a type.
-        default=validation.DEFAULT_FALLBACK_TYPE,
+        default=DEFAULT_FALLBACK_TYPE,
         description=(
-            f"Which chains `metadata.fallbacks` shows, one of {FALLBACK_TYPES}; only read with "
+            f"Which chains `metadata.fallbacks` shows, one of {FALLBACK_TYPES.values()}; only read with "
             "`include_metadata=true` (any other value is then a 400), ignored otherwise."
         ),
     ),
@@ -197,7 +143,8 @@ class ModelListView(APIView):
         description="The OpenAI model list, one object per model group.",
     )
     def get(self, request):
-        return Response({"data": _model_objects(request), "object": "list"})
+        query = shapes.ModelListQuery.parse(request)
+        return Response({"data": queries.model_objects(fallback_type=query["metadata_type"]), "object": "list"})
 
 
 class ShortModelListView(ModelListView):
@@ -219,10 +166,8 @@ class ModelDetailView(APIView):
         responses={**ERRORS, 200: shapes.ModelObjectSerializer, 400: shapes.MODEL_LIST_BAD_REQUEST},
     )
     def get(self, request, model: str):
-        objects = _model_objects(request, name=model)
-        if not objects:
-            raise RuleViolation(validation.MODEL_NOT_SERVED.format(model=model), code="model_not_found", status=404)
-        return Response(objects[0])
+        query = shapes.ModelListQuery.parse(request)
+        return Response(queries.model_object(model, fallback_type=query["metadata_type"]))
 
 
 GROUP_ERRORS = {**WRITE_ERRORS, 409: shapes.ErrorSerializer}
@@ -248,9 +193,7 @@ class ModelGroupViewSet(viewsets.GenericViewSet):
     def get_object(self) -> ModelGroup:
         group = selectors.model_group(self.kwargs["name"])
         if group is None:
-            raise RuleViolation(
-                validation.GROUP_NOT_FOUND.format(name=self.kwargs["name"]), code="group_not_found", status=404
-            )
+            raise validation.group_not_found(self.kwargs["name"])
         return group
 
     def list(self, request):
@@ -335,23 +278,8 @@ class FallbackPlanView(APIView):
         ),
     )
     def get(self, request, model: str):
-        fallback_type = _fallback_type(request)
-        failing = [name.strip() for name in request.query_params.getlist("failing")]
-        known = selectors.existing_group_names([model, *failing])
-        if model not in known:
-            raise _model_not_found(model)
-        unknown = [name for name in dict.fromkeys(failing) if name not in known]
-        if unknown:
-            raise RuleViolation(
-                validation.INVALID_FAILING_MODELS.format(models=unknown),
-                code="invalid_failing_models",
-                extra={"available_models": selectors.model_group_names()},
-            )
-        settings = selectors.fallback_settings()
-        plan = attempt_plan(
-            selectors.plan_chains(fallback_type), model, fallback_type, set(failing), settings["max_fallbacks"]
-        )
-        return Response({**plan.as_dict(), "config_version": settings["config_version"]})
+        answer = queries.fallback_plan(model, **shapes.PlanQuery.parse(request))
+        return Response({**answer.plan.as_dict(), "config_version": answer.config_version})
 
 
 class FallbackLintView(APIView):
@@ -359,21 +287,14 @@ class FallbackLintView(APIView):
         operation_id="fallback_lint",
         parameters=[
             OpenApiParameter("model", OpenApiTypes.STR, description="Only the findings that concern this model group."),
-            OpenApiParameter("severity", OpenApiTypes.STR, enum=list(fallback_lint.SEVERITIES)),
+            OpenApiParameter("severity", OpenApiTypes.STR, enum=list(SEVERITIES)),
         ],
         responses={200: shapes.LintResponseSerializer, **ERRORS},
         description="Chains that are legal but will not do what an operator expects, errors first.",
     )
     def get(self, request):
-        severity = request.query_params.get("severity")
-        if severity is not None and severity not in fallback_lint.SEVERITIES:
-            raise RuleViolation(
-                validation.INVALID_SEVERITY.format(severities=list(fallback_lint.SEVERITIES)), code="invalid_severity"
-            )
-        report = fallback_lint.lint_report(
-            selectors.lint_context(), model=request.query_params.get("model"), severity=severity
-        )
-        return Response({**report.as_dict(), "config_version": selectors.config_version()})
+        answer = queries.fallback_lint(**shapes.LintQuery.parse(request))
+        return Response({**answer.report.as_dict(), "config_version": answer.config_version})
 
 
 class FallbackSettingsView(APIView):

@@ -10,11 +10,11 @@ import json
 import pytest
 from django.utils.html import escape
 
-from fallbacks import validation
+from fallbacks import domain, errors
 from fallbacks.models import ModelGroup
 from tests.factories import NOT_PLAIN_JSON, add_deployment, change_url, database_snapshot, form_data
 
-LIMIT = validation.MAX_INPUT_TOKENS_LIMIT
+LIMIT = domain.MAX_INPUT_TOKENS_LIMIT
 
 
 # --- a deployment's litellm_params and model_info: plain JSON data ---------------------------------------------
@@ -33,7 +33,7 @@ def test_the_admin_refuses_a_deployment_that_is_not_plain_json(
 
     assert response.status_code == 200, "the page comes back with the error, never a 500"
     assert database_snapshot() == before
-    expected = validation.NOT_JSON_DATA.format(field=location, reason=reason)
+    expected = errors.NOT_JSON_DATA.format(field=location, reason=reason)
     assert escape(expected) in response.content.decode()
 
 
@@ -48,9 +48,7 @@ def test_the_admin_refuses_json_nested_too_deeply_without_a_500(admin_client, gr
 
     assert response.status_code == 200
     assert database_snapshot() == before
-    assert response.context["inline_admin_formsets"][0].formset.errors[0] == {
-        "litellm_params": [validation.JSON_TOO_DEEP]
-    }
+    assert response.context["inline_admin_formsets"][0].formset.errors[0] == {"litellm_params": [errors.JSON_TOO_DEEP]}
 
 
 def test_plain_json_data_at_the_depth_limit_is_stored(admin_client, group):
@@ -81,7 +79,7 @@ def test_the_admin_refuses_out_of_range_and_writes_nothing(admin_client, group, 
 
     assert response.status_code == 200
     assert database_snapshot() == before
-    assert response.context["adminform"].form.errors["max_input_tokens"] == [validation.MAX_INPUT_TOKENS_RANGE]
+    assert response.context["adminform"].form.errors["max_input_tokens"] == [errors.MAX_INPUT_TOKENS_RANGE]
 
 
 def test_the_admin_saves_the_limit_and_an_empty_field_as_null(admin_client, group):

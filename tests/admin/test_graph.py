@@ -2,7 +2,7 @@
 
 import pytest
 
-from fallbacks.models import ModelGroup
+from fallbacks import queries
 
 
 @pytest.fixture
@@ -53,14 +53,14 @@ def test_template_tags_render_the_plan_and_the_findings(make_groups, set_chain):
     make_groups("a", "b", "c")
     set_chain("a", ["b", "c"])
     set_chain("b", ["a"])
-    group = ModelGroup.objects.get(name="a")
-    html = Template("{% load fallback_plan %}{% attempt_plan_diagrams group %}{% lint_findings group %}").render(
-        Context({"group": group})
+    page = queries.group_page("a")
+    html = Template("{% load fallback_plan %}{% attempt_plan_diagrams page %}{% lint_findings page %}").render(
+        Context({"page": page})
     )
     assert html.count('class="fallback-plan"') == 3
     assert "answered by <strong>b</strong> when a fails" in html
     assert "The general chains form a cycle: a -&gt; b -&gt; a." in html
-    unrelated = Template("{% load fallback_plan %}{% lint_findings group %}").render(
-        Context({"group": ModelGroup.objects.get(name="c")})
+    unrelated = Template("{% load fallback_plan %}{% lint_findings page %}").render(
+        Context({"page": queries.group_page("c")})
     )
     assert "Nothing to report about c" in unrelated

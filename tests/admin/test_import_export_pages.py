@@ -15,8 +15,9 @@ from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from fallbacks import admin_config, services
 from fallbacks import config_format as cf
+from fallbacks import services
+from fallbacks.admin.views import config as admin_config
 from fallbacks.models import ChangeRecord, ModelGroup
 from tests.factories import ACTOR, DEEP_FILES, FIXTURE, database_snapshot, dump, export
 
@@ -30,13 +31,15 @@ def previews_folder(tmp_path, monkeypatch):
 def upload(client, text: str | bytes, *, mode: str = "merge", name: str = "config.yaml"):
     content = text.encode() if isinstance(text, str) else text
     return client.post(
-        reverse("config-import"),
+        reverse("admin:fallbacks_config_import"),
         {"action": "preview", "mode": mode, "config_file": SimpleUploadedFile(name, content)},
     )
 
 
 def apply(client, preview_response):
-    return client.post(reverse("config-import"), {"action": "apply", "digest": preview_response.context["digest"]})
+    return client.post(
+        reverse("admin:fallbacks_config_import"), {"action": "apply", "digest": preview_response.context["digest"]}
+    )
 
 
 def staff_with(*codenames: str) -> User:
@@ -189,15 +192,17 @@ def test_the_admin_applies_only_the_previewed_file(existing, admin_client):
     upload(admin_client, FIXTURE.read_text())
     before = database_snapshot()
 
-    response = admin_client.post(reverse("config-import"), {"action": "apply", "digest": "not-the-preview"})
+    response = admin_client.post(
+        reverse("admin:fallbacks_config_import"), {"action": "apply", "digest": "not-the-preview"}
+    )
 
     assert response.status_code == 302
     assert database_snapshot() == before
 
 
 def test_the_admin_export_downloads_the_same_file_as_the_command(existing, admin_client):
-    yaml_response = admin_client.get(reverse("config-export"))
-    json_response = admin_client.get(reverse("config-export"), {"format": "json"})
+    yaml_response = admin_client.get(reverse("admin:fallbacks_config_export"))
+    json_response = admin_client.get(reverse("admin:fallbacks_config_export"), {"format": "json"})
 
     assert yaml_response.status_code == 200
     assert yaml_response["Content-Disposition"] == 'attachment; filename="litellm_config.yaml"'
@@ -205,7 +210,7 @@ def test_the_admin_export_downloads_the_same_file_as_the_command(existing, admin
     assert yaml_response.content.decode() == export()
     assert json_response["Content-Type"] == "application/json; charset=utf-8"
     assert json_response.content.decode() == export("json")
-    assert admin_client.get(reverse("config-export"), {"format": "toml"}).status_code == 400
+    assert admin_client.get(reverse("admin:fallbacks_config_export"), {"format": "toml"}).status_code == 400
 
 
 def test_the_admin_pages_need_the_model_permissions(existing, client):
@@ -213,28 +218,28 @@ def test_the_admin_pages_need_the_model_permissions(existing, client):
     client.force_login(viewer)
     before = database_snapshot()
 
-    assert client.get(reverse("config-export")).status_code == 200
-    assert client.get(reverse("config-import")).status_code == 403
+    assert client.get(reverse("admin:fallbacks_config_export")).status_code == 200
+    assert client.get(reverse("admin:fallbacks_config_import")).status_code == 403
     assert upload(client, FIXTURE.read_text()).status_code == 403
 
     merger = staff_with("add_modelgroup", "change_modelgroup", "add_fallbackentry", "change_fallbackentry")
     viewer.delete()
     client.force_login(merger)
-    assert client.get(reverse("config-import")).status_code == 200
+    assert client.get(reverse("admin:fallbacks_config_import")).status_code == 200
     assert upload(client, FIXTURE.read_text(), mode="replace").status_code == 403  # replace deletes: needs delete
     assert upload(client, FIXTURE.read_text(), mode="merge").status_code == 200
     assert database_snapshot() == before
 
 
 def test_the_admin_pages_need_a_staff_login(existing, client):
-    for url in (reverse("config-import"), reverse("config-export")):
+    for url in (reverse("admin:fallbacks_config_import"), reverse("admin:fallbacks_config_export")):
         response = client.get(url)
         assert response.status_code == 302
         assert response.url.startswith(reverse("admin:login"))
 
 
 def test_the_upload_form_reports_a_missing_file(admin_client):
-    response = admin_client.post(reverse("config-import"), {"action": "preview", "mode": "merge"})
+    response = admin_client.post(reverse("admin:fallbacks_config_import"), {"action": "preview", "mode": "merge"})
 
     assert response.status_code == 400
     assert response.context["form"].errors["config_file"]

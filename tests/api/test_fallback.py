@@ -4,7 +4,8 @@ every status and body. The other endpoints of 3.1 and 3.2 each have their file b
 
 import pytest
 
-from fallbacks import validation
+from fallbacks import errors
+from fallbacks.domain import FALLBACK_TYPES
 from fallbacks.models import ChangeRecord, FallbackEntry
 from fallbacks.selectors import config_version
 from tests.factories import ALL_NAMES, database_snapshot, post_chain
@@ -31,7 +32,7 @@ class TestPostFallback:
         assert response.json()["model"] == "gpt-4o"
 
     def test_each_type_is_its_own_chain(self, api, groups):
-        for fallback_type in validation.FALLBACK_TYPES:
+        for fallback_type in FALLBACK_TYPES.values():
             response = post_chain(api, "gpt-4o", ["claude-3-haiku"], fallback_type)
             assert response.status_code == 200
             assert response.json()["fallback_type"] == fallback_type
@@ -117,15 +118,15 @@ class TestPostFallbackErrors:
         )
         assert response.status_code == 400
         error = response.json()["detail"]["error"]
-        assert error == validation.INVALID_FALLBACK_TYPE
+        assert error == errors.INVALID_FALLBACK_TYPE.format(types=FALLBACK_TYPES.values())
         assert all(name in error for name in ("general", "context_window", "content_policy"))
 
     def test_read_only_mode_refuses_with_the_contract_message(self, api, groups, settings):
         settings.STORE_MODEL_IN_DB = False
         before = database_snapshot()
         response = post_chain(api, "gpt-4o", ["claude-3-haiku"])
-        self.assert_refused(response, 400, {"error": validation.WRITES_DISABLED})
-        assert validation.WRITES_DISABLED == (
+        self.assert_refused(response, 400, {"error": errors.WRITES_DISABLED})
+        assert errors.WRITES_DISABLED == (
             "Database storage not enabled. Set 'STORE_MODEL_IN_DB=True' in your environment to use this feature."
         )
         assert database_snapshot() == before
@@ -195,7 +196,7 @@ class TestDefaultChain:
 
 class TestGetAndDelete:
     def test_get_nothing_configured_is_404_with_the_type_name(self, api, groups):
-        for fallback_type in validation.FALLBACK_TYPES:
+        for fallback_type in FALLBACK_TYPES.values():
             response = api.get(f"/fallback/gpt-4o?fallback_type={fallback_type}")
             assert response.status_code == 404
             assert response.json() == {
@@ -210,7 +211,9 @@ class TestGetAndDelete:
     def test_get_with_unknown_type_is_400(self, api, groups):
         response = api.get("/fallback/gpt-4o?fallback_type=nope")
         assert response.status_code == 400
-        assert response.json() == {"detail": {"error": validation.INVALID_FALLBACK_TYPE}}
+        assert response.json() == {
+            "detail": {"error": errors.INVALID_FALLBACK_TYPE.format(types=FALLBACK_TYPES.values())}
+        }
 
     def test_delete_removes_only_that_type(self, api, groups):
         post_chain(api, "gpt-4o", ["claude-3-haiku"])
@@ -235,7 +238,7 @@ class TestGetAndDelete:
         settings.STORE_MODEL_IN_DB = False
         response = api.delete("/fallback/gpt-4o")
         assert response.status_code == 400
-        assert response.json() == {"detail": {"error": validation.WRITES_DISABLED}}
+        assert response.json() == {"detail": {"error": errors.WRITES_DISABLED}}
         assert api.get("/fallback/gpt-4o").status_code == 200  # reads keep working
 
 

@@ -3,11 +3,11 @@ max_input_tokens's one rule at this door (the others: tests/*/test_deployment_ru
 
 import pytest
 
-from fallbacks import validation
+from fallbacks import domain, errors
 from fallbacks.selectors import config_version
 from tests.factories import database_snapshot, post_chain
 
-LIMIT = validation.MAX_INPUT_TOKENS_LIMIT
+LIMIT = domain.MAX_INPUT_TOKENS_LIMIT
 
 
 class TestModelGroups:
@@ -41,7 +41,7 @@ class TestModelGroups:
     @pytest.mark.parametrize(
         ("name", "message"),
         [
-            ("*", validation.RESERVED_GROUP_NAME),
+            ("*", errors.RESERVED_GROUP_NAME),
             ("   ", None),
             ("x" * 256, None),
         ],
@@ -174,7 +174,7 @@ def test_the_api_refuses_out_of_range_and_writes_nothing(api, group, value):
 
     for response in (patched, created):
         assert response.status_code == 400
-        assert validation.MAX_INPUT_TOKENS_RANGE in response.json()["detail"]["error"]
+        assert errors.MAX_INPUT_TOKENS_RANGE in response.json()["detail"]["error"]
     assert database_snapshot() == before
 
 

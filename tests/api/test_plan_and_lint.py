@@ -5,10 +5,10 @@ Their pinned query counts are in tests/selectors/test_queries.py.
 
 import pytest
 
-from fallbacks import selectors, services, validation
+from fallbacks import errors, selectors, services
+from fallbacks.domain import FALLBACK_TYPES
 from fallbacks.lint import CYCLE, NO_DEPLOYMENTS, NO_TYPED_FALLBACK, SMALLER_CONTEXT_WINDOW
 from fallbacks.models import Deployment, ModelGroup
-from fallbacks.validation import FALLBACK_TYPES
 from tests.factories import ACTOR, database_snapshot
 
 
@@ -97,7 +97,7 @@ def test_unknown_model_is_the_contracts_404(api, graph):
     assert response.status_code == 404
     assert response.json() == {
         "detail": {
-            "error": validation.MODEL_NOT_FOUND.format(model="nope/gpt-5"),
+            "error": errors.MODEL_NOT_FOUND.format(model="nope/gpt-5"),
             "available_models": sorted(ModelGroup.objects.values_list("name", flat=True)),
         }
     }
@@ -108,8 +108,8 @@ def test_unknown_model_is_the_contracts_404(api, graph):
 def test_bad_fallback_type_is_a_400_naming_the_three_types(api, graph, value):
     response = api.get(f"/fallback_plan/gpt-4o?fallback_type={value}")
     assert response.status_code == 400
-    assert response.json() == {"detail": {"error": validation.INVALID_FALLBACK_TYPE}}
-    for name in FALLBACK_TYPES:
+    assert response.json() == {"detail": {"error": errors.INVALID_FALLBACK_TYPE.format(types=FALLBACK_TYPES.values())}}
+    for name in FALLBACK_TYPES.values():
         assert name in response.json()["detail"]["error"]
 
 
@@ -230,5 +230,5 @@ def test_a_refused_post_has_no_warnings_and_writes_nothing(api, make_groups):
     before = database_snapshot()
     response = api.post("/fallback", {"model": "a", "fallback_models": ["a"]}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"detail": {"error": validation.SELF_FALLBACK.format(model="a")}}
+    assert response.json() == {"detail": {"error": errors.SELF_FALLBACK.format(model="a")}}
     assert database_snapshot() == before

@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from fallbacks import services, validation
+from fallbacks import errors, services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,7 +85,7 @@ def test_operator_builds_reorders_and_is_refused_a_self_fallback(page, live_serv
     pick_target(page, "general", 2, "gpt-4o")
     page.click("input[name=_continue]")
     error_row = page.locator("#chain-general-2-row")
-    assert validation.SELF_FALLBACK.format(model="gpt-4o") in error_row.locator(".errorlist").inner_text()
+    assert errors.SELF_FALLBACK.format(model="gpt-4o") in error_row.locator(".errorlist").inner_text()
     assert page.locator("#chain-general-0-row .errorlist").count() == 0
     assert api_chain(page, live_server, "gpt-4o") == ["gemini-pro", "claude-3-haiku"]
 

@@ -11,7 +11,8 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from fallbacks import config_format as cf
-from fallbacks import selectors, services
+from fallbacks import errors, selectors, services
+from fallbacks.domain import DEFAULT_MAX_FALLBACKS
 from fallbacks.models import ChangeRecord, Deployment, FallbackEntry, ModelGroup
 from tests.factories import ACTOR, DEEP_FILES, FIXTURE, database_snapshot, dump, export, import_text, run
 
@@ -65,7 +66,7 @@ def test_a_refused_file_lists_every_problem_and_changes_nothing(existing):
         import_text(dump(document))
 
     message = str(refused.value)
-    assert message.startswith(services.CONFIG_REFUSED.format(count=3))
+    assert message.startswith(errors.CONFIG_REFUSED.format(count=3))
     assert "  model_list[2].litellm_params.api_key: plain-text secret, use os.environ/NAME" in message
     assert "  router_settings.fallbacks[4]: unknown model 'gpt-5'" in message
     assert "  router_settings.fallbacks[5]: " + cf.BARE_STRING_RULE.format(model="claude-3-haiku") in message
@@ -123,7 +124,7 @@ def test_replace_without_max_fallbacks_restores_the_default(existing):
 
     assert ModelGroup.objects.count() == 0
     assert FallbackEntry.objects.count() == 0
-    assert selectors.configuration().max_fallbacks == cf.DEFAULT_MAX_FALLBACKS
+    assert selectors.configuration().max_fallbacks == DEFAULT_MAX_FALLBACKS
 
 
 def test_a_file_that_changes_nothing_writes_nothing(existing):

@@ -14,7 +14,7 @@ import yaml
 from django.core.management import call_command
 
 from fallbacks import services
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
 
 pytestmark = [pytest.mark.conformance, pytest.mark.django_db]
 
@@ -30,7 +30,7 @@ def exported(fmt: str) -> str:
 def reported(api) -> dict[str, dict[str, list[str]]]:
     """`{type: {model: metadata.fallbacks}}` from `/v1/models?include_metadata=true`, as a gateway asks."""
     shown = {}
-    for fallback_type in FALLBACK_TYPES:
+    for fallback_type in FALLBACK_TYPES.values():
         response = api.get("/v1/models", {"include_metadata": "true", "fallback_type": fallback_type})
         assert response.status_code == 200
         shown[fallback_type] = {model["id"]: model["metadata"]["fallbacks"] for model in response.json()["data"]}
@@ -38,10 +38,10 @@ def reported(api) -> dict[str, dict[str, list[str]]]:
 
 
 def assert_litellm_agrees(result: dict, shown: dict, max_fallbacks: int) -> None:
-    models = sorted(shown[FALLBACK_TYPES[0]])
+    models = sorted(shown[FALLBACK_TYPES.values()[0]])
     assert result["model_names"] == models  # every group loaded, placeholders included
     assert result["max_fallbacks"] == max_fallbacks
-    for fallback_type in FALLBACK_TYPES:
+    for fallback_type in FALLBACK_TYPES.values():
         for model in models:
             litellm = result["chains"][fallback_type][model]
             # LiteLLM also lets `openai/gpt-4o` use the rule of `gpt-4o` (and the reverse); this service

@@ -15,8 +15,8 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from fallbacks import services
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
 from fallbacks.models import FallbackEntry, ModelGroup
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
 
 ACTOR = "conformance"
 SEEDS = [1109, 2024, 31337, 4242]
@@ -33,7 +33,7 @@ def _names(rng: random.Random) -> list[str]:
 def make_case(rng: random.Random) -> dict:
     models = _names(rng)
     chains: dict[tuple[str, str], list[str]] = {}
-    for fallback_type in FALLBACK_TYPES:
+    for fallback_type in FALLBACK_TYPES.values():
         # Typed chains are absent half of the time, so that their errors fall back to general ones.
         if rng.random() > (0.9 if fallback_type == "general" else 0.5):
             continue
@@ -47,7 +47,7 @@ def make_case(rng: random.Random) -> dict:
         "chains": chains,
         "model": model,
         "failing": sorted({model} | {name for name in models if rng.random() < 0.6}),
-        "error": rng.choice(FALLBACK_TYPES),
+        "error": rng.choice(FALLBACK_TYPES.values()),
         "max_fallbacks": rng.randint(1, 5),
     }
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fallbacks import config_format as cf
-from fallbacks import services, validation
+from fallbacks import errors, services
 from fallbacks.models import Configuration
 from tests.factories import ACTOR, FIXTURE, database_snapshot, dump, export
 
@@ -20,15 +20,15 @@ def test_an_import_refuses_to_apply_a_stale_preview(existing):
     services.group_create(actor=ACTOR, name="meanwhile")
     before = database_snapshot()
 
-    with pytest.raises(validation.RuleViolation) as refused:
+    with pytest.raises(errors.DomainError) as refused:
         services.config_import(actor=ACTOR, document=FIXTURE.read_text(), expected_version=preview.version)
 
-    assert (refused.value.code, refused.value.status) == ("stale_preview", 409)
+    assert (refused.value.code, type(refused.value)) == ("stale_preview", errors.Conflict)
     assert database_snapshot() == before
 
 
 def test_an_unknown_mode_is_refused(db):
-    with pytest.raises(validation.RuleViolation, match="mode must be one of"):
+    with pytest.raises(errors.DomainError, match="mode must be one of"):
         services.config_import(actor=ACTOR, document="model_list: []", mode="overwrite")
 
 
@@ -80,7 +80,7 @@ def litellm_configs(draw) -> str:
                 entry["model_info"] = {"max_input_tokens": 8192, "mode": "chat"}
             model_list.append(entry)
     sections: dict[str, dict] = {"router_settings": {}, "litellm_settings": {}}
-    for key in cf.RULE_KEYS.values():
+    for key in cf.rule_keys().values():
         rules = []
         for source in [*names, "*"]:
             targets = [t for t in draw(st.lists(st.sampled_from(names), unique=True, max_size=3)) if t != source]

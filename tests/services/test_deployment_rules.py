@@ -12,12 +12,12 @@ import pytest
 from django.db import DataError, IntegrityError, transaction
 
 from fallbacks import config_format as cf
-from fallbacks import services, validation
+from fallbacks import domain, errors, services
+from fallbacks.errors import DomainError
 from fallbacks.models import ModelGroup
-from fallbacks.validation import RuleViolation
 from tests.factories import ACTOR, NOT_PLAIN_JSON, database_snapshot
 
-LIMIT = validation.MAX_INPUT_TOKENS_LIMIT
+LIMIT = domain.MAX_INPUT_TOKENS_LIMIT
 
 
 # --- a deployment's litellm_params and model_info: plain JSON data ---------------------------------------------
@@ -29,12 +29,12 @@ def test_the_importer_and_the_service_refuse_the_same_data(group, litellm_params
     document = json.dumps({"model_list": [{"model_name": "a", "litellm_params": params, "model_info": info}]})
     before = database_snapshot()
 
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(DomainError) as refused:
         services.deployments_set(actor=ACTOR, group=group, deployments=[{"litellm_params": params, "model_info": info}])
     parsed = cf.parse_config(document)
 
-    assert refused.value.message == validation.NOT_JSON_DATA.format(field=location, reason=reason)
-    if reason == validation.JSON_SURROGATE:  # the importer refuses it in the whole file, before reading entries
+    assert refused.value.message == errors.NOT_JSON_DATA.format(field=location, reason=reason)
+    if reason == errors.JSON_SURROGATE:  # the importer refuses it in the whole file, before reading entries
         assert [str(problem) for problem in parsed.problems] == ["file: " + cf.NOT_UNICODE_TEXT]
     else:
         assert [str(problem) for problem in parsed.problems] == [
@@ -58,10 +58,10 @@ def test_the_service_refuses_data_nested_too_deeply_without_recursing(group):
 
     for extra in (too_deep, far_too_deep):
         deployment = {"litellm_params": {"model": "x", "api_key": "sk-plain", "extra": extra}, "model_info": {}}
-        with pytest.raises(RuleViolation) as refused:
+        with pytest.raises(DomainError) as refused:
             services.deployments_set(actor=ACTOR, group=group, deployments=[deployment])
         location = f"litellm_params.extra{'[0]' * 63}"
-        assert refused.value.message == validation.NOT_JSON_DATA.format(field=location, reason=validation.JSON_TOO_DEEP)
+        assert refused.value.message == errors.NOT_JSON_DATA.format(field=location, reason=errors.JSON_TOO_DEEP)
     assert database_snapshot() == before
 
 
@@ -82,7 +82,7 @@ def test_the_importer_refuses_out_of_range_where_it_is(group, value):
         services.config_import(actor=ACTOR, document=json.dumps(document))
 
     assert [str(problem) for problem in refused.value.problems] == [
-        "model_list[1].model_info.max_input_tokens: " + validation.MAX_INPUT_TOKENS_RANGE
+        "model_list[1].model_info.max_input_tokens: " + errors.MAX_INPUT_TOKENS_RANGE
     ]
     assert database_snapshot() == before
 

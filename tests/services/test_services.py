@@ -2,10 +2,10 @@
 
 import pytest
 
-from fallbacks import services, validation
+from fallbacks import errors, services
+from fallbacks.errors import Conflict, DomainError, Invalid, NotFound
 from fallbacks.models import ChangeRecord, Configuration, FallbackEntry
 from fallbacks.selectors import chain_map, config_version
-from fallbacks.validation import RuleViolation
 from tests.factories import ACTOR, database_snapshot
 
 
@@ -32,21 +32,21 @@ def test_star_chain_is_stored_with_no_source(abc):
 
 
 @pytest.mark.parametrize(
-    ("source", "targets", "status", "message"),
+    ("source", "targets", "kind", "message"),
     [
-        ("zzz", ["a"], 404, "Model 'zzz' not found in router"),
-        ("a", ["b", "nope"], 400, "Invalid fallback models: ['nope']"),
-        ("a", ["b", "a"], 400, "Model 'a' cannot be its own fallback"),
-        ("a", ["b", "b"], 400, validation.DUPLICATE_TARGETS),
-        ("a", [], 400, validation.EMPTY_CHAIN),
+        ("zzz", ["a"], NotFound, "Model 'zzz' not found in router"),
+        ("a", ["b", "nope"], Invalid, "Invalid fallback models: ['nope']"),
+        ("a", ["b", "a"], Invalid, "Model 'a' cannot be its own fallback"),
+        ("a", ["b", "b"], Invalid, errors.DUPLICATE_TARGETS),
+        ("a", [], Invalid, errors.EMPTY_CHAIN),
     ],
 )
-def test_refused_chain_leaves_everything_as_it_was(abc, set_chain, source, targets, status, message):
+def test_refused_chain_leaves_everything_as_it_was(abc, set_chain, source, targets, kind, message):
     set_chain("a", ["c"])
     before = database_snapshot()
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(DomainError) as refused:
         services.chain_set(actor=ACTOR, source=source, fallback_type="general", targets=targets)
-    assert refused.value.status == status
+    assert type(refused.value) is kind
     assert refused.value.message == message
     assert database_snapshot() == before
 
@@ -64,7 +64,7 @@ def test_read_only_mode_refuses_every_write(abc, set_chain, settings):
         lambda: services.max_fallbacks_set(actor=ACTOR, max_fallbacks=3),
     ]
     for attempt in attempts:
-        with pytest.raises(RuleViolation, match="Database storage not enabled"):
+        with pytest.raises(DomainError, match="Database storage not enabled"):
             attempt()
     assert database_snapshot() == before
 
@@ -88,9 +88,9 @@ def test_each_write_bumps_the_version_once_and_records_it(abc):
 
 def test_chain_delete_without_a_chain_is_404_and_writes_nothing(abc):
     before = database_snapshot()
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(DomainError) as refused:
         services.chain_delete(actor=ACTOR, source="a", fallback_type="general")
-    assert refused.value.status == 404
+    assert type(refused.value) is NotFound
     assert refused.value.message == "No general fallbacks configured for model 'a'"
     assert database_snapshot() == before
 
@@ -99,10 +99,10 @@ def test_group_create_trims_and_refuses_duplicates_and_star(db):
     group = services.group_create(actor=ACTOR, name="  gpt-4o ", owned_by="openai").group
     assert group.name == "gpt-4o"
     before = database_snapshot()
-    for name, status in [("gpt-4o", 409), ("*", 400), ("", 400), ("x" * 256, 400), ("a\x00b", 400)]:
-        with pytest.raises(RuleViolation) as refused:
+    for name, kind in [("gpt-4o", Conflict), ("*", Invalid), ("", Invalid), ("x" * 256, Invalid), ("a\x00b", Invalid)]:
+        with pytest.raises(DomainError) as refused:
             services.group_create(actor=ACTOR, name=name)
-        assert refused.value.status == status, name
+        assert type(refused.value) is kind, name
     assert database_snapshot() == before
 
 
@@ -110,9 +110,9 @@ def test_group_delete_refuses_while_named_by_a_chain(abc, set_chain):
     set_chain("a", ["b"])
     before = database_snapshot()
     for group in abc[:2]:
-        with pytest.raises(RuleViolation) as refused:
+        with pytest.raises(DomainError) as refused:
             services.group_delete(actor=ACTOR, group=group)
-        assert refused.value.status == 409
+        assert type(refused.value) is Conflict
         assert refused.value.extra == {"chains": ["a (general)"]}
     assert database_snapshot() == before
     services.group_delete(actor=ACTOR, group=abc[2])
@@ -122,7 +122,7 @@ def test_group_delete_refuses_while_named_by_a_chain(abc, set_chain):
 @pytest.mark.parametrize("value", [-1, 101, "3", 2.5, None, True])
 def test_max_fallbacks_must_be_a_small_integer(db, value):
     before = database_snapshot()
-    with pytest.raises(RuleViolation):
+    with pytest.raises(DomainError):
         services.max_fallbacks_set(actor=ACTOR, max_fallbacks=value)
     assert database_snapshot() == before
 
@@ -131,9 +131,9 @@ def test_max_fallbacks_must_be_a_small_integer(db, value):
 def test_services_refuse_a_bad_max_input_tokens_whatever_the_door(make_groups, value):
     (group,) = make_groups("a")
     before = database_snapshot()
-    with pytest.raises(RuleViolation, match="max_input_tokens must be null or an integer"):
+    with pytest.raises(DomainError, match="max_input_tokens must be null or an integer"):
         services.group_create(actor=ACTOR, name="b", max_input_tokens=value)
-    with pytest.raises(RuleViolation, match="max_input_tokens must be null or an integer"):
+    with pytest.raises(DomainError, match="max_input_tokens must be null or an integer"):
         services.group_update(actor=ACTOR, group=group, changes={"max_input_tokens": value})
     assert database_snapshot() == before
 
@@ -142,9 +142,9 @@ def test_services_refuse_a_bad_max_input_tokens_whatever_the_door(make_groups, v
 def test_services_refuse_a_bad_owned_by_whatever_the_door(make_groups, value):
     (group,) = make_groups("a")
     before = database_snapshot()
-    with pytest.raises(RuleViolation, match="owned_by must be"):
+    with pytest.raises(DomainError, match="owned_by must be"):
         services.group_create(actor=ACTOR, name="b", owned_by=value)
-    with pytest.raises(RuleViolation, match="owned_by must be"):
+    with pytest.raises(DomainError, match="owned_by must be"):
         services.group_update(actor=ACTOR, group=group, changes={"owned_by": value})
     assert database_snapshot() == before
 

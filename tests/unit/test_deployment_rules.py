@@ -5,10 +5,10 @@ The doors that apply it: tests/admin/, tests/services/test_deployment_rules.py a
 
 import pytest
 
-from fallbacks import validation
-from fallbacks.validation import RuleViolation
+from fallbacks import domain, errors, validation
+from fallbacks.errors import DomainError
 
-LIMIT = validation.MAX_INPUT_TOKENS_LIMIT
+LIMIT = domain.MAX_INPUT_TOKENS_LIMIT
 
 
 # --- max_input_tokens: null, or 1 to 2**31 - 1 ------------------------------------------------------------------
@@ -16,9 +16,9 @@ LIMIT = validation.MAX_INPUT_TOKENS_LIMIT
 
 @pytest.mark.parametrize("value", [0, -1, LIMIT + 1, 10**12, True, 8192.5, "8192"])
 def test_the_rule(value):
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(DomainError) as refused:
         validation.clean_max_input_tokens(value)
-    assert refused.value.message == validation.MAX_INPUT_TOKENS_RANGE
+    assert refused.value.message == errors.MAX_INPUT_TOKENS_RANGE
 
 
 @pytest.mark.parametrize("value", [None, 1, 8192, LIMIT])

@@ -2,18 +2,19 @@
 
 import pytest
 
-from fallbacks import validation
-from fallbacks.validation import RuleViolation
+from fallbacks import errors, validation
+from fallbacks.domain import FALLBACK_TYPES
+from fallbacks.errors import DomainError, NotFound
 
 
 def test_contract_messages_are_word_for_word():
-    assert validation.MODEL_NOT_FOUND.format(model="X") == "Model 'X' not found in router"
-    assert validation.INVALID_FALLBACK_MODELS.format(models=["a", "b"]) == "Invalid fallback models: ['a', 'b']"
-    assert validation.SELF_FALLBACK.format(model="X") == "Model 'X' cannot be its own fallback"
-    assert validation.NOTHING_CONFIGURED.format(fallback_type="general", model="X") == (
+    assert errors.MODEL_NOT_FOUND.format(model="X") == "Model 'X' not found in router"
+    assert errors.INVALID_FALLBACK_MODELS.format(models=["a", "b"]) == "Invalid fallback models: ['a', 'b']"
+    assert errors.SELF_FALLBACK.format(model="X") == "Model 'X' cannot be its own fallback"
+    assert errors.NOTHING_CONFIGURED.format(fallback_type="general", model="X") == (
         "No general fallbacks configured for model 'X'"
     )
-    assert validation.INVALID_FALLBACK_TYPE == (
+    assert errors.INVALID_FALLBACK_TYPE.format(types=FALLBACK_TYPES.values()) == (
         "Invalid fallback_type. Must be one of: ['general', 'context_window', 'content_policy']"
     )
 
@@ -24,7 +25,7 @@ def test_parse_chain_request_defaults_and_trims():
 
 
 def test_duplicates_after_trimming_are_duplicates():
-    with pytest.raises(RuleViolation, match="must not contain duplicates"):
+    with pytest.raises(DomainError, match="must not contain duplicates"):
         validation.parse_chain_request({"model": "m", "fallback_models": ["a", " a"]})
 
 
@@ -42,9 +43,9 @@ def test_chain_problems_point_at_rows():
 
 
 def test_check_chain_reports_source_before_targets():
-    with pytest.raises(RuleViolation) as refused:
+    with pytest.raises(DomainError) as refused:
         validation.check_chain(source="x", targets=["y"], existing=set(), all_names=lambda: [])
-    assert refused.value.status == 404
+    assert type(refused.value) is NotFound
 
 
 def test_available_names_are_only_listed_when_needed():
@@ -65,5 +66,5 @@ def test_ordinary_names(name):
 
 @pytest.mark.parametrize("name", ["*", "", "  ", None, 3, "x" * 256, "a\nb", "a\x00"])
 def test_refused_names(name):
-    with pytest.raises(RuleViolation):
+    with pytest.raises(DomainError):
         validation.clean_group_name(name)

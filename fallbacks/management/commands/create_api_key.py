@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from fallbacks import services
-from fallbacks.validation import RuleViolation
+from fallbacks.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, name, can_write, **options):
         try:
             key, secret = services.api_key_create(actor="manage.py create_api_key", name=name, can_write=can_write)
-        except RuleViolation as error:
+        except DomainError as error:
             raise CommandError(error.message) from None
         access = "read-write" if key.can_write else "read-only"
         self.stderr.write(f"Issued {access} key '{key.name}'. Copy the secret now: it is not shown again.")

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from fallbacks import selectors
-from fallbacks.config_format import ConfigFormat, emit_config
+from fallbacks import queries
+from fallbacks.config_format import ConfigFormat
 
 
 class Command(BaseCommand):
@@ -19,8 +19,8 @@ class Command(BaseCommand):
         parser.add_argument("-o", "--output", help="The file to write (standard output when absent).")
 
     def handle(self, *args, fmt, output, **options):
-        data = selectors.config_data()
-        text = emit_config(data, fmt=fmt)
+        exported = queries.exported_config(fmt)
+        text, data = exported.text, exported.data
         if not output:
             self.stdout.write(text, ending="")
             return

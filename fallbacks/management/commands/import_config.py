@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from fallbacks import services
 from fallbacks.config_format import MAX_DOCUMENT_BYTES, ImportMode
-from fallbacks.validation import RuleViolation
+from fallbacks.errors import DomainError
 
 # Below this many items a stage is quick enough not to need progress lines.
 PROGRESS_FROM = 1000
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         except services.ConfigRefused as refused:
             lines = "\n".join(f"  {problem}" for problem in refused.problems)
             raise CommandError(f"{refused.message}; nothing was changed:\n{lines}") from None
-        except RuleViolation as error:
+        except DomainError as error:
             raise CommandError(error.message) from None
 
         if verbosity >= 1:

@@ -4,8 +4,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from fallbacks import selectors
-from fallbacks.lint import ERROR, lint_report
+from fallbacks import queries
+from fallbacks.lint import ERROR
 
 
 class Command(BaseCommand):
@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--model", help="Only the findings that concern this model group.")
 
     def handle(self, *args, format: str, model: str | None, **options):
-        report = lint_report(selectors.lint_context(), model=model)
+        report = queries.fallback_lint(model=model).report
         counts = report.counts
         if format == "json":
             self.stdout.write(json.dumps(report.as_dict()))

@@ -16,38 +16,18 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.forms.fields import InvalidJSONInput
 from django.forms.utils import ErrorList
 
-from fallbacks import selectors, validation
+from fallbacks import errors, selectors, validation
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
+from fallbacks.json_data import json_text_nesting
 from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, FallbackType
 
 CHAIN_ERRORS_NOTE = "A fallback chain below cannot be saved: the reason is beside the row."
-
-# When the gateway uses each chain (PRODUCT.md section 2), in one line for the operator.
-CHAIN_TITLES = {
-    FallbackType.GENERAL: "General fallbacks",
-    FallbackType.CONTEXT_WINDOW: "Context window fallbacks",
-    FallbackType.CONTENT_POLICY: "Content policy fallbacks",
-}
-CHAIN_USES = {
-    FallbackType.GENERAL: (
-        "Tried on any other error (rate limit, timeout, server error, …), and on context window and content policy "
-        "errors too while no chain of that type exists anywhere."
-    ),
-    FallbackType.CONTEXT_WINDOW: (
-        "Tried when the request is too long for the model (ContextWindowExceededError). Once any chain of this type "
-        "exists, a model without one (own or *) gets no fallback at all on this error."
-    ),
-    FallbackType.CONTENT_POLICY: (
-        "Tried when the provider refuses the content (ContentPolicyViolationError). Once any chain of this type "
-        "exists, a model without one (own or *) gets no fallback at all on this error."
-    ),
-}
 
 
 class ModelGroupChoiceField(forms.ModelChoiceField):
     # What the browser sends is the id of a model group picked earlier; if that group has been
     # deleted since, say so in the API's words.
-    default_error_messages = {"invalid_choice": validation.INVALID_FALLBACK_MODELS.format(models=["%(value)s"])}
+    default_error_messages = {"invalid_choice": errors.INVALID_FALLBACK_MODELS.format(models=["%(value)s"])}
 
 
 class ModelGroupAutocomplete(AutocompleteSelect):
@@ -154,7 +134,7 @@ class ChainEditingForm(forms.ModelForm):
     """A form that also carries the three chains of one source, checked when the form is.
 
     The admin sets `chains_editable` per request from the user's permissions; without it the
-    chains are shown, not edited. It sets `refusals` (field name -> the service's RuleViolation)
+    chains are shown, not edited. It sets `refusals` (field name -> the service's DomainError)
     when a service refused this very post for a reason that belongs to one field, such as a
     taken name: the form is then checked again and shows the refusal beside that field.
     """
@@ -170,7 +150,7 @@ class ChainEditingForm(forms.ModelForm):
             data = self.data if self.is_bound else None
             self.chain_formsets = {
                 fallback_type: ChainFormSet(data, fallback_type=fallback_type, current=current[fallback_type])
-                for fallback_type in FALLBACK_TYPES
+                for fallback_type in FALLBACK_TYPES.values()
             }
 
     def current_chains(self) -> dict[str, list[ModelGroup]]:
@@ -216,7 +196,7 @@ class ModelGroupForm(ChainEditingForm):
 
     def current_chains(self) -> dict[str, list[ModelGroup]]:
         if self.instance.pk is None:
-            return {fallback_type: [] for fallback_type in FALLBACK_TYPES}
+            return {fallback_type: [] for fallback_type in FALLBACK_TYPES.values()}
         return selectors.chain_target_groups(self.instance)
 
     def chain_source_name(self) -> str:
@@ -264,12 +244,12 @@ class DeploymentDataField(forms.JSONField):
     """
 
     def to_python(self, value):
-        if isinstance(value, str) and validation.json_text_nesting(value) is not None:
-            raise forms.ValidationError(validation.JSON_TOO_DEEP, code="invalid")
+        if isinstance(value, str) and json_text_nesting(value) is not None:
+            raise forms.ValidationError(errors.JSON_TOO_DEEP, code="invalid")
         return super().to_python(value)
 
     def bound_data(self, data, initial):
-        if isinstance(data, str) and validation.json_text_nesting(data) is not None:
+        if isinstance(data, str) and json_text_nesting(data) is not None:
             return InvalidJSONInput(data)
         return super().bound_data(data, initial)
 
@@ -303,3 +283,21 @@ class DeploymentForm(forms.ModelForm):
             for problem in validation.deployment_problems(cleaned_data["litellm_params"], cleaned_data["model_info"]):
                 self.add_error(problem.field.split(".")[0].split("[")[0], problem.message)
         return cleaned_data
+
+
+def deployment_rows(formset) -> list[dict]:
+    """The deployments an inline formset of DeploymentForm keeps, in the order of their positions.
+
+    Rows added but left empty, and rows marked for deletion, are left out; the rest become
+    `{"litellm_params", "model_info"}` for services.group_save, which replaces the group's deployments whole.
+    """
+    kept = []
+    for index, row in enumerate(formset.forms):
+        if index >= formset.initial_form_count() and not row.has_changed():
+            continue
+        if formset.can_delete and row.cleaned_data.get("DELETE"):
+            continue
+        data = row.cleaned_data
+        kept.append((data.get("position") or 0, index, data["litellm_params"], data["model_info"]))
+    kept.sort(key=lambda row: row[:2])
+    return [{"litellm_params": params, "model_info": info} for _, _, params, info in kept]

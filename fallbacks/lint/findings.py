@@ -19,21 +19,19 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from fallbacks.domain import CONTEXT_WINDOW, DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, GENERAL, SEVERITIES
+from fallbacks.lint.graph import cycle_path, strongly_connected
 from fallbacks.resolution import (
-    FALLBACK_OWN_TYPE,
     THEN_MAX_FALLBACKS,
     ChainMap,
     ChainRef,
     attempt_plan,
     chain_type_for_error,
     describe_chain_ref,
+    has_own_chain_types,
 )
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
 
-ERROR = "error"
-WARNING = "warning"
-INFO = "info"
-SEVERITIES = (ERROR, WARNING, INFO)
+ERROR, WARNING, INFO = SEVERITIES
 
 CYCLE = "cycle"
 BEYOND_MAX_FALLBACKS = "beyond_max_fallbacks"
@@ -150,7 +148,7 @@ def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Fi
         if source in finding.models and finding.fallback_type == fallback_type
     ]
     left_without: list[Finding] = []
-    if fallback_type in FALLBACK_OWN_TYPE:
+    if has_own_chain_types(fallback_type):
         own_general, inheritors = _stranded(chains, context.groups.keys(), fallback_type)
         stranded = [*own_general, *inheritors]
         if stranded:
@@ -186,19 +184,19 @@ def _max_fallbacks_zero(context: LintContext) -> list[Finding]:
     ]
 
 
-def _cycles(chains: ChainMap, types: Collection[str] = FALLBACK_TYPES) -> list[Finding]:
+def _cycles(chains: ChainMap, types: Collection[str] | None = None) -> list[Finding]:
     """One finding per cycle through models' own chains of one type (a strongly connected component)."""
     findings = []
-    for fallback_type in types:
+    for fallback_type in FALLBACK_TYPES.values() if types is None else types:
         graph = {
             source: list(targets)
             for (source, entry_type), targets in chains.items()
             if entry_type == fallback_type and source != DEFAULT_CHAIN_SOURCE
         }
-        for component in _strongly_connected(graph):
+        for component in strongly_connected(graph):
             if len(component) < 2:
                 continue
-            path = _cycle_path(graph, component)
+            path = cycle_path(graph, component)
             findings.append(
                 Finding(
                     INFO,
@@ -211,70 +209,6 @@ def _cycles(chains: ChainMap, types: Collection[str] = FALLBACK_TYPES) -> list[F
                 )
             )
     return findings
-
-
-def _strongly_connected(graph: Mapping[str, list[str]]) -> list[set[str]]:
-    """Tarjan's algorithm, iterative so that a long chain of chains cannot exhaust the stack."""
-    index: dict[str, int] = {}
-    lowlink: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    components: list[set[str]] = []
-    for root in sorted(graph):
-        if root in index:
-            continue
-        work = [(root, 0)]
-        while work:
-            node, child = work.pop()
-            if child == 0:
-                index[node] = lowlink[node] = len(index)
-                stack.append(node)
-                on_stack.add(node)
-            successors = graph.get(node, [])
-            if child < len(successors):
-                work.append((node, child + 1))
-                successor = successors[child]
-                if successor not in index:
-                    work.append((successor, 0))
-                elif successor in on_stack:
-                    lowlink[node] = min(lowlink[node], index[successor])
-                continue
-            if lowlink[node] == index[node]:
-                component = set()
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.add(member)
-                    if member == node:
-                        break
-                components.append(component)
-            if work:
-                parent = work[-1][0]
-                lowlink[parent] = min(lowlink[parent], lowlink[node])
-    return components
-
-
-def _cycle_path(graph: Mapping[str, list[str]], component: set[str]) -> list[str]:
-    """A shortest cycle through the component's first member, found breadth first."""
-    start = min(component)
-    previous: dict[str, str] = {}
-    frontier = [start]
-    while frontier:
-        next_frontier = []
-        for node in frontier:
-            for successor in graph.get(node, []):
-                if successor not in component:
-                    continue
-                if successor == start:
-                    path = [node]
-                    while path[-1] != start:
-                        path.append(previous[path[-1]])
-                    return list(reversed(path))
-                if successor not in previous:
-                    previous[successor] = node
-                    next_frontier.append(successor)
-        frontier = next_frontier
-    return sorted(component)  # unreachable for a strongly connected component
 
 
 def _requesters(context: LintContext, fallback_type: str, sources: Collection[str]) -> set[str]:
@@ -306,7 +240,7 @@ def _requesters(context: LintContext, fallback_type: str, sources: Collection[st
 
 
 def _beyond_max_fallbacks(
-    context: LintContext, *, sources: Collection[str] | None, types: Collection[str] = FALLBACK_TYPES
+    context: LintContext, *, sources: Collection[str] | None, types: Collection[str] | None = None
 ) -> list[Finding]:
     """Chains with targets that some request never reaches, because the count reaches `max_fallbacks` first.
 
@@ -321,7 +255,7 @@ def _beyond_max_fallbacks(
         target for targets in chains.values() for target in targets
     }
     findings = []
-    for fallback_type in types:
+    for fallback_type in FALLBACK_TYPES.values() if types is None else types:
         if not any(entry_type == fallback_type for (_, entry_type) in chains):
             continue
         requesters = set(context.groups) if sources is None else _requesters(context, fallback_type, sources)
@@ -368,7 +302,7 @@ def _stranded(chains: ChainMap, names: Collection[str], fallback_type: str) -> t
     """
     if chain_type_for_error(chains, fallback_type) != fallback_type or (DEFAULT_CHAIN_SOURCE, fallback_type) in chains:
         return [], []
-    general = {name for (name, entry_type) in chains if entry_type == "general"}
+    general = {name for (name, entry_type) in chains if entry_type == GENERAL}
     typed = {name for (name, entry_type) in chains if entry_type == fallback_type}
     own = sorted(general - typed - {DEFAULT_CHAIN_SOURCE})
     inheritors = []
@@ -384,7 +318,7 @@ def _no_typed_fallback(context: LintContext, only: str | None = None) -> list[Fi
     that only inherit that one.
     """
     findings = []
-    for fallback_type in FALLBACK_OWN_TYPE:
+    for fallback_type in (kind.value for kind in FALLBACK_TYPES if kind.own_chains_when_any):
         own, inheritors = _stranded(context.chains, context.groups.keys(), fallback_type)
         for source in own:
             if only is not None and source != only:
@@ -397,7 +331,7 @@ def _no_typed_fallback(context: LintContext, only: str | None = None) -> list[Fi
                     f"for other models: its {fallback_type} errors get no fallback at all (the router uses the "
                     "general chains for them only when no chain of that type exists anywhere).",
                     source,
-                    "general",
+                    GENERAL,
                     (source,),
                 )
             )
@@ -410,7 +344,7 @@ def _no_typed_fallback(context: LintContext, only: str | None = None) -> list[Fi
                     f"chain ({_names(inheritors)}) get no fallback at all on {fallback_type} errors, since "
                     f"{fallback_type} chains exist for other models.",
                     DEFAULT_CHAIN_SOURCE,
-                    "general",
+                    GENERAL,
                     tuple(inheritors),
                 )
             )
@@ -427,7 +361,7 @@ def _chains(context: LintContext, only: tuple[str, str] | None) -> list[tuple[tu
 def _smaller_context_windows(context: LintContext, only: tuple[str, str] | None = None) -> list[Finding]:
     findings = []
     for (source, fallback_type), targets in _chains(context, only):
-        if fallback_type != "context_window" or source == DEFAULT_CHAIN_SOURCE:
+        if fallback_type != CONTEXT_WINDOW or source == DEFAULT_CHAIN_SOURCE:
             continue
         source_tokens = context.groups.get(source, GroupFacts()).max_input_tokens
         if source_tokens is None:
@@ -473,44 +407,3 @@ def _targets_without_deployments(context: LintContext, only: tuple[str, str] | N
                 )
             )
     return findings
-
-
-def fallback_graph(chains: ChainMap, fallback_type: str) -> dict:
-    """The chains of one type as a graph to draw: nodes with how many chains point at them, and edges.
-
-    An edge is marked `in_cycle` when both its ends are in one cycle, and `default` when it comes
-    from the `*` chain.
-    """
-    typed = {source: list(targets) for (source, entry_type), targets in chains.items() if entry_type == fallback_type}
-    own = {source: targets for source, targets in typed.items() if source != DEFAULT_CHAIN_SOURCE}
-    cycle_of = {}
-    for number, component in enumerate(_strongly_connected(own)):
-        if len(component) > 1:
-            cycle_of.update(dict.fromkeys(component, number))
-    pointed_at: dict[str, int] = defaultdict(int)
-    edges = []
-    for source, targets in sorted(typed.items()):
-        for position, target in enumerate(targets):
-            pointed_at[target] += 1
-            in_cycle = source in cycle_of and cycle_of.get(target) == cycle_of[source]
-            edges.append(
-                {
-                    "source": source,
-                    "target": target,
-                    "position": position + 1,
-                    "in_cycle": in_cycle,
-                    "default": source == DEFAULT_CHAIN_SOURCE,
-                }
-            )
-    names = sorted({*typed, *pointed_at})
-    nodes = [
-        {
-            "id": name,
-            "pointed_at": pointed_at.get(name, 0),
-            "default": name == DEFAULT_CHAIN_SOURCE,
-            "in_cycle": name in cycle_of,
-            "has_chain": name in typed,
-        }
-        for name in names
-    ]
-    return {"fallback_type": fallback_type, "nodes": nodes, "edges": edges, "cycles": len(set(cycle_of.values()))}

@@ -1,9 +1,11 @@
-"""The operators' editor (PRODUCT.md section 5).
+"""The model admins of the operators' editor (PRODUCT.md section 5).
 
-Every save goes through fallbacks.services, so an admin write is validated, recorded and bumps
-the config version exactly as an API write does; the forms in fallbacks.admin_forms check the
-same rules first, to show the API's words beside the field or row that is wrong. Model
-permissions decide who may change what: a view-only operator sees everything and changes nothing.
+One operator save is one service call (services.group_save, services.defaults_save), so it is
+validated, recorded and bumps the config version once, exactly as an API write does; the forms in
+fallbacks.admin.forms check the same rules first, to show the API's words beside the field or row
+that is wrong. What a page shows besides its form is read through fallbacks.queries before it
+renders. Model permissions decide who may change what: a view-only operator sees everything and
+changes nothing.
 """
 
 import json
@@ -12,37 +14,20 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from fallbacks import selectors, services, validation
-from fallbacks.admin_forms import (
-    CHAIN_TITLES,
-    CHAIN_USES,
-    ConfigurationForm,
-    DeploymentForm,
-    ModelGroupForm,
-)
-from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, FallbackEntry, ModelGroup
-from fallbacks.resolution import direct_chain
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, FallbackType, RuleViolation
+from fallbacks import queries, selectors, services, validation
+from fallbacks.admin.filters import FallbacksFilter, ProviderFilter
+from fallbacks.admin.forms import ConfigurationForm, DeploymentForm, ModelGroupForm, deployment_rows
+from fallbacks.admin.permissions import actor_of, can_edit_chains, can_view_chains
+from fallbacks.domain import FALLBACK_TYPES
+from fallbacks.errors import DomainError, ErrorCode
+from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, ModelGroup
 
 CHAIN_ARROW = " → "
-
-
-def actor_of(request) -> str:
-    return f"admin '{request.user.get_username()}'"
-
-
-def can_view_chains(request) -> bool:
-    return request.user.has_perm("fallbacks.view_fallbackentry") or can_edit_chains(request)
-
-
-def can_edit_chains(request) -> bool:
-    return request.user.has_perm("fallbacks.change_fallbackentry")
 
 
 # Where a save that a service refused keeps the refusals that belong beside one field of the form.
@@ -59,12 +44,12 @@ class RefusalsAsMessages:
     operator keeps every edit. The service stays the one place that decides.
     """
 
-    refusal_fields: dict[str, str] = {}
+    refusal_fields: dict[ErrorCode, str] = {}
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except RuleViolation as refusal:
+        except DomainError as refusal:
             field_name = self.refusal_fields.get(refusal.code)
             if field_name is None or request.method != "POST" or hasattr(request, FIELD_REFUSALS_ATTRIBUTE):
                 self.message_user(request, refusal.message, messages.ERROR)
@@ -76,7 +61,7 @@ class RefusalsAsMessages:
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
-        except RuleViolation as refusal:
+        except DomainError as refusal:
             self.message_user(request, refusal.message, messages.ERROR)
             change_url = reverse(
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
@@ -96,15 +81,10 @@ class ChainEditingAdmin(RefusalsAsMessages, admin.ModelAdmin):
         form.refusals = getattr(request, FIELD_REFUSALS_ATTRIBUTE, {})
         return form
 
-    def save_chains(self, request, form, source: str) -> None:
-        for formset in form.changed_chains():
-            targets = formset.target_names()
-            if targets:
-                services.chain_set(
-                    actor=actor_of(request), source=source, fallback_type=formset.fallback_type, targets=targets
-                )
-            else:
-                services.chain_delete(actor=actor_of(request), source=source, fallback_type=formset.fallback_type)
+    @staticmethod
+    def changed_chains(form) -> dict[str, list[str]]:
+        """The chains the operator changed on this page: type -> new targets (empty: delete the chain)."""
+        return {formset.fallback_type: formset.target_names() for formset in form.changed_chains()}
 
     def chain_sections(self, request, form, own: dict[str, list[str]], defaults: dict[str, list[str]]) -> list[dict]:
         """What the template shows of each chain: an editor, or the chain read-only."""
@@ -113,68 +93,34 @@ class ChainEditingAdmin(RefusalsAsMessages, admin.ModelAdmin):
         formsets = getattr(form, "chain_formsets", {})
         return [
             {
-                "fallback_type": fallback_type.value,
-                "title": CHAIN_TITLES[fallback_type],
-                "uses": CHAIN_USES[fallback_type],
-                "formset": formsets.get(fallback_type.value),
-                "targets": own.get(fallback_type.value, []),
-                "default_targets": defaults.get(fallback_type.value, []),
+                "fallback_type": kind.value,
+                "title": kind.title,
+                "uses": kind.uses,
+                "formset": formsets.get(kind.value),
+                "targets": own.get(kind.value, []),
+                "default_targets": defaults.get(kind.value, []),
             }
-            for fallback_type in FallbackType
+            for kind in FALLBACK_TYPES
         ]
 
     def construct_change_message(self, request, form, formsets, add=False):
         # The chains and deployments are written by services, not by formset.save(): name them here.
         message = super().construct_change_message(request, form, [], add)
-        changed = [CHAIN_TITLES[FallbackType(formset.fallback_type)] for formset in form.changed_chains()]
+        changed = [FALLBACK_TYPES[formset.fallback_type].title for formset in form.changed_chains()]
         changed += [str(formset.model._meta.verbose_name_plural) for formset in formsets if formset.has_changed()]
         if changed:
             message.append({"changed": {"fields": changed}})
         return message
 
 
-def default_chains() -> dict[str, list[str]]:
-    return {fallback_type: targets for (_, fallback_type), targets in selectors.chain_map(model="*").items()}
-
-
-class FallbacksFilter(admin.SimpleListFilter):
-    title = "fallbacks of its own"
-    parameter_name = "fallbacks"
-
-    def lookups(self, request, model_admin):
-        by_type = [(fallback_type.value, CHAIN_TITLES[fallback_type]) for fallback_type in FallbackType]
-        return [("any", "Has fallbacks"), ("none", "Has no fallbacks"), *by_type]
-
-    def queryset(self, request, queryset):
-        own_entries = FallbackEntry.objects.filter(source=OuterRef("pk"))
-        if self.value() == "any":
-            return queryset.filter(Exists(own_entries))
-        if self.value() == "none":
-            return queryset.filter(~Exists(own_entries))
-        if self.value() in FALLBACK_TYPES:
-            return queryset.filter(Exists(own_entries.filter(fallback_type=self.value())))
-        return queryset
-
-
-class ProviderFilter(admin.AllValuesFieldListFilter):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.title = "provider"
-
-
 class ModelGroupChangeList(ChangeList):
-    """The list reads each page's chains in one query, and the `*` chains in one more, whatever its length."""
-
-    def get_queryset(self, request, exclude_parameters=None):
-        return super().get_queryset(request, exclude_parameters).prefetch_related(selectors.own_chains_prefetch())
+    """The list reads each page's direct chains (own, else `*`) in one query, whatever its length."""
 
     def get_results(self, request):
         super().get_results(request)
-        defaults = selectors.chain_map(model=DEFAULT_CHAIN_SOURCE)
+        chains = queries.direct_chains([group.name for group in self.result_list])
         for group in self.result_list:
-            own = {(group.name, kind): targets for kind, targets in selectors.own_chains(group).items() if targets}
-            chains = {**defaults, **own}
-            group.direct_chains = {kind: direct_chain(chains, group.name, kind) for kind in FALLBACK_TYPES}
+            group.direct_chains = chains[group.name]
 
 
 class DeploymentInline(admin.StackedInline):
@@ -189,8 +135,8 @@ class DeploymentInline(admin.StackedInline):
 @admin.register(ModelGroup)
 class ModelGroupAdmin(ChainEditingAdmin):
     form = ModelGroupForm
-    refusal_fields = {"name_taken": "name"}  # services.group_create and group_update decide whether a name is free
-    list_display = ["name", "provider", "general_fallbacks", "context_window_fallbacks", "content_policy_fallbacks"]
+    refusal_fields = {ErrorCode.NAME_TAKEN: "name"}  # services.group_save decides whether a name is free
+    list_display = ["name", "provider"]  # then one column per fallback type (get_list_display)
     list_filter = [("owned_by", ProviderFilter), FallbacksFilter]
     search_fields = ["name"]
     ordering = ["name"]
@@ -225,17 +171,18 @@ class ModelGroupAdmin(ChainEditingAdmin):
             return format_html('<span class="chain-inherited" title="the default * chain">* {}</span>', text)
         return text
 
-    @admin.display(description="General fallbacks")
-    def general_fallbacks(self, group: ModelGroup):
-        return self._chain_cell(group, FallbackType.GENERAL)
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), *(self.chain_column(kind) for kind in FALLBACK_TYPES)]
 
-    @admin.display(description="Context window fallbacks")
-    def context_window_fallbacks(self, group: ModelGroup):
-        return self._chain_cell(group, FallbackType.CONTEXT_WINDOW)
+    def chain_column(self, kind):
+        """The list's column of one fallback type's direct chains."""
 
-    @admin.display(description="Content policy fallbacks")
-    def content_policy_fallbacks(self, group: ModelGroup):
-        return self._chain_cell(group, FallbackType.CONTENT_POLICY)
+        @admin.display(description=kind.title)
+        def column(group: ModelGroup):
+            return self._chain_cell(group, kind.value)
+
+        column.__name__ = f"{kind.value}_fallbacks"
+        return column
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -246,75 +193,44 @@ class ModelGroupAdmin(ChainEditingAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
-        defaults = default_chains()
-        own = {}
+        own, defaults = {}, queries.default_chains()
         if obj is not None and obj.pk:
-            own = {
-                kind: [group.name for group in targets] for kind, targets in selectors.chain_target_groups(obj).items()
-            }
             saved_name = form.initial.get("name", obj.name)  # obj holds the submitted name when a save was refused
-            context["reported_metadata"] = self.reported_metadata(saved_name, own, defaults)
+            page = queries.group_page(saved_name)
+            own, defaults = page.own, page.defaults
+            context["group_page"] = page
+            context["reported_metadata"] = [
+                {
+                    "fallback_type": kind,
+                    "metadata": json.dumps({"fallbacks": chain.targets}),
+                    "inherited_from": chain.inherited_from,
+                }
+                for kind, chain in page.reported.items()
+            ]
         context["chain_sections"] = self.chain_sections(request, form, own, defaults)
         context["default_chains_url"] = reverse(
             "admin:fallbacks_configuration_change", args=[Configuration.SINGLETON_ID]
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    @staticmethod
-    def reported_metadata(name: str, own: dict[str, list[str]], defaults: dict[str, list[str]]) -> list[dict]:
-        """What `GET /v1/models?include_metadata=true&fallback_type=...` reports for this group."""
-        chains = {(name, kind): targets for kind, targets in own.items() if targets}
-        chains.update({(DEFAULT_CHAIN_SOURCE, kind): targets for kind, targets in defaults.items()})
-        reported = []
-        for kind in FALLBACK_TYPES:
-            chain = direct_chain(chains, name, kind)
-            reported.append(
-                {
-                    "fallback_type": kind,
-                    "metadata": json.dumps({"fallbacks": chain.targets}),
-                    "inherited_from": chain.inherited_from,
-                }
-            )
-        return reported
-
     def save_model(self, request, obj, form, change):
-        if not change:
-            group = services.group_create(
-                actor=actor_of(request),
-                name=obj.name,
-                owned_by=obj.owned_by,
-                description=obj.description,
-                max_input_tokens=obj.max_input_tokens,
-            ).group
-            obj.pk, obj.created, obj._state.adding, obj._state.db = group.pk, group.created, False, group._state.db
-        elif form.changed_data:
-            changes = {name: form.cleaned_data[name] for name in form.changed_data}
-            services.group_update(actor=actor_of(request), group=obj, changes=changes)
+        pass  # the group, its deployments and its chains are saved together, by one service call (save_related)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        self.save_chains(request, form, source=form.instance.name)
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not Deployment:
-            super().save_formset(request, form, formset, change)
-            return
-        if not formset.has_changed():
-            return
-        kept = []
-        for index, row in enumerate(formset.forms):
-            if index >= formset.initial_form_count() and not row.has_changed():
-                continue
-            if formset.can_delete and row.cleaned_data.get("DELETE"):
-                continue
-            data = row.cleaned_data
-            kept.append((data.get("position") or 0, index, data["litellm_params"], data["model_info"]))
-        kept.sort(key=lambda row: row[:2])
-        services.deployments_set(
+        obj = form.instance
+        if change:
+            fields = {name: form.cleaned_data[name] for name in form.changed_data}
+        else:
+            fields = {name: getattr(obj, name) for name in ("name", "owned_by", "description", "max_input_tokens")}
+        deployments = next((formset for formset in formsets if formset.model is Deployment), None)
+        group = services.group_save(
             actor=actor_of(request),
-            group=form.instance,
-            deployments=[{"litellm_params": params, "model_info": info} for _, _, params, info in kept],
-        )
+            group=obj if change else None,
+            fields=fields,
+            deployments=deployment_rows(deployments) if deployments is not None and deployments.has_changed() else None,
+            chains=self.changed_chains(form),
+        ).group
+        obj.pk, obj.created, obj._state.adding, obj._state.db = group.pk, group.created, False, group._state.db
 
     def delete_view(self, request, object_id, extra_context=None):
         # Confirming the deletion (a POST) goes to services.group_delete, which refuses a group that a
@@ -325,7 +241,7 @@ class ModelGroupAdmin(ChainEditingAdmin):
         if request.method != "POST" and group is not None and self.has_delete_permission(request, group):
             try:
                 validation.check_group_deletable(group.name, selectors.chains_naming(group))
-            except RuleViolation as refusal:
+            except DomainError as refusal:
                 self.message_user(request, refusal.message, messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:fallbacks_modelgroup_change", args=[group.pk]))
         return super().delete_view(request, object_id, extra_context)
@@ -365,20 +281,23 @@ class ConfigurationAdmin(ChainEditingAdmin):
         return HttpResponseRedirect(reverse("admin:fallbacks_configuration_change", args=[Configuration.SINGLETON_ID]))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        defaults = default_chains()
+        defaults = queries.default_chains()
         context["chain_sections"] = self.chain_sections(request, context["adminform"].form, defaults, {})
         context["title"] = "Default fallbacks (*) and max_fallbacks"
         context["subtitle"] = None
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
-        if "max_fallbacks" in form.changed_data:
-            services.max_fallbacks_set(actor=actor_of(request), max_fallbacks=form.cleaned_data["max_fallbacks"])
+        pass  # max_fallbacks and the `*` chains are saved together, by one service call (save_related)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        self.save_chains(request, form, source=DEFAULT_CHAIN_SOURCE)
-        form.instance.refresh_from_db()  # the services wrote their own copy of the row
+        changed_max = "max_fallbacks" in form.changed_data
+        services.defaults_save(
+            actor=actor_of(request),
+            max_fallbacks=form.cleaned_data["max_fallbacks"] if changed_max else None,
+            chains=self.changed_chains(form),
+        )
+        form.instance.refresh_from_db()  # the service wrote its own copy of the row
 
     def response_post_save_change(self, request, obj):
         return HttpResponseRedirect(reverse("admin:fallbacks_configuration_change", args=[obj.pk]))

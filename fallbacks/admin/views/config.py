@@ -6,9 +6,8 @@ holds only its name, the digest and the config version the preview was computed 
 writes in between, applying refuses and shows the new preview rather than applying a report
 nobody has read.
 
-Permissions: importing needs the add and change permissions on model groups and on fallback
-entries (a merge creates and changes both), and a replace needs their delete permissions too;
-exporting needs the view (or change) permission on both.
+Routed by the admin site (fallbacks.admin.sites); who may import and export is
+fallbacks.admin.permissions'.
 """
 
 import hashlib
@@ -27,8 +26,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from fallbacks import selectors, services
-from fallbacks.config_format import MAX_DOCUMENT_BYTES, ConfigFormat, ImportMode, emit_config
+from fallbacks import queries, services
+from fallbacks.admin.permissions import can_export, can_import
+from fallbacks.config_format import MAX_DOCUMENT_BYTES, ConfigFormat, ImportMode
+from fallbacks.errors import DomainError, ErrorCode
 
 MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES  # the importer's own limit; a 10,000-group config is about 3 MB
 SHOWN_PER_SECTION = 500  # lines of a report shown per section; the counts are always complete
@@ -51,13 +52,6 @@ MODE_CHOICES = [
     (ImportMode.MERGE.value, "Merge: set what the file names, keep everything else"),
     (ImportMode.REPLACE.value, "Replace: make the configuration exactly the file (removes what it does not name)"),
 ]
-MERGE_PERMISSIONS = (
-    "fallbacks.add_modelgroup",
-    "fallbacks.change_modelgroup",
-    "fallbacks.add_fallbackentry",
-    "fallbacks.change_fallbackentry",
-)
-REPLACE_PERMISSIONS = (*MERGE_PERMISSIONS, "fallbacks.delete_modelgroup", "fallbacks.delete_fallbackentry")
 
 
 class ConfigUploadForm(forms.Form):
@@ -69,17 +63,6 @@ class ConfigUploadForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError(f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MB.")
         return upload
-
-
-def can_import(user, mode: str = ImportMode.MERGE.value) -> bool:
-    return user.has_perms(REPLACE_PERMISSIONS if mode == ImportMode.REPLACE.value else MERGE_PERMISSIONS)
-
-
-def can_export(user) -> bool:
-    return all(
-        user.has_perm(f"fallbacks.view_{model}") or user.has_perm(f"fallbacks.change_{model}")
-        for model in ("modelgroup", "fallbackentry")
-    )
 
 
 def _actor(request) -> str:
@@ -178,7 +161,7 @@ def _preview(request, *, form, document: str, mode: str, file_name: str, notice:
     except services.ConfigRefused as refused:
         _drop_pending(request)
         return _page(request, form=form, problems=[str(p) for p in refused.problems], file_name=file_name, status=400)
-    except services.RuleViolation as refusal:
+    except DomainError as refusal:
         _drop_pending(request)
         return _page(request, form=form, problems=[refusal.message], file_name=file_name, status=400)
     try:
@@ -226,7 +209,7 @@ def _apply(request):
     kept = _pending(request)
     if kept is None or request.POST.get("digest") != kept[0]["digest"]:
         messages.error(request, NOTHING_PENDING)
-        return HttpResponseRedirect(reverse("config-import"))
+        return HttpResponseRedirect(reverse("admin:fallbacks_config_import"))
     pending, document = kept
     if not can_import(request.user, pending["mode"]):
         raise PermissionDenied
@@ -240,8 +223,8 @@ def _apply(request):
         return _page(
             request, form=form, problems=[str(p) for p in refused.problems], file_name=pending["file_name"], status=400
         )
-    except services.RuleViolation as refusal:
-        if refusal.code == "stale_preview":
+    except DomainError as refusal:
+        if refusal.code == ErrorCode.STALE_PREVIEW:
             return _preview(
                 request,
                 form=form,
@@ -251,7 +234,7 @@ def _apply(request):
                 notice=MOVED_ON,
             )
         messages.error(request, refusal.message)
-        return HttpResponseRedirect(reverse("config-import"))
+        return HttpResponseRedirect(reverse("admin:fallbacks_config_import"))
     _drop_pending(request)
     if report.applied:
         message = APPLIED.format(
@@ -260,7 +243,7 @@ def _apply(request):
     else:
         message = NOTHING_TO_APPLY.format(file=pending["file_name"], version=report.version)
     messages.success(request, message)
-    return HttpResponseRedirect(reverse("config-import"))
+    return HttpResponseRedirect(reverse("admin:fallbacks_config_import"))
 
 
 @require_GET
@@ -272,9 +255,9 @@ def config_export_view(request):
         fmt = ConfigFormat(request.GET.get("format", ConfigFormat.YAML.value))
     except ValueError:
         return HttpResponse("format must be yaml or json", status=400, content_type="text/plain; charset=utf-8")
-    data = selectors.config_data()
-    response = HttpResponse(emit_config(data, fmt=fmt), content_type=f"{EXPORT_CONTENT_TYPES[fmt]}; charset=utf-8")
+    exported = queries.exported_config(fmt)
+    response = HttpResponse(exported.text, content_type=f"{EXPORT_CONTENT_TYPES[fmt]}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{EXPORT_FILE_NAME.format(extension=fmt.value)}"'
-    if data.version is not None:
-        response["X-Config-Version"] = str(data.version)
+    if exported.version is not None:
+        response["X-Config-Version"] = str(exported.version)
     return response

@@ -1,6 +1,6 @@
 """The admin page that draws every chain of one type as a graph (`admin/fallbacks/graph/<type>`).
 
-Wired in project/urls.py through `admin.site.admin_view`, so it has the admin's login and
+Routed by the admin site's `get_urls()` (fallbacks.admin.sites), so it has the admin's login and
 context; it needs the permission to view or to change fallback entries (a change permission
 implies seeing, as everywhere in Django's admin). The drawing is cytoscape.js, served
 from this app's static files.
@@ -12,24 +12,23 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from fallbacks import selectors
-from fallbacks.admin import can_view_chains
-from fallbacks.lint import fallback_graph
-from fallbacks.validation import FallbackType
+from fallbacks import queries
+from fallbacks.admin.permissions import can_view_chains
+from fallbacks.domain import FALLBACK_TYPES
 
 
 def fallback_graph_view(request, fallback_type: str):
-    if fallback_type not in FallbackType.values():
+    if fallback_type not in FALLBACK_TYPES:
         raise Http404(f"No fallback type '{fallback_type}'")
     if not can_view_chains(request):
         raise PermissionDenied
-    graph = fallback_graph(selectors.chain_map(fallback_type=fallback_type), fallback_type)
+    graph = queries.fallback_graph(fallback_type)
     context = {
         **admin.site.each_context(request),
-        "title": f"{FallbackType(fallback_type).label} fallback graph",
+        "title": f"{FALLBACK_TYPES[fallback_type].label} fallback graph",
         "graph": graph,
         "fallback_type": fallback_type,
-        "fallback_types": [(member.value, member.label) for member in FallbackType],
+        "fallback_types": FALLBACK_TYPES.choices(),
         "changelist_url": reverse("admin:fallbacks_modelgroup_changelist"),
     }
     return TemplateResponse(request, "admin/fallbacks/plan/graph.html", context)

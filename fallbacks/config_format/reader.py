@@ -1,59 +1,41 @@
-"""LiteLLM proxy config files <-> plain data (PRODUCT.md section 6). No ORM here.
+"""Reading a LiteLLM proxy config (YAML or JSON text) into plain data. No ORM here.
 
-Reading: `parse_config()` turns the text of a config (YAML or JSON) into a `ParsedConfig`, reading
-fallbacks from every place LiteLLM 1.109.1 reads them, and lists by location everything it refuses
-or cannot model. `check_chains()` then applies the API's own chain rules (fallbacks.validation)
-against the model groups that will exist. `desired_config()` and `diff_configs()` work out what an
-import in either mode changes, as plain data, so a dry run never needs to write.
-
-Writing: `emit_config()` turns a `ConfigData` into a document the LiteLLM proxy accepts as is, in
-an order that depends only on the data (two exports of the same data are byte-identical).
-
-How the data of this service sits in the format:
-- every deployment is a `model_list` entry; its `litellm_params` and `model_info` are kept as given;
-- a model group's own fields ride in its entries' `model_info` (`owned_by`, `description`,
-  `max_input_tokens`; LiteLLM already reads `max_input_tokens` from there and ignores the others);
-- a model group without deployments still needs an entry, or LiteLLM could not load the file:
-  it gets one marked `model_info.placeholder: true`, whose `litellm_params` are not stored.
+`parse_config()` turns the text into a `ParsedConfig`, reading fallbacks from every place LiteLLM
+reads them, and lists by location everything it refuses or cannot model. `check_chains()` then
+applies the API's own chain rules (fallbacks.validation) against the model groups that will exist.
 """
 
 import json
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, field
-from enum import StrEnum
 
 import yaml
 
-from fallbacks import validation
-from fallbacks.validation import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, FallbackType, RuleViolation
-
-# LiteLLM's own default (litellm.ROUTER_MAX_FALLBACKS), and the Configuration model's.
-DEFAULT_MAX_FALLBACKS = 5
-DEFAULT_OWNED_BY = validation.DEFAULT_OWNED_BY
+from fallbacks import errors, validation
+from fallbacks.config_format.data import (
+    DEFAULT_FALLBACKS_KEY,
+    GROUP_FIELDS_IN_MODEL_INFO,
+    MAX_FALLBACKS_KEY,
+    PLACEHOLDER_KEY,
+    SETTINGS_SECTIONS,
+    ChainSpec,
+    DeploymentData,
+    GroupSpec,
+    ParsedConfig,
+    Problem,
+    fallback_keys,
+)
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_OWNED_BY, FALLBACK_TYPES, GENERAL, MAX_JSON_DEPTH
+from fallbacks.errors import DomainError, ErrorCode
+from fallbacks.json_data import json_data_problem, json_text_nesting, key_location
 
 # What a file may be, checked before it is parsed. A LiteLLM config nests fewer than 10 levels deep,
 # and a 10,000-group one is about 3 MB and 240,000 values; YAML aliases are counted each time they
 # are used, so that a small file cannot expand into millions of values (an "alias bomb").
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-MAX_DOCUMENT_DEPTH = validation.MAX_JSON_DEPTH
+MAX_DOCUMENT_DEPTH = MAX_JSON_DEPTH
 MAX_DOCUMENT_VALUES = 1_000_000
 
-# Where LiteLLM keeps each type's rules: router_settings first, then litellm_settings.
-RULE_KEYS: dict[str, str] = {
-    FallbackType.GENERAL.value: "fallbacks",
-    FallbackType.CONTEXT_WINDOW.value: "context_window_fallbacks",
-    FallbackType.CONTENT_POLICY.value: "content_policy_fallbacks",
-}
-DEFAULT_FALLBACKS_KEY = "default_fallbacks"
-MAX_FALLBACKS_KEY = "max_fallbacks"
-SETTINGS_SECTIONS = ("router_settings", "litellm_settings")
-FALLBACK_KEYS = frozenset({*RULE_KEYS.values(), DEFAULT_FALLBACKS_KEY, MAX_FALLBACKS_KEY})
-
-GROUP_FIELDS_IN_MODEL_INFO = ("owned_by", "description", "max_input_tokens")
-PLACEHOLDER_KEY = "placeholder"
-PLACEHOLDER_PROVIDER = "openai"  # LiteLLM accepts any model name under `openai/`, whatever the group is
-
-# Messages of the importer. The chain rules' own messages come from fallbacks.validation.
+# Messages of the importer. The chain rules' own messages come from fallbacks.errors.
 UNKNOWN_MODEL = "unknown model '{model}'"
 PLAIN_TEXT_SECRET = "plain-text secret, use os.environ/NAME"
 NOT_UTF8 = "the file is not UTF-8 text"
@@ -88,89 +70,12 @@ SHADOWED_SETTING = "ignored: router_settings.{key} takes precedence, as in LiteL
 ORPHAN_MAX_FALLBACKS = "ignored: router_settings.max_fallbacks takes precedence, as in LiteLLM"
 
 
-class ImportMode(StrEnum):
-    MERGE = "merge"  # what the file names is set, everything else is kept
-    REPLACE = "replace"  # the configuration becomes exactly the file
-
-
-class ConfigFormat(StrEnum):
-    YAML = "yaml"
-    JSON = "json"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something in the file, at `location` (`router_settings.fallbacks[3]`), refused or ignored."""
-
-    location: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.location}: {self.message}"
-
-
-@dataclass
-class DeploymentData:
-    litellm_params: dict
-    model_info: dict = field(default_factory=dict)
-
-
-@dataclass
-class GroupData:
-    name: str
-    owned_by: str = DEFAULT_OWNED_BY
-    description: str = ""
-    max_input_tokens: int | None = None
-    deployments: list[DeploymentData] = field(default_factory=list)
-
-
-@dataclass
-class ConfigData:
-    """A whole configuration as plain data: what an export writes and an import makes."""
-
-    groups: dict[str, GroupData] = field(default_factory=dict)
-    chains: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (source or "*", type) -> targets
-    max_fallbacks: int = DEFAULT_MAX_FALLBACKS
-    version: int | None = field(default=None, compare=False)  # the config version it was read at, when known
-
-
-@dataclass
-class GroupSpec:
-    """A model group as a file gives it: `fields` holds only the group fields the file sets."""
-
-    name: str
-    location: str
-    fields: dict = field(default_factory=dict)
-    field_locations: dict = field(default_factory=dict)
-    inferred_owned_by: str = DEFAULT_OWNED_BY
-    deployments: list[DeploymentData] = field(default_factory=list)
-
-
-@dataclass
-class ChainSpec:
-    targets: list[str]
-    location: str
-
-
-@dataclass
-class ParsedConfig:
-    groups: dict[str, GroupSpec] = field(default_factory=dict)
-    chains: dict[tuple[str, str], ChainSpec] = field(default_factory=dict)
-    max_fallbacks: int | None = None
-    problems: list[Problem] = field(default_factory=list)  # refused: the import cannot go ahead
-    notices: list[Problem] = field(default_factory=list)  # ignored, said so, harmless
-
-
 def _kind(value: object) -> str:
     if value is None:
         return "null"
     return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean"}.get(
         type(value), type(value).__name__
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading
 
 
 def load_document(text: str | bytes) -> tuple[object, list[Problem]]:
@@ -192,7 +97,7 @@ def load_document(text: str | bytes) -> tuple[object, list[Problem]]:
             return None, [Problem("file", NOT_UTF8)]
     text = text.removeprefix("\ufeff")
     if text.lstrip().startswith("{"):
-        offset = validation.json_text_nesting(text, MAX_DOCUMENT_DEPTH)
+        offset = json_text_nesting(text, MAX_DOCUMENT_DEPTH)
         if offset is not None:
             return None, [Problem("file", DOCUMENT_TOO_DEEP.format(where=_text_position(text, offset)))]
         try:
@@ -308,7 +213,7 @@ def _parse_config(text: str | bytes) -> ParsedConfig:
         return parsed
     for key in document:
         if key not in ("model_list", *SETTINGS_SECTIONS):
-            parsed.notices.append(Problem(validation.key_location("", str(key)), IGNORED_SETTING))
+            parsed.notices.append(Problem(key_location("", str(key)), IGNORED_SETTING))
     _read_model_list(document.get("model_list"), parsed)
     sections = {}
     for section in SETTINGS_SECTIONS:
@@ -343,7 +248,7 @@ def _read_model_entry(entry: object, location: str, parsed: ParsedConfig) -> Non
     else:
         try:
             name = validation.clean_group_name(entry["model_name"])
-        except RuleViolation as error:
+        except DomainError as error:
             problems.append(Problem(f"{location}.model_name", error.message))
             name = None
 
@@ -419,14 +324,14 @@ def _group_field_problem(name: str, value: object) -> str | None:
     if name == "owned_by":
         # The API's rule, and a file is stored as written: surrounding white space is not trimmed away.
         try:
-            return None if validation.clean_owned_by(value) == value else validation.BAD_OWNED_BY
-        except RuleViolation:
-            return validation.BAD_OWNED_BY
+            return None if validation.clean_owned_by(value) == value else errors.BAD_OWNED_BY
+        except DomainError:
+            return errors.BAD_OWNED_BY
     if name == "description":
-        return None if isinstance(value, str) and not validation.json_data_problem(value, "") else BAD_DESCRIPTION
+        return None if isinstance(value, str) and not json_data_problem(value, "") else BAD_DESCRIPTION
     try:
         validation.clean_max_input_tokens(value)
-    except RuleViolation as error:
+    except DomainError as error:
         return error.message
     return None
 
@@ -465,7 +370,7 @@ def _walk_mapping_items(
     if isinstance(value, dict):
         for key, item in value.items():
             yield location, key, item
-            inner = validation.key_location(location, str(key))
+            inner = key_location(location, str(key))
             if inner not in skip:
                 yield from _walk_mapping_items(item, inner, skip=skip)
     elif isinstance(value, list):
@@ -475,7 +380,7 @@ def _walk_mapping_items(
 
 def _check_json_data(value: object, location: str, problems: list[Problem]) -> bool:
     """Data a JSON column stores and gives back unchanged, by the admin's own rule (fallbacks.validation)."""
-    found = validation.json_data_problem(value, location)
+    found = json_data_problem(value, location)
     if found:
         problems.append(Problem(found.location, NOT_JSON_DATA.format(reason=found.reason)))
         return False
@@ -486,10 +391,11 @@ def _read_settings(sections: dict[str, dict], parsed: ParsedConfig) -> None:
     router, litellm_settings = sections["router_settings"], sections["litellm_settings"]
     for section, values in sections.items():
         for key in values:
-            if key not in FALLBACK_KEYS:
-                parsed.notices.append(Problem(validation.key_location(section, str(key)), IGNORED_SETTING))
+            if key not in fallback_keys():
+                parsed.notices.append(Problem(key_location(section, str(key)), IGNORED_SETTING))
 
-    for fallback_type, key in RULE_KEYS.items():
+    for kind in FALLBACK_TYPES:
+        fallback_type, key = kind.value, kind.config_key
         # LiteLLM: `router_settings.X or litellm.X`, so an empty router list defers to litellm_settings.
         section = "router_settings" if router.get(key) else "litellm_settings"
         if section == "router_settings" and litellm_settings.get(key) is not None:
@@ -511,7 +417,7 @@ def _read_settings(sections: dict[str, dict], parsed: ParsedConfig) -> None:
     if value is not None:
         try:
             parsed.max_fallbacks = validation.clean_max_fallbacks(value)
-        except RuleViolation as error:
+        except DomainError as error:
             parsed.problems.append(Problem(f"{section}.{MAX_FALLBACKS_KEY}", error.message))
 
 
@@ -551,27 +457,25 @@ def _read_default_fallbacks(targets: object, location: str, parsed: ParsedConfig
         parsed.problems.append(Problem(location, DEFAULT_FALLBACKS_NOT_LIST))
         return
     # LiteLLM appends `{"*": default_fallbacks}` to the general rules.
-    _add_chain(DEFAULT_CHAIN_SOURCE, targets, location, FallbackType.GENERAL.value, parsed)
+    _add_chain(DEFAULT_CHAIN_SOURCE, targets, location, GENERAL, parsed)
 
 
 def _add_chain(source: object, targets: object, location: str, fallback_type: str, parsed: ParsedConfig) -> None:
     """One rule, shaped by the API's own cleaning functions (the same refusals as `POST /fallback`)."""
     try:
         source = validation.clean_source_name(source)
-    except RuleViolation as error:
+    except DomainError as error:
         parsed.problems.append(Problem(location, error.message))
         return
     if isinstance(targets, list):
         dict_targets = [index for index, target in enumerate(targets) if isinstance(target, dict)]
         if dict_targets:
             for index in dict_targets:
-                parsed.problems.append(
-                    Problem(f"{validation.key_location(location, source)}[{index}]", TARGET_NOT_A_NAME)
-                )
+                parsed.problems.append(Problem(f"{key_location(location, source)}[{index}]", TARGET_NOT_A_NAME))
             return
     try:
         targets = validation.clean_target_names(targets)
-    except RuleViolation as error:
+    except DomainError as error:
         parsed.problems.append(Problem(location, error.message))
         return
     key = (source, fallback_type)
@@ -587,11 +491,12 @@ def _add_chain(source: object, targets: object, location: str, fallback_type: st
 
 def _refuse_fallbacks_elsewhere(document: dict, parsed: ParsedConfig) -> None:
     """Fallbacks anywhere else (per deployment, per team, per key) would be lost silently: refuse them."""
-    modelled = {f"{section}.{key}" for section in SETTINGS_SECTIONS for key in FALLBACK_KEYS}
+    keys = fallback_keys()
+    modelled = {f"{section}.{key}" for section in SETTINGS_SECTIONS for key in keys}
     for where, key, _ in _walk_mapping_items(document, "", skip=modelled):
-        if not isinstance(key, str) or key not in FALLBACK_KEYS:
+        if not isinstance(key, str) or key not in keys:
             continue
-        location = validation.key_location(where, key)
+        location = key_location(where, key)
         if location not in modelled:
             parsed.problems.append(Problem(location, NOT_MODELLED_HERE))
 
@@ -606,9 +511,9 @@ def check_chains(parsed: ParsedConfig, existing: Collection[str]) -> list[Proble
     for (source, _), chain in parsed.chains.items():
         found = validation.chain_problems(source=source, targets=chain.targets, existing=existing, all_names=tuple)
         for problem in found:
-            if problem.code == "model_not_found":
+            if problem.code == ErrorCode.MODEL_NOT_FOUND:
                 problems.append(Problem(chain.location, UNKNOWN_MODEL.format(model=source)))
-            elif problem.code == "invalid_fallback_models":
+            elif problem.code == ErrorCode.INVALID_FALLBACK_MODELS:
                 if problem.index is not None:  # one per unknown target; the summary without index repeats them
                     problems.append(Problem(chain.location, UNKNOWN_MODEL.format(model=chain.targets[problem.index])))
             else:
@@ -616,197 +521,6 @@ def check_chains(parsed: ParsedConfig, existing: Collection[str]) -> list[Proble
     return problems
 
 
-# ---------------------------------------------------------------------------------------------
-# What an import changes
-
-
-def desired_config(parsed: ParsedConfig, current: ConfigData, *, mode: ImportMode) -> ConfigData:
-    """The configuration after importing `parsed` into `current` (merge: the file wins where it speaks)."""
-    merge = mode == ImportMode.MERGE
-    groups = dict(current.groups) if merge else {}
-    for name, spec in parsed.groups.items():
-        before = current.groups.get(name) if merge else None
-        groups[name] = GroupData(
-            name=name,
-            owned_by=spec.fields.get("owned_by", before.owned_by if before else spec.inferred_owned_by),
-            description=spec.fields.get("description", before.description if before else ""),
-            max_input_tokens=spec.fields.get("max_input_tokens", before.max_input_tokens if before else None),
-            deployments=list(spec.deployments),
-        )
-    chains = dict(current.chains) if merge else {}
-    chains.update({key: list(chain.targets) for key, chain in parsed.chains.items()})
-    if parsed.max_fallbacks is not None:
-        max_fallbacks = parsed.max_fallbacks
-    else:
-        max_fallbacks = current.max_fallbacks if merge else DEFAULT_MAX_FALLBACKS
-    return ConfigData(groups=groups, chains=chains, max_fallbacks=max_fallbacks)
-
-
-@dataclass(frozen=True)
-class Change:
-    """One line of an import report: `created model group 'gpt-4o' (2 deployments)`."""
-
-    action: str  # created, changed, removed
-    kind: str  # model group, chain, setting
-    name: str
-    detail: str = ""
-
-    def __str__(self) -> str:
-        detail = f" ({self.detail})" if self.detail else ""
-        return f"{self.action} {self.kind} {self.name}{detail}"
-
-
-@dataclass
-class ConfigDiff:
-    groups_created: list[str] = field(default_factory=list)
-    groups_changed: list[str] = field(default_factory=list)  # fields or deployments differ
-    groups_removed: list[str] = field(default_factory=list)
-    deployments_replaced: list[str] = field(default_factory=list)  # existing groups whose deployments differ
-    chains_created: list[tuple[str, str]] = field(default_factory=list)
-    chains_changed: list[tuple[str, str]] = field(default_factory=list)
-    chains_removed: list[tuple[str, str]] = field(default_factory=list)
-    max_fallbacks: tuple[int, int] | None = None  # (before, after) when it changes
-    changes: list[Change] = field(default_factory=list)
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.changes
-
-    def by_action(self, action: str) -> list[Change]:
-        return [change for change in self.changes if change.action == action]
-
-
-def _deployment_count(count: int) -> str:
-    return f"{count} deployment{'' if count == 1 else 's'}" if count else "no deployments"
-
-
-def _chain_order(key: tuple[str, str]) -> tuple:
-    source, fallback_type = key
-    return (source != DEFAULT_CHAIN_SOURCE, source, FALLBACK_TYPES.index(fallback_type))
-
-
-def _chain_name(key: tuple[str, str]) -> str:
-    return validation.describe_chain(*key)
-
-
-def diff_configs(current: ConfigData, desired: ConfigData) -> ConfigDiff:
-    """What turns `current` into `desired`, in a stable order (groups by name, `*` chains first)."""
-    diff = ConfigDiff()
-    for name in sorted(desired.groups.keys() | current.groups.keys()):
-        before, after = current.groups.get(name), desired.groups.get(name)
-        if before is None:
-            diff.groups_created.append(name)
-            diff.changes.append(Change("created", "model group", repr(name), _deployment_count(len(after.deployments))))
-        elif after is None:
-            diff.groups_removed.append(name)
-            diff.changes.append(Change("removed", "model group", repr(name)))
-        else:
-            details = [
-                f"{field_name}: {getattr(before, field_name)!r} -> {getattr(after, field_name)!r}"
-                for field_name in GROUP_FIELDS_IN_MODEL_INFO
-                if getattr(before, field_name) != getattr(after, field_name)
-            ]
-            if before.deployments != after.deployments:
-                diff.deployments_replaced.append(name)
-                details.append(
-                    f"deployments: {_deployment_count(len(before.deployments))} -> "
-                    f"{_deployment_count(len(after.deployments))}"
-                )
-            if details:
-                diff.groups_changed.append(name)
-                diff.changes.append(Change("changed", "model group", repr(name), "; ".join(details)))
-    for key in sorted(desired.chains.keys() | current.chains.keys(), key=_chain_order):
-        before, after = current.chains.get(key), desired.chains.get(key)
-        if before is None:
-            diff.chains_created.append(key)
-            diff.changes.append(Change("created", "chain", _chain_name(key), ", ".join(after)))
-        elif after is None:
-            diff.chains_removed.append(key)
-            diff.changes.append(Change("removed", "chain", _chain_name(key), ", ".join(before)))
-        elif before != after:
-            diff.chains_changed.append(key)
-            diff.changes.append(
-                Change("changed", "chain", _chain_name(key), f"{', '.join(before)} -> {', '.join(after)}")
-            )
-    if current.max_fallbacks != desired.max_fallbacks:
-        diff.max_fallbacks = (current.max_fallbacks, desired.max_fallbacks)
-        diff.changes.append(
-            Change("changed", "setting", MAX_FALLBACKS_KEY, f"{current.max_fallbacks} -> {desired.max_fallbacks}")
-        )
-    return diff
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing
-
-
-def _ordered(mapping: Mapping, first: tuple[str, ...] = ()) -> dict:
-    """Keys in an order that depends only on the data (PostgreSQL's jsonb does not keep the given one)."""
-    keys = [key for key in first if key in mapping] + sorted(key for key in mapping if key not in first)
-    return {key: _ordered_value(mapping[key]) for key in keys}
-
-
-def _ordered_value(value: object) -> object:
-    if isinstance(value, dict):
-        return _ordered(value)
-    if isinstance(value, list):
-        return [_ordered_value(item) for item in value]
-    return value
-
-
-def _group_info(group: GroupData) -> dict:
-    info: dict = {"owned_by": group.owned_by}
-    if group.description:
-        info["description"] = group.description
-    if group.max_input_tokens is not None:
-        info["max_input_tokens"] = group.max_input_tokens
-    return info
-
-
-def config_document(data: ConfigData) -> dict:
-    """The LiteLLM proxy config of `data`, as a plain dict in its final order."""
-    model_list = []
-    for name in sorted(data.groups):
-        group = data.groups[name]
-        group_info = _group_info(group)
-        if not group.deployments:
-            model_list.append(
-                {
-                    "model_name": name,
-                    "litellm_params": {"model": f"{PLACEHOLDER_PROVIDER}/{name}"},
-                    "model_info": _ordered({**group_info, PLACEHOLDER_KEY: True}),
-                }
-            )
-        for deployment in group.deployments:
-            model_list.append(
-                {
-                    "model_name": name,
-                    "litellm_params": _ordered(deployment.litellm_params, first=("model",)),
-                    "model_info": _ordered({**deployment.model_info, **group_info}),
-                }
-            )
-    router_settings: dict = {}
-    for fallback_type, key in RULE_KEYS.items():
-        sources = sorted(
-            (source for source, chain_type in data.chains if chain_type == fallback_type),
-            key=lambda source: (source != DEFAULT_CHAIN_SOURCE, source),
-        )
-        router_settings[key] = [{source: list(data.chains[(source, fallback_type)])} for source in sources]
-    router_settings[MAX_FALLBACKS_KEY] = data.max_fallbacks
-    return {"model_list": model_list, "router_settings": router_settings}
-
-
-def emit_config(data: ConfigData, *, fmt: ConfigFormat | str = ConfigFormat.YAML) -> str:
-    """The text of the export: byte-identical for the same data."""
-    document = config_document(data)
-    if ConfigFormat(fmt) == ConfigFormat.JSON:
-        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    return yaml.dump(
-        document, Dumper=_YAML_DUMPER, sort_keys=False, allow_unicode=True, default_flow_style=False, width=1_000_000
-    )
-
-
-# libyaml's loader and dumper are many times faster at ten thousand model groups; the pure-Python
-# ones give the same data where libyaml is missing.
+# libyaml's loader is many times faster at ten thousand model groups; the pure-Python one gives the
+# same data where libyaml is missing.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -1,0 +1,120 @@
+"""The vocabulary of the fallback manager (PRODUCT.md sections 1 and 2). Imports nothing of ours.
+
+The fallback types are one registry, FALLBACK_TYPES: every door (models, validation, resolution,
+lint, the config file format, the API's serializers, the admin) reads it, so a new type is one
+entry here plus a migration (the column's choices and its check constraint).
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+DEFAULT_CHAIN_SOURCE = "*"  # the name of the default chain, which no model group may take
+MAX_NAME_LENGTH = 255
+DEFAULT_OWNED_BY = "openai"  # as LiteLLM's model list says when it knows no provider
+DEFAULT_MAX_FALLBACKS = 5  # LiteLLM's own default (litellm.ROUTER_MAX_FALLBACKS)
+MAX_FALLBACKS_LIMIT = 100
+MAX_INPUT_TOKENS_LIMIT = 2**31 - 1  # what every database's integer column holds
+MAX_JSON_DEPTH = 64  # how deeply stored JSON data (and JSON request bodies) may nest
+
+# How much a lint finding matters: errors first (`manage.py lint_fallbacks` fails a pipeline on them).
+SEVERITIES = ("error", "warning", "info")
+
+GENERAL = "general"
+CONTEXT_WINDOW = "context_window"
+CONTENT_POLICY = "content_policy"
+
+
+@dataclass(frozen=True)
+class FallbackType:
+    """One kind of failure and the chains that answer it."""
+
+    value: str  # as the API, the database and LiteLLM's query parameters spell it
+    label: str  # for people: "Context window"
+    uses: str  # when the gateway walks these chains, in one line for an operator
+    config_key: str  # where a LiteLLM config keeps these rules (router_settings or litellm_settings)
+    error: str | None  # the LiteLLM exception that selects these chains; None: any error no other type claims
+    # True: errors of this type walk chains of their own type as soon as one exists anywhere, and the
+    # general chains only while none does. False: the general chains themselves.
+    own_chains_when_any: bool
+
+    @property
+    def title(self) -> str:
+        return f"{self.label} fallbacks"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class FallbackTypeRegistry:
+    """The fallback types in their display order; looked up by value (`"general"`)."""
+
+    def __init__(self, *types: FallbackType):
+        self._types = list(types)
+
+    def __iter__(self) -> Iterator[FallbackType]:
+        return iter(self._types)
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+    def __contains__(self, value: object) -> bool:
+        return any(kind.value == value for kind in self._types)
+
+    def __getitem__(self, value: str) -> FallbackType:
+        for kind in self._types:
+            if kind.value == value:
+                return kind
+        raise KeyError(value)
+
+    def values(self) -> list[str]:
+        return [kind.value for kind in self._types]
+
+    def choices(self) -> list[tuple[str, str]]:
+        return [(kind.value, kind.label) for kind in self._types]
+
+    def order(self, value: str) -> int:
+        """The position of a type in display order (for sorting chains by type)."""
+        return self.values().index(value)
+
+
+FALLBACK_TYPES = FallbackTypeRegistry(
+    FallbackType(
+        value=GENERAL,
+        label="General",
+        uses=(
+            "Tried on any other error (rate limit, timeout, server error, …), and on context window and content "
+            "policy errors too while no chain of that type exists anywhere."
+        ),
+        config_key="fallbacks",
+        error=None,
+        own_chains_when_any=False,
+    ),
+    FallbackType(
+        value=CONTEXT_WINDOW,
+        label="Context window",
+        uses=(
+            "Tried when the request is too long for the model (ContextWindowExceededError). Once any chain of this "
+            "type exists, a model without one (own or *) gets no fallback at all on this error."
+        ),
+        config_key="context_window_fallbacks",
+        error="ContextWindowExceededError",
+        own_chains_when_any=True,
+    ),
+    FallbackType(
+        value=CONTENT_POLICY,
+        label="Content policy",
+        uses=(
+            "Tried when the provider refuses the content (ContentPolicyViolationError). Once any chain of this "
+            "type exists, a model without one (own or *) gets no fallback at all on this error."
+        ),
+        config_key="content_policy_fallbacks",
+        error="ContentPolicyViolationError",
+        own_chains_when_any=True,
+    ),
+)
+DEFAULT_FALLBACK_TYPE = GENERAL
+
+
+def describe_chain(source: str, fallback_type: str) -> str:
+    """How a chain is named in messages: `gpt-4 (general)`, `* (context_window)`."""
+    return f"{source} ({fallback_type})"

@@ -1,0 +1,132 @@
+"""Error kinds and the messages of every refusal. No HTTP here: the API's exception handler alone
+maps a kind to a status code (fallbacks.api.errors), and the admin shows the message beside a field.
+
+The messages are part of the contract (PRODUCT.md 3.1); tests import these constants rather than
+repeating the strings.
+"""
+
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+
+from fallbacks.domain import MAX_INPUT_TOKENS_LIMIT, MAX_JSON_DEPTH
+
+
+class ErrorCode(StrEnum):
+    """What was refused, for code that reacts to one refusal (the admin puts `NAME_TAKEN` beside the name)."""
+
+    INVALID_BODY = "invalid_body"
+    BLANK_MODEL = "blank_model"
+    BLANK_NAME = "blank_name"
+    BLANK_TARGET = "blank_target"
+    NAME_TOO_LONG = "name_too_long"
+    CONTROL_CHARACTERS = "control_characters"
+    RESERVED_NAME = "reserved_name"
+    INVALID_FALLBACK_TYPE = "invalid_fallback_type"
+    INVALID_FALLBACK_MODELS = "invalid_fallback_models"
+    EMPTY_CHAIN = "empty_chain"
+    DUPLICATE_TARGETS = "duplicate_targets"
+    SELF_FALLBACK = "self_fallback"
+    MODEL_NOT_FOUND = "model_not_found"
+    GROUP_NOT_FOUND = "group_not_found"
+    NOTHING_CONFIGURED = "nothing_configured"
+    NAME_TAKEN = "name_taken"
+    GROUP_IN_USE = "group_in_use"
+    WRITES_DISABLED = "writes_disabled"
+    FIELDS_NOT_SETTABLE = "fields_not_settable"
+    INVALID_OWNED_BY = "invalid_owned_by"
+    INVALID_MAX_INPUT_TOKENS = "invalid_max_input_tokens"
+    INVALID_MAX_FALLBACKS = "invalid_max_fallbacks"
+    UNKNOWN_SETTINGS = "unknown_settings"
+    INVALID_DEPLOYMENT = "invalid_deployment"
+    INVALID_FAILING_MODELS = "invalid_failing_models"
+    INVALID_SEVERITY = "invalid_severity"
+    INVALID_INCLUDE_METADATA = "invalid_include_metadata"
+    INVALID_MODE = "invalid_mode"
+    CONFIG_REFUSED = "config_refused"
+    STALE_PREVIEW = "stale_preview"
+
+
+class DomainError(ValidationError):
+    """A refused input or action, with the extra fields the contract adds to its body.
+
+    A Django ValidationError, so that a form shows it beside the field like any other; its kind
+    (the subclass) says what went wrong, never how a door reports it.
+    """
+
+    def __init__(self, message: str, *, code: ErrorCode, extra: dict | None = None):
+        super().__init__(message, code=code)
+        self.extra = extra or {}
+
+
+class Invalid(DomainError):
+    """The input breaks a rule."""
+
+
+class NotFound(DomainError):
+    """What the input names does not exist."""
+
+
+class Conflict(DomainError):
+    """The input is fine but the configuration's current state refuses it (a taken name, a group in use)."""
+
+
+class PreconditionFailed(DomainError):
+    """The caller's view of the configuration is out of date."""
+
+
+class Unavailable(DomainError):
+    """The service cannot do it now; trying again later may work."""
+
+
+# Messages of PRODUCT.md 3.1, word for word.
+MODEL_NOT_FOUND = "Model '{model}' not found in router"
+INVALID_FALLBACK_MODELS = "Invalid fallback models: {models}"
+SELF_FALLBACK = "Model '{model}' cannot be its own fallback"
+DUPLICATE_TARGETS = "fallback_models must not contain duplicates"
+EMPTY_CHAIN = "fallback_models must contain at least one model"
+BLANK_MODEL = "model must be a non-empty string"
+INVALID_FALLBACK_TYPE = "Invalid fallback_type. Must be one of: {types}"
+NOTHING_CONFIGURED = "No {fallback_type} fallbacks configured for model '{model}'"
+WRITES_DISABLED = "Database storage not enabled. Set 'STORE_MODEL_IN_DB=True' in your environment to use this feature."
+MODEL_NOT_SERVED = "Model '{model}' not found"
+
+# Messages this service adds where the contract is silent.
+NAME_TOO_LONG = "{field} must be at most {limit} characters"
+CONTROL_CHARACTERS = "{field} must not contain control characters or unpaired surrogates"
+TARGETS_NOT_A_LIST = "fallback_models must be a list of model names"
+BLANK_TARGET = "fallback_models must not contain blank names"
+BODY_NOT_AN_OBJECT = "The request body must be a JSON object"
+BLANK_GROUP_NAME = "name must be a non-empty string"
+RESERVED_GROUP_NAME = "'*' names the default chain and cannot name a model group"
+GROUP_NAME_TAKEN = "Model group '{name}' already exists"
+GROUP_NOT_FOUND = "Model group '{name}' not found"
+INVALID_INCLUDE_METADATA = "Invalid include_metadata. Must be true or false"
+UNKNOWN_SETTINGS = "Unknown settings: {names}"
+INVALID_FAILING_MODELS = "Invalid failing models: {models}"
+INVALID_SEVERITY = "Invalid severity. Must be one of: {severities}"
+BLANK_KEY_NAME = "An API key's name must be a non-empty string"
+KEY_NAME_TAKEN = "API key '{name}' already exists"
+BAD_OWNED_BY = "owned_by must be a non-blank string of at most 255 characters without control characters"
+FIELDS_NOT_SETTABLE = "These fields cannot be set: {fields}; a model group's settable fields are {settable}"
+GROUP_IN_USE = "Model group '{name}' is used by fallback chains: {chains}"
+INHERITS_DEFAULT = "Model '{model}' has no {fallback_type} chain of its own: it uses the default '*' chain"
+MAX_FALLBACKS_RANGE = "max_fallbacks must be an integer from 0 to {limit}"
+MAX_INPUT_TOKENS_RANGE = f"max_input_tokens must be null or an integer from 1 to {MAX_INPUT_TOKENS_LIMIT}"
+
+# Deployments (LiteLLM `model_list` entries) and the JSON data they keep.
+SECRET_IN_PLAIN_TEXT = "{field} must be an os.environ/NAME reference: secrets are never stored in plain text"
+DEPLOYMENT_MODEL_REQUIRED = "litellm_params must be an object with a non-empty 'model'"
+MODEL_INFO_NOT_AN_OBJECT = "model_info must be an object"
+NOT_JSON_DATA = "{field} is not plain JSON data: {reason}"
+JSON_NUL = "a NUL character"
+JSON_SURROGATE = "a lone surrogate (not Unicode text)"
+JSON_NOT_FINITE = "NaN or infinity"
+JSON_KEY_NOT_A_STRING = "the key {key} is not a string"
+JSON_NOT_A_VALUE = "{kind} is not a JSON value"
+JSON_TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels"
+
+# Config import as a whole.
+CONFIG_REFUSED = "The config file was refused: {count} problem(s)"
+CONFIG_MOVED_ON = "The configuration changed since the preview (version {expected}, now {current}): preview it again"
+INVALID_IMPORT_MODE = "mode must be one of: {modes}"

@@ -1,0 +1,67 @@
+"""Graph algorithms over chains drawn as `source -> [targets]` adjacency lists. Pure, iterative."""
+
+from collections.abc import Mapping
+
+
+def strongly_connected(graph: Mapping[str, list[str]]) -> list[set[str]]:
+    """Tarjan's algorithm, iterative so that a long chain of chains cannot exhaust the stack."""
+    index: dict[str, int] = {}
+    lowlink: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    components: list[set[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, child = work.pop()
+            if child == 0:
+                index[node] = lowlink[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            successors = graph.get(node, [])
+            if child < len(successors):
+                work.append((node, child + 1))
+                successor = successors[child]
+                if successor not in index:
+                    work.append((successor, 0))
+                elif successor in on_stack:
+                    lowlink[node] = min(lowlink[node], index[successor])
+                continue
+            if lowlink[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                components.append(component)
+            if work:
+                parent = work[-1][0]
+                lowlink[parent] = min(lowlink[parent], lowlink[node])
+    return components
+
+
+def cycle_path(graph: Mapping[str, list[str]], component: set[str]) -> list[str]:
+    """A shortest cycle through the component's first member, found breadth first."""
+    start = min(component)
+    previous: dict[str, str] = {}
+    frontier = [start]
+    while frontier:
+        next_frontier = []
+        for node in frontier:
+            for successor in graph.get(node, []):
+                if successor not in component:
+                    continue
+                if successor == start:
+                    path = [node]
+                    while path[-1] != start:
+                        path.append(previous[path[-1]])
+                    return list(reversed(path))
+                if successor not in previous:
+                    previous[successor] = node
+                    next_frontier.append(successor)
+        frontier = next_frontier
+    return sorted(component)  # unreachable for a strongly connected component

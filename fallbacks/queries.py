@@ -1,0 +1,196 @@
+"""Reads composed for every door: selectors for the data, resolution and lint for what it means.
+
+The API, the admin, the commands and the templates ask here, so each answer is computed one way.
+Each function's number of queries does not depend on how many model groups there are (tests pin
+it). A refusal (an unknown model, say) is an error kind of fallbacks.errors, never an HTTP status.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from fallbacks import drawing, errors, selectors, validation
+from fallbacks.config_format import ConfigData, ConfigFormat, emit_config
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
+from fallbacks.errors import ErrorCode, NotFound
+from fallbacks.lint import Finding, LintReport, lint, lint_chain, lint_report
+from fallbacks.resolution import AttemptPlan, ChainMap, DirectChain, attempt_plan, direct_chain
+
+# Model lists ---------------------------------------------------------------------------------
+
+
+def model_objects(*, name: str | None = None, fallback_type: str | None = None) -> list[dict]:
+    """OpenAI model objects of every model group (or of `name`), by name.
+
+    With `fallback_type`, each has `metadata.fallbacks`: its direct chain of that type. Two
+    queries at most, whatever the number of groups.
+    """
+    rows = selectors.model_list_rows(name=name)
+    objects = [
+        {"id": group_name, "object": "model", "created": created, "owned_by": owner}
+        for _, group_name, created, owner in rows
+    ]
+    if fallback_type is None or not objects:
+        return objects
+    chains = (
+        selectors.chain_map(fallback_type=fallback_type, names={row[0]: row[1] for row in rows})
+        if name is None
+        else selectors.chains_for_model(name, fallback_type)
+    )
+    for item in objects:
+        item["metadata"] = {"fallbacks": direct_chain(chains, item["id"], fallback_type).targets}
+    return objects
+
+
+def model_object(name: str, *, fallback_type: str | None = None) -> dict:
+    """One model group's OpenAI model object; NotFound in LiteLLM's words when there is none."""
+    objects = model_objects(name=name, fallback_type=fallback_type)
+    if not objects:
+        raise NotFound(errors.MODEL_NOT_SERVED.format(model=name), code=ErrorCode.MODEL_NOT_FOUND)
+    return objects[0]
+
+
+# Chains --------------------------------------------------------------------------------------
+
+
+def model_direct_chain(model: str, fallback_type: str) -> DirectChain:
+    """`GET /fallback/{model}`: the chain `model` uses (its own, else `*`); NotFound when none applies."""
+    if model != DEFAULT_CHAIN_SOURCE and not selectors.model_group_exists(model):
+        raise validation.model_not_found(model, selectors.model_group_names())
+    chain = direct_chain(selectors.chains_for_model(model, fallback_type), model, fallback_type)
+    if not chain.targets:
+        raise NotFound(
+            errors.NOTHING_CONFIGURED.format(fallback_type=fallback_type, model=model),
+            code=ErrorCode.NOTHING_CONFIGURED,
+        )
+    return chain
+
+
+def direct_chains(names: Sequence[str]) -> dict[str, dict[str, DirectChain]]:
+    """Each named group's direct chain of every type (`name -> type -> chain`). One query."""
+    chains = selectors.chains_of_sources([*names, DEFAULT_CHAIN_SOURCE])
+    return {name: {kind: direct_chain(chains, name, kind) for kind in FALLBACK_TYPES.values()} for name in names}
+
+
+def chain_warnings(source: str, fallback_type: str) -> list[Finding]:
+    """The lint findings about a chain just written (for `POST /fallback`'s extra `warnings`)."""
+    return lint_chain(selectors.lint_context(), source, fallback_type)
+
+
+# Plans and lint ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanAnswer:
+    plan: AttemptPlan
+    config_version: int
+
+
+def fallback_plan(model: str, fallback_type: str, failing: Iterable[str]) -> PlanAnswer:
+    """`GET /fallback_plan/{model}`: what the gateway does when `model` (and every `failing` model) fails."""
+    failing = list(failing)
+    known = selectors.existing_group_names([model, *failing])
+    if model not in known:
+        raise validation.model_not_found(model, selectors.model_group_names())
+    validation.check_failing_models(failing, known, selectors.model_group_names)
+    settings = selectors.fallback_settings()
+    plan = attempt_plan(
+        selectors.plan_chains(fallback_type), model, fallback_type, set(failing), settings["max_fallbacks"]
+    )
+    return PlanAnswer(plan=plan, config_version=settings["config_version"])
+
+
+@dataclass(frozen=True)
+class LintAnswer:
+    report: LintReport
+    config_version: int
+
+
+def fallback_lint(*, model: str | None = None, severity: str | None = None) -> LintAnswer:
+    """The whole configuration's lint, narrowed to `model` and `severity`."""
+    return LintAnswer(
+        report=lint_report(selectors.lint_context(), model=model, severity=severity),
+        config_version=selectors.config_version(),
+    )
+
+
+# The admin's pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TypePlans:
+    """A group's attempt plans for errors of one type: every model failing, and only the group failing."""
+
+    fallback_type: str
+    walk: AttemptPlan  # the whole path the gateway may take
+    first_choice_fails: AttemptPlan  # who answers when only the group itself fails
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    """Everything a model group's page shows besides its form, read before rendering."""
+
+    name: str
+    own: dict[str, list[str]]  # type -> the group's own chain
+    defaults: dict[str, list[str]]  # type -> the `*` chain
+    reported: dict[str, DirectChain]  # type -> what `/v1/models` metadata reports for the group
+    plans: list[TypePlans] = field(default_factory=list)
+    max_fallbacks: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+
+def default_chains() -> dict[str, list[str]]:
+    """The `*` chains by type (only the types that have one). One query."""
+    return {kind: targets for (_, kind), targets in selectors.chain_map(model=DEFAULT_CHAIN_SOURCE).items()}
+
+
+def group_page(name: str) -> GroupPage:
+    """A model group's chains, what the API reports for it, its plans for each type and its lint findings.
+
+    A constant number of queries, whatever the number of groups.
+    """
+    context = selectors.lint_context()
+    chains: ChainMap = context.chains
+    own = {kind: list(chains.get((name, kind), [])) for kind in FALLBACK_TYPES.values()}
+    defaults = {kind: list(targets) for (source, kind), targets in chains.items() if source == DEFAULT_CHAIN_SOURCE}
+    everything = {name} | {target for targets in chains.values() for target in targets}
+    plans = [
+        TypePlans(
+            fallback_type=kind,
+            walk=attempt_plan(chains, name, kind, everything, context.max_fallbacks),
+            first_choice_fails=attempt_plan(chains, name, kind, {name}, context.max_fallbacks),
+        )
+        for kind in FALLBACK_TYPES.values()
+    ]
+    return GroupPage(
+        name=name,
+        own=own,
+        defaults=defaults,
+        reported={kind: direct_chain(chains, name, kind) for kind in FALLBACK_TYPES.values()},
+        plans=plans,
+        max_fallbacks=context.max_fallbacks,
+        findings=[finding for finding in lint(context) if finding.concerns(name)],
+    )
+
+
+def fallback_graph(fallback_type: str) -> dict:
+    """The chains of one type as a graph to draw. One query."""
+    return drawing.fallback_graph(selectors.chain_map(fallback_type=fallback_type), fallback_type)
+
+
+# The config file -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportedConfig:
+    text: str
+    data: ConfigData
+
+    @property
+    def version(self) -> int | None:
+        return self.data.version
+
+
+def exported_config(fmt: ConfigFormat | str = ConfigFormat.YAML) -> ExportedConfig:
+    """The whole configuration as the LiteLLM config file `export_config` writes."""
+    data = selectors.config_data()
+    return ExportedConfig(text=emit_config(data, fmt=fmt), data=data)

@@ -1,0 +1,43 @@
+"""Every write to the configuration, one module per subject.
+
+Each service takes the acting principal as `actor=`, and runs in one transaction through
+fallbacks.services.recording.config_write: lock the configuration row, validate with
+fallbacks.validation inside that lock, write, record what it did and bump the config version
+once. A refused call raises an error kind of fallbacks.errors and leaves nothing behind.
+"""
+
+from fallbacks.services.api_keys import API_KEY_PREFIX, api_key_create, api_key_set_active, hash_api_key
+from fallbacks.services.chains import ChainWrite, chain_delete, chain_set
+from fallbacks.services.config_import import ConfigRefused, ImportReport, config_import
+from fallbacks.services.model_groups import (
+    GroupWrite,
+    deployments_set,
+    group_create,
+    group_delete,
+    group_save,
+    group_update,
+)
+from fallbacks.services.recording import Action
+from fallbacks.services.settings import defaults_save, max_fallbacks_set
+
+__all__ = [
+    "API_KEY_PREFIX",
+    "Action",
+    "ChainWrite",
+    "ConfigRefused",
+    "GroupWrite",
+    "ImportReport",
+    "api_key_create",
+    "api_key_set_active",
+    "chain_delete",
+    "chain_set",
+    "config_import",
+    "defaults_save",
+    "deployments_set",
+    "group_create",
+    "group_delete",
+    "group_save",
+    "group_update",
+    "hash_api_key",
+    "max_fallbacks_set",
+]

@@ -1,0 +1,97 @@
+"""Writes of fallback chains: create or replace one whole, or delete one."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fallbacks import errors, selectors, validation
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, describe_chain
+from fallbacks.errors import ErrorCode, NotFound
+from fallbacks.models import FallbackEntry, ModelGroup
+from fallbacks.services.recording import Action, ConfigWrite, check_writes_enabled, config_write
+
+
+@dataclass(frozen=True)
+class ChainWrite:
+    source: str
+    fallback_type: str
+    targets: list[str]
+    created: bool
+    version: int
+
+
+def chain_set(*, actor: str, source: str, fallback_type: str, targets: Sequence[str]) -> ChainWrite:
+    """Create the chain `source -> targets` of `fallback_type`, or replace it whole.
+
+    Validates (PRODUCT.md 3.1 order: source, targets, self-fallback, then read-only mode)
+    before anything is written; on success the chain is exactly `targets`, in that order, and
+    the config version has moved on by one.
+    """
+    with config_write(actor=actor) as write:
+        created = write_chain(write, source=source, fallback_type=fallback_type, targets=list(targets))
+    return ChainWrite(
+        source=source, fallback_type=fallback_type, targets=list(targets), created=created, version=write.version
+    )
+
+
+def chain_delete(*, actor: str, source: str, fallback_type: str) -> int:
+    """Remove `source`'s own chain of `fallback_type`; NotFound when it has none. Returns the new config version."""
+    check_writes_enabled()
+    with config_write(actor=actor) as write:
+        erase_chain(write, source=source, fallback_type=fallback_type)
+    return write.version
+
+
+def write_chain(write: ConfigWrite, *, source: str, fallback_type: str, targets: list[str]) -> bool:
+    """Within `write`, make the chain exactly `targets`; True when it did not exist before."""
+    groups = {group.name: group for group in ModelGroup.objects.filter(name__in={source, *targets})}
+    validation.check_chain(
+        source=source, targets=targets, existing=groups.keys(), all_names=selectors.model_group_names
+    )
+    check_writes_enabled()
+    chain = FallbackEntry.objects.filter(source=groups.get(source), fallback_type=fallback_type)
+    created = not chain.exists()
+    chain.delete()
+    FallbackEntry.objects.bulk_create(
+        FallbackEntry(source=groups.get(source), fallback_type=fallback_type, position=position, target=groups[name])
+        for position, name in enumerate(targets)
+    )
+    write.note(
+        Action.CHAIN_CREATE if created else Action.CHAIN_UPDATE,
+        describe_chain(source, fallback_type),
+        {"model": source, "fallback_type": fallback_type, "fallback_models": targets},
+    )
+    return created
+
+
+def erase_chain(write: ConfigWrite, *, source: str, fallback_type: str) -> None:
+    """Within `write`, delete `source`'s own chain of `fallback_type`; NotFound when there is none."""
+    source_group = None
+    if source != DEFAULT_CHAIN_SOURCE:
+        source_group = ModelGroup.objects.filter(name=source).first()
+        if source_group is None:
+            raise validation.model_not_found(source, selectors.model_group_names())
+    deleted, _ = FallbackEntry.objects.filter(source=source_group, fallback_type=fallback_type).delete()
+    if not deleted:
+        extra = {}
+        if source_group is not None and FallbackEntry.objects.filter(source=None, fallback_type=fallback_type).exists():
+            extra = {
+                "inherited_from": DEFAULT_CHAIN_SOURCE,
+                "note": errors.INHERITS_DEFAULT.format(model=source, fallback_type=fallback_type),
+            }
+        raise NotFound(
+            errors.NOTHING_CONFIGURED.format(fallback_type=fallback_type, model=source),
+            code=ErrorCode.NOTHING_CONFIGURED,
+            extra=extra,
+        )
+    write.note(
+        Action.CHAIN_DELETE, describe_chain(source, fallback_type), {"model": source, "fallback_type": fallback_type}
+    )
+
+
+def save_chains(write: ConfigWrite, source: str, chains: dict[str, list[str]]) -> None:
+    """Within `write`, set each chain of `chains` (type -> targets), or delete it when its targets are empty."""
+    for fallback_type, targets in chains.items():
+        if targets:
+            write_chain(write, source=source, fallback_type=fallback_type, targets=list(targets))
+        else:
+            erase_chain(write, source=source, fallback_type=fallback_type)

@@ -1,0 +1,155 @@
+"""Writes of model groups: their fields, their deployments, and (for an admin save) their chains too."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from fallbacks import selectors, validation
+from fallbacks.models import Deployment, ModelGroup
+from fallbacks.services.chains import save_chains
+from fallbacks.services.recording import Action, ConfigWrite, check_writes_enabled, config_write
+
+GROUP_FIELDS = ("name", "owned_by", "description", "max_input_tokens")
+
+
+@dataclass(frozen=True)
+class GroupWrite:
+    group: ModelGroup
+    version: int  # the config version after the write (unchanged when nothing changed)
+
+
+def group_create(
+    *,
+    actor: str,
+    name: str,
+    owned_by: str | None = None,
+    description: str = "",
+    max_input_tokens: int | None = None,
+) -> GroupWrite:
+    """Create a model group; Conflict when the (trimmed) name is taken."""
+    check_writes_enabled()
+    with config_write(actor=actor) as write:
+        group = _create(write, name=name, owned_by=owned_by, description=description, max_input_tokens=max_input_tokens)
+    return GroupWrite(group=group, version=write.version)
+
+
+def group_update(*, actor: str, group: ModelGroup, changes: Mapping) -> GroupWrite:
+    """Change a model group's fields (`name`, `owned_by`, `description`, `max_input_tokens`).
+
+    A rename keeps every chain pointing at the group, since chains refer to it by key. A call
+    that changes nothing writes nothing: no version, no record.
+    """
+    check_writes_enabled()
+    with config_write(actor=actor) as write:
+        group = _update(write, _locked_group(group), changes)
+    return GroupWrite(group=group, version=write.current_version)
+
+
+def group_delete(*, actor: str, group: ModelGroup) -> int:
+    """Delete a model group and its deployments; Conflict while any chain names it. Returns the new version."""
+    check_writes_enabled()
+    with config_write(actor=actor) as write:
+        group = _locked_group(group)
+        validation.check_group_deletable(group.name, selectors.chains_naming(group))
+        name = group.name
+        group.delete()
+        write.note(Action.GROUP_DELETE, name, {"name": name})
+    return write.version
+
+
+def deployments_set(*, actor: str, group: ModelGroup, deployments: Sequence[Mapping]) -> int:
+    """Replace `group`'s deployments with `deployments` (`{"litellm_params", "model_info"}` each), in order.
+
+    A deployment without a `model`, or with a secret that is not an `os.environ/NAME` reference,
+    is refused before anything is written. Returns the new config version.
+    """
+    check_writes_enabled()
+    with config_write(actor=actor) as write:
+        _set_deployments(write, _locked_group(group), deployments)
+    return write.version
+
+
+def group_save(
+    *,
+    actor: str,
+    group: ModelGroup | None,
+    fields: Mapping,
+    deployments: Sequence[Mapping] | None = None,
+    chains: Mapping[str, list[str]] | None = None,
+) -> GroupWrite:
+    """One save of a model group's page: create it (`group` None) or change it, with its deployments and chains.
+
+    `fields` are the group's fields to set (all of them to create), `deployments` replaces its
+    deployments when given, and `chains` maps a fallback type to its new targets (empty: delete that
+    chain). Everything is checked before it counts: one refusal and nothing at all is written. One
+    call is one config version, however much it changes; a call that changes nothing writes nothing.
+    """
+    check_writes_enabled()
+    with config_write(actor=actor, summary=Action.GROUP_SAVE) as write:
+        group = _create(write, **fields) if group is None else _update(write, _locked_group(group), fields)
+        if deployments is not None:
+            _set_deployments(write, group, deployments)
+        save_chains(write, group.name, chains or {})
+        write.subject = group.name
+    return GroupWrite(group=group, version=write.current_version)
+
+
+def _locked_group(group: ModelGroup) -> ModelGroup:
+    """The group as it is now that the configuration is locked: renamed or deleted since it was read, it is NotFound."""
+    current = ModelGroup.objects.filter(pk=group.pk).first()
+    if current is None:
+        raise validation.group_not_found(group.name)
+    return current
+
+
+def _create(
+    write: ConfigWrite, *, name: str, owned_by: str | None = None, description: str = "", max_input_tokens=None
+) -> ModelGroup:
+    name = validation.clean_group_name(name)
+    max_input_tokens = validation.clean_max_input_tokens(max_input_tokens)
+    owned_by = validation.clean_optional_owned_by(owned_by)
+    if ModelGroup.objects.filter(name=name).exists():
+        raise validation.group_name_taken(name)
+    group = ModelGroup(name=name, owned_by=owned_by, description=description, max_input_tokens=max_input_tokens)
+    try:
+        with transaction.atomic():
+            group.save()
+    except IntegrityError:  # only reachable if the lock were bypassed; still a refusal, never a 500
+        raise validation.group_name_taken(name) from None
+    write.note(Action.GROUP_CREATE, name, {"name": name})
+    return group
+
+
+def _update(write: ConfigWrite, group: ModelGroup, changes: Mapping) -> ModelGroup:
+    changes = dict(changes)
+    if "name" in changes:
+        changes["name"] = validation.clean_group_name(changes["name"])
+        if changes["name"] != group.name and ModelGroup.objects.filter(name=changes["name"]).exists():
+            raise validation.group_name_taken(changes["name"])
+    if "max_input_tokens" in changes:
+        changes["max_input_tokens"] = validation.clean_max_input_tokens(changes["max_input_tokens"])
+    if "owned_by" in changes:
+        changes["owned_by"] = validation.clean_owned_by(changes["owned_by"])
+    changed = sorted(name for name in GROUP_FIELDS if name in changes and getattr(group, name) != changes[name])
+    if changed:
+        for name in changed:
+            setattr(group, name, changes[name])
+        group.save(update_fields=changed)
+        write.note(Action.GROUP_UPDATE, group.name, {"changed": changed})
+    return group
+
+
+def _set_deployments(write: ConfigWrite, group: ModelGroup, deployments: Sequence[Mapping]) -> None:
+    rows = [(deployment.get("litellm_params"), deployment.get("model_info") or {}) for deployment in deployments]
+    validation.check_deployments(rows)
+    group.deployments.all().delete()
+    Deployment.objects.bulk_create(
+        Deployment(model_group=group, position=position, litellm_params=litellm_params, model_info=model_info)
+        for position, (litellm_params, model_info) in enumerate(rows)
+    )
+    write.note(
+        Action.DEPLOYMENTS_SET,
+        group.name,
+        {"name": group.name, "models": [litellm_params["model"] for litellm_params, _ in rows]},
+    )
