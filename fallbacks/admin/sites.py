@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.urls import path, reverse
 
 from fallbacks.admin.views import config, graph
+from fallbacks.domain import DEFAULT_FALLBACK_TYPE
 
 DEFAULT_CHAINS_ENTRY = "Default fallbacks (*) and max_fallbacks"
 # Pages that are not a model's: (URL name in the admin's namespace, URL kwargs, label), listed with the models.
@@ -17,7 +18,7 @@ GRAPH_PAGE = "fallbacks_graph"
 IMPORT_PAGE = "fallbacks_config_import"
 EXPORT_PAGE = "fallbacks_config_export"
 OPERATOR_PAGES = [
-    (GRAPH_PAGE, {"fallback_type": "general"}, "Fallback graph"),
+    (GRAPH_PAGE, {"fallback_type": DEFAULT_FALLBACK_TYPE}, "Fallback graph"),
     (IMPORT_PAGE, {}, "Import a LiteLLM config file"),
     (EXPORT_PAGE, {}, "Export the LiteLLM config"),
 ]

@@ -645,6 +645,35 @@ def test_the_list_reads_a_constant_number_of_queries(operator, make_groups, set_
 LIST_PAGE_QUERIES = 7
 
 
+def test_the_change_page_reads_the_same_queries_at_10_and_at_1000_groups(
+    operator, make_groups, set_chain, django_assert_num_queries
+):
+    make_groups("a", "b", "c")
+    set_chain("a", ["b", "c"])
+    set_chain("b", ["a"], "context_window")
+    set_chain("*", ["c"])
+    url = change_url(ModelGroup.objects.get(name="a"))
+
+    def change_page_queries() -> int:
+        with django_assert_num_queries(CHANGE_PAGE_QUERIES) as captured:
+            response = operator.get(url)
+        assert response.status_code == 200
+        assert response.context["group_page"].own["general"] == ["b", "c"]
+        return len(captured)
+
+    ModelGroup.objects.bulk_create(ModelGroup(name=f"filler-{number:04}") for number in range(7))
+    operator.get(url)  # the first page of the process also reads (and caches) the content type of the log entries
+    at_10 = change_page_queries()
+    ModelGroup.objects.bulk_create(ModelGroup(name=f"filler-{number:04}") for number in range(7, 997))
+    assert ModelGroup.objects.count() == 1000
+    assert change_page_queries() == at_10
+
+
+# Session, user, the group, the editors' current chains, its deployments (inline), the `*` chains, the group
+# page (groups with deployment counts, chains, settings), and the two autocomplete rows showing their groups.
+CHANGE_PAGE_QUERIES = 11
+
+
 # --- API keys ----------------------------------------------------------------------------------------------------
 
 
