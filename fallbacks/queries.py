@@ -13,6 +13,7 @@ from fallbacks.config_format import ConfigData, ConfigFormat, emit_config
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
 from fallbacks.errors import ErrorCode, NotFound
 from fallbacks.lint import Finding, LintReport, lint, lint_chain, lint_report
+from fallbacks.models import ModelGroup
 from fallbacks.resolution import AttemptPlan, ChainMap, DirectChain, attempt_plan, direct_chain
 
 # Model lists ---------------------------------------------------------------------------------
@@ -69,6 +70,11 @@ def direct_chains(names: Sequence[str]) -> dict[str, dict[str, DirectChain]]:
     """Each named group's direct chain of every type (`name -> type -> chain`). One query."""
     chains = selectors.chains_of_sources([*names, DEFAULT_CHAIN_SOURCE])
     return {name: {kind: direct_chain(chains, name, kind) for kind in FALLBACK_TYPES.values()} for name in names}
+
+
+def check_group_deletable(group: ModelGroup) -> None:
+    """Conflict, naming the chains, when chains name `group`: what services.group_delete would refuse."""
+    validation.check_group_deletable(group.name, selectors.chains_naming(group))
 
 
 def chain_warnings(source: str, fallback_type: str) -> list[Finding]:

@@ -46,7 +46,7 @@ THEN_NO_CHAIN = "no_chain"  # no chain applies to it
 THEN_MAX_FALLBACKS = "max_fallbacks"  # its chain applies but the count had reached max_fallbacks
 
 
-def has_own_chain_types(fallback_type: str) -> bool:
+def walks_own_chains(fallback_type: str) -> bool:
     """Whether errors of `fallback_type` may walk chains of their own type (context window, content policy)."""
     return FALLBACK_TYPES[fallback_type].own_chains_when_any
 
@@ -120,7 +120,7 @@ def chain_type_for_error(chains: ChainMap, fallback_type: str) -> str:
     type exists anywhere (the router's `context_window_fallbacks is not None`); only when there
     is none do they use the general chains.
     """
-    if has_own_chain_types(fallback_type) and any(entry_type == fallback_type for _, entry_type in chains):
+    if walks_own_chains(fallback_type) and any(entry_type == fallback_type for _, entry_type in chains):
         return fallback_type
     return GENERAL
 
@@ -218,7 +218,7 @@ def attempt_plan(
 
 def type_rule_note(chains: ChainMap, model: str, fallback_type: str) -> str | None:
     """Say so when the type rule of PRODUCT.md section 2 decides `model`'s fate for `fallback_type` errors."""
-    if not has_own_chain_types(fallback_type):
+    if not walks_own_chains(fallback_type):
         return None
     chain_type = chain_type_for_error(chains, fallback_type)
     if chain_type != fallback_type:

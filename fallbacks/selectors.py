@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 
 from fallbacks.config_format import ConfigData, DeploymentData, GroupData
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, describe_chain
@@ -160,14 +160,6 @@ def model_group_documents(*, name: str | None = None) -> list[dict]:
     return list(documents.values())
 
 
-def own_chains(group: ModelGroup) -> dict[str, list[str]]:
-    """A prefetched group's own chains by type (every type present, `[]` when it has none)."""
-    chains: dict[str, list[str]] = {name: [] for name in FALLBACK_TYPES.values()}
-    for entry in group.fallback_entries.all():
-        chains[entry.fallback_type].append(entry.target.name)
-    return chains
-
-
 def chains_naming(group: ModelGroup) -> list[str]:
     """The chains that name `group` as source or target, `* (type)` first, as `describe_chain` names them."""
     pairs = (
@@ -221,14 +213,6 @@ def _config_data_once(max_fallbacks: int) -> ConfigData:
                 DeploymentData(litellm_params=litellm_params, model_info=model_info or {})
             )
     return ConfigData(groups=groups, chains=chain_map(), max_fallbacks=max_fallbacks)
-
-
-def own_chains_prefetch() -> Prefetch:
-    """Each group's own chain entries, targets joined, in chain order: what `own_chains` reads."""
-    return Prefetch(
-        "fallback_entries",
-        queryset=FallbackEntry.objects.select_related("target").order_by("fallback_type", "position"),
-    )
 
 
 def chain_target_groups(group: ModelGroup | None) -> dict[str, list[ModelGroup]]:

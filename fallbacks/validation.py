@@ -108,11 +108,11 @@ def parse_chain_request(data: object) -> ChainRequest:
 
 
 def model_not_found(model: str, available: Iterable[str]) -> NotFound:
-    """LiteLLM's answer for a source model it does not serve, listing the ones it does."""
+    """LiteLLM's answer for a source model it does not serve, listing the ones it does (in the order given)."""
     return NotFound(
         errors.MODEL_NOT_FOUND.format(model=model),
         code=ErrorCode.MODEL_NOT_FOUND,
-        extra={"available_models": sorted(available)},
+        extra={"available_models": list(available)},
     )
 
 
@@ -247,16 +247,6 @@ def check_settable_fields(data: object, settable: Sequence[str]) -> None:
             )
 
 
-def parse_flag(value: str) -> bool | None:
-    """A query flag as FastAPI reads a bool (LiteLLM's `include_metadata`); None when it is neither."""
-    lowered = value.strip().lower()
-    if lowered in ("true", "1", "yes", "on"):
-        return True
-    if lowered in ("false", "0", "no", "off"):
-        return False
-    return None
-
-
 def parse_settings_request(data: object) -> dict:
     """A `PATCH /fallback_settings` body: an object whose only key may be `max_fallbacks`."""
     if not isinstance(data, dict):
@@ -282,7 +272,7 @@ def check_failing_models(failing: Iterable[str], known: Collection[str], all_nam
         raise Invalid(
             errors.INVALID_FAILING_MODELS.format(models=unknown),
             code=ErrorCode.INVALID_FAILING_MODELS,
-            extra={"available_models": sorted(all_names())},
+            extra={"available_models": list(all_names())},
         )
 
 

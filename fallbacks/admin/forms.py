@@ -131,7 +131,7 @@ ChainFormSet = forms.formset_factory(ChainRowForm, formset=BaseChainFormSet, ext
 
 
 class ChainEditingForm(forms.ModelForm):
-    """A form that also carries the three chains of one source, checked when the form is.
+    """A form that also carries the chains of one source (one per fallback type), checked when the form is.
 
     The admin sets `chains_editable` per request from the user's permissions; without it the
     chains are shown, not edited. It sets `refusals` (field name -> the service's DomainError)
@@ -206,7 +206,7 @@ class ModelGroupForm(ChainEditingForm):
         return self.instance.pk
 
     def clean_name(self):
-        # Whether the name is taken is the service's to say (services.group_create, group_update);
+        # Whether the name is taken is the service's to say (services.group_save);
         # the admin shows that refusal beside this field (ModelGroupAdmin.refusal_fields).
         return validation.clean_group_name(self.cleaned_data.get("name"))
 

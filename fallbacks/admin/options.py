@@ -19,11 +19,11 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
-from fallbacks import queries, selectors, services, validation
+from fallbacks import queries, selectors, services
 from fallbacks.admin.filters import FallbacksFilter, ProviderFilter
 from fallbacks.admin.forms import ConfigurationForm, DeploymentForm, ModelGroupForm, deployment_rows
 from fallbacks.admin.permissions import actor_of, can_edit_chains, can_view_chains
-from fallbacks.domain import FALLBACK_TYPES
+from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES
 from fallbacks.errors import DomainError, ErrorCode
 from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, ModelGroup
 
@@ -72,7 +72,7 @@ class RefusalsAsMessages:
 
 
 class ChainEditingAdmin(RefusalsAsMessages, admin.ModelAdmin):
-    """An admin whose change page also edits the three chains of one source (a group, or `*`)."""
+    """An admin whose change page also edits the chains of one source (one per fallback type) (a group, or `*`)."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -193,8 +193,9 @@ class ModelGroupAdmin(ChainEditingAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
-        own, defaults = {}, queries.default_chains()
-        if obj is not None and obj.pk:
+        if obj is None or not obj.pk:
+            own, defaults = {}, queries.default_chains()
+        else:
             saved_name = form.initial.get("name", obj.name)  # obj holds the submitted name when a save was refused
             page = queries.group_page(saved_name)
             own, defaults = page.own, page.defaults
@@ -211,6 +212,7 @@ class ModelGroupAdmin(ChainEditingAdmin):
         context["default_chains_url"] = reverse(
             "admin:fallbacks_configuration_change", args=[Configuration.SINGLETON_ID]
         )
+        context["default_fallback_type"] = DEFAULT_FALLBACK_TYPE
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
@@ -240,7 +242,7 @@ class ModelGroupAdmin(ChainEditingAdmin):
         group = self.get_object(request, unquote(object_id))
         if request.method != "POST" and group is not None and self.has_delete_permission(request, group):
             try:
-                validation.check_group_deletable(group.name, selectors.chains_naming(group))
+                queries.check_group_deletable(group)
             except DomainError as refusal:
                 self.message_user(request, refusal.message, messages.ERROR)
                 return HttpResponseRedirect(reverse("admin:fallbacks_modelgroup_change", args=[group.pk]))

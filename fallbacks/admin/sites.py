@@ -11,6 +11,7 @@ from django.urls import path, reverse
 
 from fallbacks.admin.views import config, graph
 from fallbacks.domain import DEFAULT_FALLBACK_TYPE
+from fallbacks.models import Configuration
 
 DEFAULT_CHAINS_ENTRY = "Default fallbacks (*) and max_fallbacks"
 # Pages that are not a model's: (URL name in the admin's namespace, URL kwargs, label), listed with the models.
@@ -59,7 +60,9 @@ class FallbacksAdminSite(admin.AdminSite):
             if entry["object_name"] == "Configuration" and entry.get("admin_url"):
                 # The configuration is one row: its entry opens it, where the `*` chains are edited too.
                 entry["name"] = DEFAULT_CHAINS_ENTRY
-                entry["admin_url"] = reverse("admin:fallbacks_configuration_change", args=[1], current_app=self.name)
+                entry["admin_url"] = reverse(
+                    "admin:fallbacks_configuration_change", args=[Configuration.SINGLETON_ID], current_app=self.name
+                )
         for url_name, kwargs, label in OPERATOR_PAGES:
             url = reverse(f"{self.name}:{url_name}", kwargs=kwargs, current_app=self.name)
             app["models"].append(

@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 BODY_TOO_LARGE = "The request body must be at most {limit} bytes"
 RETRY_AFTER_SECONDS = 1
 
-# The HTTP status of each error kind; the most specific kind wins (DomainError's subclasses are disjoint).
+# The HTTP status of each error kind (DomainError's subclasses, none of which derives from another).
 STATUS_OF_KIND = {
     Invalid: status.HTTP_400_BAD_REQUEST,
     NotFound: status.HTTP_404_NOT_FOUND,

@@ -23,6 +23,16 @@ class TypeChoiceField(serializers.ChoiceField):
 # Query parameters ------------------------------------------------------------------------------
 
 
+def parse_flag(value: str) -> bool | None:
+    """A query flag as FastAPI reads a bool (LiteLLM's `include_metadata`); None when it is neither."""
+    lowered = value.strip().lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    return None
+
+
 class QuerySerializer(serializers.Serializer):
     """Query parameters. `parse(request)` reads them with fallbacks.validation's rules, whose refusals
     (error kinds) reach the API's exception handler unchanged."""
@@ -61,14 +71,14 @@ class ModelListQuery(QuerySerializer):
     fallback_type = serializers.CharField(default=DEFAULT_FALLBACK_TYPE)
 
     def to_internal_value(self, data) -> dict:
-        include_metadata = validation.parse_flag(data.get("include_metadata", "false"))
+        include_metadata = parse_flag(data.get("include_metadata", "false"))
         if include_metadata is None:
             raise PlainDetail(errors.INVALID_INCLUDE_METADATA)
         if not include_metadata:
             return {"metadata_type": None}
         fallback_type = data.get("fallback_type", DEFAULT_FALLBACK_TYPE)
         if fallback_type not in FALLBACK_TYPES:
-            raise PlainDetail(validation.invalid_fallback_type().message)
+            raise PlainDetail(errors.INVALID_FALLBACK_TYPE.format(types=FALLBACK_TYPES.values()))
         return {"metadata_type": fallback_type}
 
 
@@ -104,7 +114,7 @@ class FallbackRequestSerializer(serializers.Serializer):
     fallback_type = TypeChoiceField(default=DEFAULT_FALLBACK_TYPE)
 
     def to_internal_value(self, data) -> validation.ChainRequest:
-        # Raises RuleViolation with the contract's message, which the exception handler renders.
+        # Raises an error kind with the contract's message, which the exception handler renders.
         return validation.parse_chain_request(data)
 
 
@@ -359,4 +369,9 @@ class FallbackSettingsSerializer(serializers.Serializer):
 
 
 class FallbackSettingsRequestSerializer(serializers.Serializer):
+    """`PATCH /fallback_settings`. The field is for the schema; parsing is validation.parse_settings_request."""
+
     max_fallbacks = serializers.IntegerField(min_value=0, max_value=MAX_FALLBACKS_LIMIT)
+
+    def to_internal_value(self, data) -> dict:
+        return validation.parse_settings_request(data)

@@ -1,4 +1,4 @@
-"""The HTTP API (PRODUCT.md section 3). Thin: parse, call a service or a selector, shape the answer."""
+"""The HTTP API (PRODUCT.md section 3). Thin: parse (serializers), call a service or a query, shape the answer."""
 
 import logging
 
@@ -309,10 +309,6 @@ class FallbackSettingsView(APIView):
         description="`max_fallbacks`: how deep the gateway follows chains (LiteLLM's setting of that name, default 5).",
     )
     def patch(self, request):
-        changes = validation.parse_settings_request(request.data)
-        if "max_fallbacks" in changes:
-            version = services.max_fallbacks_set(actor=request.user.actor, max_fallbacks=changes["max_fallbacks"])
-        else:
-            version = selectors.config_version()
-        body = selectors.fallback_settings()
-        return Response(body, headers={CONFIG_VERSION_HEADER: str(version)})
+        changes = shapes.FallbackSettingsRequestSerializer().to_internal_value(request.data)
+        version = services.settings_update(actor=request.user.actor, **changes)
+        return Response(selectors.fallback_settings(), headers={CONFIG_VERSION_HEADER: str(version)})

@@ -28,7 +28,7 @@ from fallbacks.resolution import (
     attempt_plan,
     chain_type_for_error,
     describe_chain_ref,
-    has_own_chain_types,
+    walks_own_chains,
 )
 
 ERROR, WARNING, INFO = SEVERITIES
@@ -148,7 +148,7 @@ def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Fi
         if source in finding.models and finding.fallback_type == fallback_type
     ]
     left_without: list[Finding] = []
-    if has_own_chain_types(fallback_type):
+    if walks_own_chains(fallback_type):
         own_general, inheritors = _stranded(chains, context.groups.keys(), fallback_type)
         stranded = [*own_general, *inheritors]
         if stranded:
@@ -318,7 +318,7 @@ def _no_typed_fallback(context: LintContext, only: str | None = None) -> list[Fi
     that only inherit that one.
     """
     findings = []
-    for fallback_type in (kind.value for kind in FALLBACK_TYPES if kind.own_chains_when_any):
+    for fallback_type in (kind for kind in FALLBACK_TYPES.values() if walks_own_chains(kind)):
         own, inheritors = _stranded(context.chains, context.groups.keys(), fallback_type)
         for source in own:
             if only is not None and source != only:

@@ -2,8 +2,9 @@
 
 Each service takes the acting principal as `actor=`, and runs in one transaction through
 fallbacks.services.recording.config_write: lock the configuration row, validate with
-fallbacks.validation inside that lock, write, record what it did and bump the config version
-once. A refused call raises an error kind of fallbacks.errors and leaves nothing behind.
+fallbacks.validation inside that lock (read-only mode is checked first, or, where LiteLLM checks it
+last, after the input is validated), write, record what it did and bump the config version once. A
+refused call raises an error kind of fallbacks.errors and leaves nothing behind.
 """
 
 from fallbacks.services.api_keys import API_KEY_PREFIX, api_key_create, api_key_set_active, hash_api_key
@@ -18,7 +19,7 @@ from fallbacks.services.model_groups import (
     group_update,
 )
 from fallbacks.services.recording import Action
-from fallbacks.services.settings import defaults_save, max_fallbacks_set
+from fallbacks.services.settings import defaults_save, max_fallbacks_set, settings_update
 
 __all__ = [
     "API_KEY_PREFIX",
@@ -40,4 +41,5 @@ __all__ = [
     "group_update",
     "hash_api_key",
     "max_fallbacks_set",
+    "settings_update",
 ]

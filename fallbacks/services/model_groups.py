@@ -43,7 +43,7 @@ def group_update(*, actor: str, group: ModelGroup, changes: Mapping) -> GroupWri
     check_writes_enabled()
     with config_write(actor=actor) as write:
         group = _update(write, _locked_group(group), changes)
-    return GroupWrite(group=group, version=write.current_version)
+    return GroupWrite(group=group, version=write.version)
 
 
 def group_delete(*, actor: str, group: ModelGroup) -> int:
@@ -83,16 +83,18 @@ def group_save(
     `fields` are the group's fields to set (all of them to create), `deployments` replaces its
     deployments when given, and `chains` maps a fallback type to its new targets (empty: delete that
     chain). Everything is checked before it counts: one refusal and nothing at all is written. One
-    call is one config version, however much it changes; a call that changes nothing writes nothing.
+    call is one config version, however much it changes; a call that changes nothing writes nothing
+    (and is not refused in read-only mode, where a save that would change something is).
     """
-    check_writes_enabled()
     with config_write(actor=actor, summary=Action.GROUP_SAVE) as write:
         group = _create(write, **fields) if group is None else _update(write, _locked_group(group), fields)
         if deployments is not None:
             _set_deployments(write, group, deployments)
         save_chains(write, group.name, chains or {})
         write.subject = group.name
-    return GroupWrite(group=group, version=write.current_version)
+        if write.parts:
+            check_writes_enabled()
+    return GroupWrite(group=group, version=write.version)
 
 
 def _locked_group(group: ModelGroup) -> ModelGroup:

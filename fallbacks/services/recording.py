@@ -4,7 +4,8 @@ Every service opens `config_write()`. It locks the single configuration row firs
 writes queue instead of interleaving), hands the service a `ConfigWrite` to note what it did, and
 on the way out, if anything was noted, increments the config version once and stores one
 ChangeRecord for it, all in the service's transaction. However many rows one call touches, it is
-one version; a call that changes nothing writes nothing, not even the configuration row.
+one version; a call that changes nothing records nothing and leaves the version as it was (the
+configuration row itself is created, at version 0, by the first write that locks it).
 """
 
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.db import transaction
 
-from fallbacks import validation
+from fallbacks import selectors, validation
 from fallbacks.models import ChangeRecord, Configuration
 
 ACTOR_LENGTH = 255
@@ -54,17 +55,16 @@ class ConfigWrite:
 
     config: Configuration
     actor: str
-    summary: Action | None = None  # how a write of several parts is recorded, with `subject`
+    summary: Action | None = None  # how a write of several parts (an admin save) is recorded, with `subject`
     subject: str = ""
     parts: list[Part] = field(default_factory=list)
-    version: int | None = None  # set once the write is recorded
 
     def note(self, action: Action, subject: str, details: dict) -> None:
         self.parts.append(Part(action, subject, details))
 
     @property
-    def current_version(self) -> int:
-        """The version this write produced, or the one it found when it changed nothing."""
+    def version(self) -> int:
+        """The version this write produced once it is recorded, or the one it found when it changed nothing."""
         return self.config.version
 
 
@@ -85,8 +85,9 @@ def check_writes_enabled() -> None:
 def config_write(*, actor: str, summary: Action | None = None) -> Iterator[ConfigWrite]:
     """A write under the configuration lock, recorded as one version when it changed anything.
 
-    `summary` names the record of a write made of several parts (an admin save), about the write's
-    `subject`; a write of one part is recorded as that part.
+    A write of one part is recorded as that part (`chain_update`, say), whichever door made it. A
+    write of several parts (an admin save of a group's fields, deployments and chains) is recorded
+    as `summary` about the write's `subject`, each part listed in its details.
     """
     with transaction.atomic():
         write = ConfigWrite(config=lock_configuration(), actor=actor, summary=summary)
@@ -103,7 +104,7 @@ def _record(write: ConfigWrite) -> None:
         (part,) = write.parts
         action, subject, details = part.action, part.subject, part.details
     else:
-        action, subject = write.summary or write.parts[0].action, write.subject
+        action, subject = write.summary or write.parts[0].action, write.subject or write.parts[0].subject
         details = {
             "parts": [{"action": part.action.value, "subject": part.subject, **part.details} for part in write.parts]
         }
@@ -114,14 +115,12 @@ def _record(write: ConfigWrite) -> None:
         subject=subject[:SUBJECT_LENGTH],
         details=details,
     )
-    write.version = config.version
 
 
 def record_security_event(*, actor: str, action: Action, subject: str, details: dict) -> None:
     """An event that changes no configuration (an API key issued or revoked), kept with the current version."""
-    version = Configuration.objects.filter(pk=Configuration.SINGLETON_ID).values_list("version", flat=True).first()
     ChangeRecord.objects.create(
-        version=version or 0,
+        version=selectors.config_version(),
         actor=actor[:ACTOR_LENGTH],
         action=action,
         subject=subject[:SUBJECT_LENGTH],

@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from fallbacks import queries, services
-from fallbacks.admin.permissions import can_export, can_import
+from fallbacks.admin.permissions import actor_of, can_export, can_import
 from fallbacks.config_format import MAX_DOCUMENT_BYTES, ConfigFormat, ImportMode
 from fallbacks.errors import DomainError, ErrorCode
 
@@ -66,7 +66,7 @@ class ConfigUploadForm(forms.Form):
 
 
 def _actor(request) -> str:
-    return f"admin '{request.user.get_username()}' (config import)"
+    return f"{actor_of(request)} (config import)"
 
 
 def _digest(text: str) -> str:

@@ -9,7 +9,7 @@ from fallbacks.config_format import ConfigFormat
 class Command(BaseCommand):
     help = (
         "Export the configuration as a LiteLLM proxy config: model_list with every deployment, and router_settings "
-        "with the three kinds of fallbacks and max_fallbacks. The same data always gives the same bytes."
+        "with the fallbacks of every type and max_fallbacks. The same data always gives the same bytes."
     )
 
     def add_arguments(self, parser):
