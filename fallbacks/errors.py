@@ -45,6 +45,13 @@ class ErrorCode(StrEnum):
     INVALID_MODE = "invalid_mode"
     CONFIG_REFUSED = "config_refused"
     STALE_PREVIEW = "stale_preview"
+    PRECONDITION_FAILED = "precondition_failed"
+    VERSION_NOT_FOUND = "version_not_found"
+    BEFORE_HISTORY = "before_history"
+    MISSING_MODELS = "missing_models"
+    INVALID_VERSION = "invalid_version"
+    INVALID_CURSOR = "invalid_cursor"
+    INVALID_FILTER = "invalid_filter"
 
 
 class DomainError(ValidationError):
@@ -130,3 +137,20 @@ JSON_TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels"
 CONFIG_REFUSED = "The config file was refused: {count} problem(s)"
 CONFIG_MOVED_ON = "The configuration changed since the preview (version {expected}, now {current}): preview it again"
 INVALID_IMPORT_MODE = "mode must be one of: {modes}"
+
+# History, rollback and preconditions (PRODUCT.md 3.3).
+PRECONDITION_FAILED = "Precondition failed: {what} changed at version {version}"
+VERSION_NOT_FOUND = "Version {version} not found"
+BEFORE_HISTORY = (
+    "Version {version} is older than the recorded history: changes are known from version {start} on, "
+    "so the configuration can be rolled back to version {start} or later"
+)
+ROLLBACK_MISSING_MODELS = (
+    "Cannot roll back {what} to version {version}: it names model groups that no longer exist: {models}"
+)
+INVALID_VERSION = "{field} must be a version number (an integer from 0)"
+INVALID_CURSOR = "Invalid cursor: use the `next` value of the previous page"
+INVALID_LIMIT = "limit must be an integer from 1 to {limit}"
+INVALID_SINCE = "since must be an ISO 8601 date and time, such as 2026-11-30T08:00:00Z"
+INVALID_VIA = "via must be one of: {choices}"
+ROLLBACK_CHAIN_NEEDS_BOTH = "A chain rollback needs both model and fallback_type"

@@ -146,10 +146,80 @@ class Configuration(models.Model):
         return f"configuration version {self.version}"
 
 
-class ChangeRecord(models.Model):
-    """What one write did, by whom, and the config version it produced."""
+class Via(models.TextChoices):
+    """The door a configuration version came through."""
 
-    version = models.PositiveBigIntegerField(db_index=True)
+    API = "api"
+    ADMIN = "admin"
+    IMPORT = "import"
+    ROLLBACK = "rollback"
+    COMMAND = "command"  # manage.py and other programmatic callers
+    LEGACY = "legacy"  # recorded before versions kept their changes (migration 0005)
+
+
+class ChangeRecord(models.Model):
+    """One configuration version: who made it, through which door, when, and (in `changes`) exactly what it changed.
+
+    Every write makes exactly one, in the write's transaction (fallbacks.services.recording).
+    """
+
+    version = models.PositiveBigIntegerField(unique=True)
+    actor = models.CharField(max_length=255, help_text="The user or API key name; `master` for the master key.")
+    via = models.CharField(max_length=16, choices=Via.choices, default=Via.COMMAND)
+    action = models.CharField(max_length=64)
+    subject = models.CharField(max_length=600, blank=True)
+    summary = models.CharField(max_length=600, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    change_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = "configuration version"
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.summary or self.action} by {self.actor}"
+
+
+class ConfigChange(models.Model):
+    """One thing a version changed, before and after: a chain, a model group (with its deployments), a setting.
+
+    `name` is the chain's source (`*` for a default chain), the group's name or the setting's name;
+    `fallback_type` is the chain's type and empty otherwise. `before` null is a creation, `after` null a
+    deletion. The history grows with each change, never with the size of the configuration.
+    """
+
+    class Kind(models.TextChoices):
+        CHAIN = "chain"
+        MODEL_GROUP = "model_group"
+        SETTING = "setting"
+
+    record = models.ForeignKey(ChangeRecord, on_delete=models.CASCADE, related_name="changes")
+    version = models.PositiveBigIntegerField()  # the record's, repeated so that one index answers "last change of X"
+    position = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.CharField(max_length=MAX_NAME_LENGTH)
+    fallback_type = models.CharField(max_length=20, blank=True, default="")
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "position"], name="%(app_label)s_%(class)s_unique_position"),
+        ]
+        indexes = [
+            models.Index(fields=["kind", "name", "fallback_type", "version"], name="fallbacks_change_subject_idx"),
+            models.Index(fields=["version"], name="fallbacks_change_version_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.kind} {self.name} {self.fallback_type}".rstrip()
+
+
+class SecurityEvent(models.Model):
+    """An API key issued, revoked or restored: recorded apart from configuration versions, which it does not change."""
+
     actor = models.CharField(max_length=255)
     action = models.CharField(max_length=64)
     subject = models.CharField(max_length=600, blank=True)
@@ -157,10 +227,10 @@ class ChangeRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-version", "-id"]
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"v{self.version} {self.action} {self.subject} by {self.actor}"
+        return f"{self.action} {self.subject} by {self.actor}"
 
 
 class ApiKey(models.Model):

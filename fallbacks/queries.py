@@ -8,10 +8,11 @@ it). A refusal (an unknown model, say) is an error kind of fallbacks.errors, nev
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from fallbacks import drawing, errors, selectors, validation
+from fallbacks import drawing, errors, history, selectors, validation
 from fallbacks.config_format import ConfigData, ConfigFormat, emit_config
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
 from fallbacks.errors import ErrorCode, NotFound
+from fallbacks.history import Change, Key
 from fallbacks.lint import Finding, LintReport, lint, lint_chain, lint_report
 from fallbacks.models import ModelGroup
 from fallbacks.resolution import AttemptPlan, ChainMap, DirectChain, attempt_plan, direct_chain
@@ -200,3 +201,93 @@ def exported_config(fmt: ConfigFormat | str = ConfigFormat.YAML) -> ExportedConf
     """The whole configuration as the LiteLLM config file `export_config` writes."""
     data = selectors.config_data()
     return ExportedConfig(text=emit_config(data, fmt=fmt), data=data)
+
+
+# History and ETags ---------------------------------------------------------------------------
+
+
+def last_changed(keys: Iterable[Key]) -> int:
+    """The version that last changed any of these things (a single thing's ETag); 0 if none ever did."""
+    return selectors.last_changed(keys)
+
+
+def change_record(version: int):
+    """The record of one version (who, when, through which door, what in a line), or None."""
+    return selectors.change_record(version)
+
+
+def chain_etag(model: str, fallback_type: str) -> int:
+    return selectors.last_changed([Key.chain(model, fallback_type)])
+
+
+def group_etag(name: str) -> int:
+    return selectors.last_changed([Key.group(name)])
+
+
+def settings_etag() -> int:
+    return selectors.last_changed([Key.setting(name) for name in history.SETTINGS])
+
+
+def version_document(record, *, changes_shown: int | None = None) -> dict:
+    """A version as the API shows it (PRODUCT.md 3.3), from a record with its changes prefetched."""
+    changes = [
+        Change(Key(row.kind, row.name, row.fallback_type), row.before, row.after).as_dict()
+        for row in record.shown_changes
+    ]
+    document = {
+        "version": record.version,
+        "created_at": record.created_at.isoformat().replace("+00:00", "Z"),
+        "actor": record.actor,
+        "via": record.via,
+        "summary": record.summary,
+        "changes": changes,
+    }
+    if changes_shown is not None and record.change_count > len(changes):
+        document["changes_not_shown"] = record.change_count - len(changes)
+    return document
+
+
+@dataclass(frozen=True)
+class VersionPage:
+    data: list[dict]
+    next: str | None
+
+
+CHANGES_SHOWN_PER_VERSION = 100  # in a list of versions; `GET /config/versions/{n}` shows them all
+
+
+def versions(*, limit: int, cursor: int | None = None, **filters) -> VersionPage:
+    """Versions newest first, filtered, a page at a time: `next` continues below the last one shown. Two queries."""
+    records = selectors.version_records(
+        before_version=cursor, limit=limit + 1, changes_shown=CHANGES_SHOWN_PER_VERSION, **filters
+    )
+    page, more = records[:limit], len(records) > limit
+    return VersionPage(
+        data=[version_document(record, changes_shown=CHANGES_SHOWN_PER_VERSION) for record in page],
+        next=str(page[-1].version) if more else None,
+    )
+
+
+def version(number: int) -> dict:
+    """One version with every change; NotFound when there is none."""
+    record = selectors.version_record(number)
+    if record is None:
+        raise NotFound(errors.VERSION_NOT_FOUND.format(version=number), code=ErrorCode.VERSION_NOT_FOUND)
+    return version_document(record)
+
+
+def config_diff(from_version: int, to_version: int) -> list[Change]:
+    """The net change from the configuration right after `from_version` to that right after `to_version`.
+
+    Either may be the later one (then the changes run backwards); both must exist (0 is the empty start).
+    """
+    current = selectors.config_version()
+    for number in (from_version, to_version):
+        if number > current or (number > 0 and selectors.change_record(number) is None):
+            raise NotFound(errors.VERSION_NOT_FOUND.format(version=number), code=ErrorCode.VERSION_NOT_FOUND)
+    low, high = sorted((from_version, to_version))
+    start = selectors.history_start()
+    if low < start:
+        raise errors.Conflict(errors.BEFORE_HISTORY.format(version=low, start=start), code=ErrorCode.BEFORE_HISTORY)
+    changes = history.net_changes(selectors.changes_after(low, up_to=high))
+    return changes if from_version <= to_version else history.reversed_changes(changes)

@@ -10,12 +10,23 @@ from collections.abc import Iterable, Mapping
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 
+from fallbacks import history
 from fallbacks.config_format import ConfigData, DeploymentData, GroupData
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, describe_chain
+from fallbacks.history import Change, Key
 from fallbacks.lint import GroupFacts, LintContext
-from fallbacks.models import ApiKey, Configuration, Deployment, FallbackEntry, ModelGroup
+from fallbacks.models import (
+    ApiKey,
+    ChangeRecord,
+    ConfigChange,
+    Configuration,
+    Deployment,
+    FallbackEntry,
+    ModelGroup,
+    Via,
+)
 from fallbacks.resolution import ChainMap
 
 
@@ -198,11 +209,11 @@ CONSISTENT_READ_ATTEMPTS = 3
 def _config_data_once(max_fallbacks: int) -> ConfigData:
     groups: dict[str, GroupData] = {}
     names_by_id: dict[int, str] = {}
-    rows = ModelGroup.objects.values_list("id", "name", "owned_by", "description", "max_input_tokens")
-    for group_id, name, owned_by, description, max_input_tokens in rows:
+    rows = ModelGroup.objects.values_list("id", "name", "owned_by", "description", "max_input_tokens", "created")
+    for group_id, name, owned_by, description, max_input_tokens, created in rows:
         names_by_id[group_id] = name
         groups[name] = GroupData(
-            name=name, owned_by=owned_by, description=description, max_input_tokens=max_input_tokens
+            name=name, owned_by=owned_by, description=description, max_input_tokens=max_input_tokens, created=created
         )
     deployments = Deployment.objects.order_by("model_group_id", "position", "id").values_list(
         "model_group_id", "litellm_params", "model_info"
@@ -253,3 +264,151 @@ def lint_context() -> LintContext:
     }
     chains = chain_map(names={group_id: name for group_id, name, _, _ in rows})
     return LintContext(chains=chains, groups=groups, max_fallbacks=configuration().max_fallbacks)
+
+
+# The history ------------------------------------------------------------------------------------
+
+
+def current_values(keys: Iterable[Key]) -> dict[Key, object]:
+    """The current value of each thing named (None when it does not exist). Four queries at most, whatever the size."""
+    keys = set(keys)
+    values: dict[Key, object] = dict.fromkeys(keys)
+    group_names = {key.name for key in keys if key.kind == history.MODEL_GROUP}
+    if group_names:
+        rows = ModelGroup.objects.filter(name__in=group_names).values_list(
+            "id", "name", "owned_by", "description", "max_input_tokens", "created"
+        )
+        by_id = {}
+        for group_id, name, owned_by, description, max_input_tokens, created in rows:
+            by_id[group_id] = GroupData(name, owned_by, description, max_input_tokens, [], created)
+        deployments = Deployment.objects.filter(model_group_id__in=by_id).order_by("model_group_id", "position", "id")
+        for group_id, params, info in deployments.values_list("model_group_id", "litellm_params", "model_info"):
+            by_id[group_id].deployments.append(DeploymentData(params, info or {}))
+        values.update({Key.group(group.name): history.group_value(group) for group in by_id.values()})
+    chain_keys = {key for key in keys if key.kind == history.CHAIN}
+    if chain_keys:
+        sources = {key.name for key in chain_keys}
+        wanted = Q(source__name__in=sources - {DEFAULT_CHAIN_SOURCE})
+        if DEFAULT_CHAIN_SOURCE in sources:
+            wanted |= Q(source__isnull=True)
+        entries = (
+            FallbackEntry.objects.filter(wanted, fallback_type__in={key.fallback_type for key in chain_keys})
+            .order_by("source_id", "fallback_type", "position")
+            .values_list("source__name", "fallback_type", "target__name")
+        )
+        chains: dict[Key, list[str]] = defaultdict(list)
+        for source, fallback_type, target in entries:
+            chains[Key.chain(source or DEFAULT_CHAIN_SOURCE, fallback_type)].append(target)
+        values.update({key: chains[key] for key in chain_keys if key in chains})
+    if any(key.kind == history.SETTING for key in keys):
+        settings = configuration()
+        values.update({key: getattr(settings, key.name) for key in keys if key.kind == history.SETTING})
+    return values
+
+
+def chain_keys_naming(names: Iterable[str]) -> set[Key]:
+    """Every chain whose source or one of whose targets is one of `names`. One query."""
+    names = set(names)
+    pairs = (
+        FallbackEntry.objects.filter(Q(source__name__in=names) | Q(target__name__in=names))
+        .order_by()
+        .values_list("source__name", "fallback_type")
+        .distinct()
+    )
+    return {Key.chain(source or DEFAULT_CHAIN_SOURCE, fallback_type) for source, fallback_type in pairs}
+
+
+def last_changed(keys: Iterable[Key]) -> int:
+    """The version that last changed any of these things; 0 if none ever did. One query."""
+    wanted = Q(pk__in=[])
+    for key in keys:
+        wanted |= Q(kind=key.kind, name=key.name, fallback_type=key.fallback_type)
+    return ConfigChange.objects.filter(wanted).aggregate(last=Max("version"))["last"] or 0
+
+
+def change_record(version: int) -> ChangeRecord | None:
+    return ChangeRecord.objects.filter(version=version).first()
+
+
+def history_start() -> int:
+    """The first version from which every change is known: after the last legacy record (migration 0005)."""
+    last_legacy = ChangeRecord.objects.filter(via=Via.LEGACY).aggregate(last=Max("version"))["last"]
+    return last_legacy or 0
+
+
+def changes_after(version: int, *, up_to: int | None = None, keys: Iterable[Key] | None = None) -> list[Change]:
+    """The changes of the versions after `version` (up to `up_to`), in version order; only of `keys` when given."""
+    rows = ConfigChange.objects.filter(version__gt=version)
+    if up_to is not None:
+        rows = rows.filter(version__lte=up_to)
+    if keys is not None:
+        wanted = Q(pk__in=[])
+        for key in keys:
+            wanted |= Q(kind=key.kind, name=key.name, fallback_type=key.fallback_type)
+        rows = rows.filter(wanted)
+    return [
+        Change(Key(kind, name, fallback_type), before, after)
+        for kind, name, fallback_type, before, after in rows.order_by("version", "position").values_list(
+            "kind", "name", "fallback_type", "before", "after"
+        )
+    ]
+
+
+def version_records(
+    *,
+    model: str | None = None,
+    fallback_type: str | None = None,
+    actor: str | None = None,
+    via: str | None = None,
+    since=None,
+    before_version: int | None = None,
+    limit: int = 50,
+    changes_shown: int | None = None,
+) -> list[ChangeRecord]:
+    """Versions, newest first, each with its first `changes_shown` changes in `record.shown_changes`.
+
+    Two queries, whatever the number of versions or changes.
+    """
+    records = ChangeRecord.objects.order_by("-version")
+    if model is not None:
+        records = records.filter(
+            Exists(
+                ConfigChange.objects.filter(
+                    record=OuterRef("pk"), name=model, kind__in=[history.CHAIN, history.MODEL_GROUP]
+                )
+            )
+        )
+    if fallback_type is not None:
+        records = records.filter(
+            Exists(ConfigChange.objects.filter(record=OuterRef("pk"), kind=history.CHAIN, fallback_type=fallback_type))
+        )
+    if actor is not None:
+        records = records.filter(actor=actor)
+    if via is not None:
+        records = records.filter(via=via)
+    if since is not None:
+        records = records.filter(created_at__gte=since)
+    if before_version is not None:
+        records = records.filter(version__lt=before_version)
+    records = list(records[:limit])
+    changes = ConfigChange.objects.filter(record__in=[record.pk for record in records])
+    if changes_shown is not None:
+        changes = changes.filter(position__lt=changes_shown)  # positions run 0, 1, 2, ... within a version
+    _attach_changes(records, changes)
+    return records
+
+
+def version_record(version: int) -> ChangeRecord | None:
+    """One version with all its changes in `record.shown_changes`. Two queries."""
+    record = ChangeRecord.objects.filter(version=version).first()
+    if record is not None:
+        _attach_changes([record], ConfigChange.objects.filter(record=record))
+    return record
+
+
+def _attach_changes(records: list[ChangeRecord], changes) -> None:
+    by_record: dict[int, list[ConfigChange]] = defaultdict(list)
+    for change in changes.order_by("record_id", "position"):
+        by_record[change.record_id].append(change)
+    for record in records:
+        record.shown_changes = by_record[record.pk]

@@ -14,7 +14,16 @@ from django.urls import reverse
 
 from fallbacks import errors
 from fallbacks.domain import FALLBACK_TYPES
-from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, FallbackEntry, ModelGroup
+from fallbacks.models import (
+    ApiKey,
+    ChangeRecord,
+    ConfigChange,
+    Configuration,
+    Deployment,
+    FallbackEntry,
+    ModelGroup,
+    SecurityEvent,
+)
 
 ACTOR = "tests"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +34,7 @@ def database_snapshot() -> dict:
     """Every row this app stores, to show that a refused write changed nothing."""
     return {
         model.__name__: sorted(model.objects.values_list(), key=repr)
-        for model in (ModelGroup, Deployment, FallbackEntry, Configuration, ChangeRecord, ApiKey)
+        for model in (ModelGroup, Deployment, FallbackEntry, Configuration, ChangeRecord, ConfigChange, ApiKey, SecurityEvent)
     }
 
 

@@ -141,9 +141,15 @@ class ChainEditingForm(forms.ModelForm):
 
     chains_editable = False
     refusals: dict[str, ValidationError] = {}
+    # The version that last changed what this page edits, when the page was opened (the admin sets it): a save
+    # is refused when it has changed since, rather than overwriting another operator's change (PRODUCT.md 3.3).
+    opened_at_version: int | None = None
+    opened_at = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.fields["opened_at"].initial = self.opened_at_version
         self.chain_formsets: dict[str, BaseChainFormSet] = {}
         if self.chains_editable:
             current = self.current_chains()

@@ -23,15 +23,36 @@ from fallbacks import queries, selectors, services
 from fallbacks.admin.filters import FallbacksFilter, ProviderFilter
 from fallbacks.admin.forms import ConfigurationForm, DeploymentForm, ModelGroupForm, deployment_rows
 from fallbacks.admin.permissions import actor_of, can_edit_chains, can_view_chains
-from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES
-from fallbacks.errors import DomainError, ErrorCode
-from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, ModelGroup
+from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, GROUP_FIELDS
+from fallbacks.errors import DomainError, ErrorCode, PreconditionFailed
+from fallbacks.history import defaults_scope, group_scope
+from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, ModelGroup, Via
 
 CHAIN_ARROW = " → "
 
 
 # Where a save that a service refused keeps the refusals that belong beside one field of the form.
 FIELD_REFUSALS_ATTRIBUTE = "fallbacks_field_refusals"
+
+
+STALE_SAVE = (
+    "Nothing was saved: {refusal}, by {actor} ({via}) at {when}: {summary}. The page now shows the current "
+    "values; make your change again if it is still needed."
+)
+
+
+def stale_save_message(refusal: PreconditionFailed) -> str:
+    version = refusal.extra.get("current_version")
+    record = queries.change_record(version) if version else None
+    if record is None:
+        return f"Nothing was saved: {refusal.message}. The page now shows the current values."
+    return STALE_SAVE.format(
+        refusal=refusal.message,
+        actor=record.actor,
+        via=record.via,
+        when=record.created_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        summary=record.summary,
+    )
 
 
 class RefusalsAsMessages:
@@ -49,6 +70,10 @@ class RefusalsAsMessages:
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
+        except PreconditionFailed as refusal:
+            # Someone saved this page's subject since it was opened: say who, what and when, and show it as it is now.
+            self.message_user(request, stale_save_message(refusal), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
         except DomainError as refusal:
             field_name = self.refusal_fields.get(refusal.code)
             if field_name is None or request.method != "POST" or hasattr(request, FIELD_REFUSALS_ATTRIBUTE):
@@ -78,8 +103,14 @@ class ChainEditingAdmin(RefusalsAsMessages, admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         may_save = self.has_change_permission(request, obj) if change else self.has_add_permission(request)
         form.chains_editable = may_save and can_edit_chains(request)
+        if request.method == "GET":
+            form.opened_at_version = self.opened_at_version(obj)
         form.refusals = getattr(request, FIELD_REFUSALS_ATTRIBUTE, {})
         return form
+
+    def opened_at_version(self, obj) -> int | None:
+        """The version that last changed what this page edits (None: nothing to guard, as on an add page)."""
+        raise NotImplementedError
 
     @staticmethod
     def changed_chains(form) -> dict[str, list[str]]:
@@ -215,13 +246,16 @@ class ModelGroupAdmin(ChainEditingAdmin):
         context["default_fallback_type"] = DEFAULT_FALLBACK_TYPE
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def opened_at_version(self, obj) -> int | None:
+        return queries.last_changed(group_scope(obj.name)) if obj is not None and obj.pk else None
+
     def save_model(self, request, obj, form, change):
         pass  # the group, its deployments and its chains are saved together, by one service call (save_related)
 
     def save_related(self, request, form, formsets, change):
         obj = form.instance
         if change:
-            fields = {name: form.cleaned_data[name] for name in form.changed_data}
+            fields = {name: form.cleaned_data[name] for name in form.changed_data if name in GROUP_FIELDS}
         else:
             fields = {name: getattr(obj, name) for name in ("name", "owned_by", "description", "max_input_tokens")}
         deployments = next((formset for formset in formsets if formset.model is Deployment), None)
@@ -231,6 +265,8 @@ class ModelGroupAdmin(ChainEditingAdmin):
             fields=fields,
             deployments=deployment_rows(deployments) if deployments is not None and deployments.has_changed() else None,
             chains=self.changed_chains(form),
+            via=Via.ADMIN,
+            unchanged_since=form.cleaned_data.get("opened_at") if change else None,
         ).group
         obj.pk, obj.created, obj._state.adding, obj._state.db = group.pk, group.created, False, group._state.db
 
@@ -289,6 +325,9 @@ class ConfigurationAdmin(ChainEditingAdmin):
         context["subtitle"] = None
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def opened_at_version(self, obj) -> int | None:
+        return queries.last_changed(defaults_scope())
+
     def save_model(self, request, obj, form, change):
         pass  # max_fallbacks and the `*` chains are saved together, by one service call (save_related)
 
@@ -298,6 +337,8 @@ class ConfigurationAdmin(ChainEditingAdmin):
             actor=actor_of(request),
             max_fallbacks=form.cleaned_data["max_fallbacks"] if changed_max else None,
             chains=self.changed_chains(form),
+            via=Via.ADMIN,
+            unchanged_since=form.cleaned_data.get("opened_at"),
         )
         form.instance.refresh_from_db()  # the service wrote its own copy of the row
 

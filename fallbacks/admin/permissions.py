@@ -17,8 +17,8 @@ REPLACE_PERMISSIONS = (*MERGE_PERMISSIONS, "fallbacks.delete_modelgroup", "fallb
 
 
 def actor_of(request) -> str:
-    """How a change record names the operator behind an admin request."""
-    return f"admin '{request.user.get_username()}'"
+    """How a version names the operator behind an admin request: the user name (`via` says admin)."""
+    return request.user.get_username()
 
 
 def can_edit_chains(request) -> bool:

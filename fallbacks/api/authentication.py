@@ -20,7 +20,7 @@ class KeyPrincipal:
     is_authenticated: bool = True
 
 
-MASTER = KeyPrincipal(actor="master key", can_write=True)
+MASTER = KeyPrincipal(actor="master", can_write=True)
 
 
 class BearerKeyAuthentication(authentication.BaseAuthentication):
@@ -35,7 +35,7 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
         key = selectors.active_api_key(hash_api_key(secret))
         if key is None:
             raise exceptions.AuthenticationFailed("Invalid API key")
-        return KeyPrincipal(actor=f"api key '{key.name}'", can_write=key.can_write), key
+        return KeyPrincipal(actor=key.name, can_write=key.can_write), key
 
     def authenticate_header(self, request) -> str:
         return "Bearer"

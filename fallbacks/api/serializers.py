@@ -1,14 +1,18 @@
 """Request, query and response shapes. Input rules come from fallbacks.validation, never from here:
 a serializer that reads input calls those rules, so a refusal keeps the contract's words."""
 
+from datetime import UTC
+
 from django.db import models
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_serializer
 from rest_framework import serializers
 
 from fallbacks import errors, validation
 from fallbacks.api.errors import PlainDetail
 from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, MAX_FALLBACKS_LIMIT, MAX_NAME_LENGTH, SEVERITIES
-from fallbacks.models import ModelGroup
+from fallbacks.errors import ErrorCode, Invalid
+from fallbacks.models import ModelGroup, Via
 
 TRIMMED_NAME = f"trimmed of surrounding white space, then 1 to {MAX_NAME_LENGTH} characters"
 
@@ -375,3 +379,127 @@ class FallbackSettingsRequestSerializer(serializers.Serializer):
 
     def to_internal_value(self, data) -> dict:
         return validation.parse_settings_request(data)
+
+
+# History (PRODUCT.md 3.3) ----------------------------------------------------------------------
+
+MAX_VERSIONS_PAGE = 500
+DEFAULT_VERSIONS_PAGE = 50
+
+
+def _version_number(value: object, field: str) -> int:
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise Invalid(errors.INVALID_VERSION.format(field=field), code=ErrorCode.INVALID_VERSION)
+
+
+class VersionsQuery(QuerySerializer):
+    model = serializers.CharField(
+        required=False, allow_blank=True, help_text="Versions that touched this model group or its chains."
+    )
+    fallback_type = TypeChoiceField(required=False, help_text="Versions that touched a chain of this type.")
+    actor = serializers.CharField(required=False, allow_blank=True)
+    via = serializers.ChoiceField(choices=[via.value for via in Via if via != Via.LEGACY], required=False)
+    since = serializers.DateTimeField(required=False, help_text="ISO 8601; versions made at or after it.")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_VERSIONS_PAGE)
+    cursor = serializers.CharField(required=False, help_text="The `next` of the previous page.")
+
+    def to_internal_value(self, data) -> dict:
+        fallback_type = data.get("fallback_type")
+        via = data.get("via")
+        if via is not None and via not in Via.values:
+            raise Invalid(errors.INVALID_VIA.format(choices=Via.values), code=ErrorCode.INVALID_FILTER)
+        since = data.get("since")
+        if since is not None:
+            try:
+                parsed = parse_datetime(since.replace(" ", "+"))  # a `+` in a query string arrives as a space
+            except ValueError:  # well formed, but no such date (a 13th month)
+                parsed = None
+            if parsed is None:
+                raise Invalid(errors.INVALID_SINCE, code=ErrorCode.INVALID_FILTER)
+            since = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        limit = data.get("limit", str(DEFAULT_VERSIONS_PAGE))
+        if not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= MAX_VERSIONS_PAGE):
+            raise Invalid(errors.INVALID_LIMIT.format(limit=MAX_VERSIONS_PAGE), code=ErrorCode.INVALID_FILTER)
+        cursor = data.get("cursor")
+        if cursor is not None and not (cursor.isascii() and cursor.isdigit()):
+            raise Invalid(errors.INVALID_CURSOR, code=ErrorCode.INVALID_CURSOR)
+        return {
+            "model": data.get("model"),
+            "fallback_type": None if fallback_type is None else validation.clean_fallback_type(fallback_type),
+            "actor": data.get("actor"),
+            "via": via,
+            "since": since,
+            "limit": int(limit),
+            "cursor": None if cursor is None else int(cursor),
+        }
+
+
+class DiffQuery(QuerySerializer):
+    # `from` is a Python keyword: the field is declared under its query parameter's name below.
+    to = serializers.IntegerField(min_value=0)
+
+    def get_fields(self):
+        return {"from": serializers.IntegerField(min_value=0), **super().get_fields()}
+
+    def to_internal_value(self, data) -> dict:
+        return {
+            "from_version": _version_number(data.get("from"), "from"),
+            "to_version": _version_number(data.get("to"), "to"),
+        }
+
+
+class RollbackRequestSerializer(serializers.Serializer):
+    to_version = serializers.IntegerField(min_value=0)
+    model = serializers.CharField(required=False, help_text="With fallback_type: roll back only this chain.")
+    fallback_type = TypeChoiceField(required=False)
+
+    def to_internal_value(self, data) -> dict:
+        if not isinstance(data, dict):
+            raise Invalid(errors.BODY_NOT_AN_OBJECT, code=ErrorCode.INVALID_BODY)
+        model = data.get("model")
+        if model is not None:
+            model = validation.clean_source_name(model)
+        fallback_type = data.get("fallback_type")
+        return {
+            "to_version": _version_number(data.get("to_version"), "to_version"),
+            "model": model,
+            "fallback_type": None if fallback_type is None else validation.clean_fallback_type(fallback_type),
+        }
+
+
+class ChangeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["chain", "model_group", "setting"])
+    model = serializers.CharField(required=False, help_text="A chain's source (`*` for a default chain).")
+    fallback_type = TypeChoiceField(required=False)
+    name = serializers.CharField(required=False, help_text="A model group's or a setting's name.")
+    before = serializers.JSONField(allow_null=True, help_text="null: it did not exist.")
+    after = serializers.JSONField(allow_null=True, help_text="null: it was deleted.")
+
+
+class VersionSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    actor = serializers.CharField(help_text="The user or API key name; `master` for the master key.")
+    via = serializers.ChoiceField(choices=Via.values)
+    summary = serializers.CharField()
+    changes = ChangeSerializer(many=True)
+    changes_not_shown = serializers.IntegerField(
+        required=False, help_text="In a list: how many more changes `GET /config/versions/{n}` shows."
+    )
+
+
+class VersionListSerializer(serializers.Serializer):
+    data = VersionSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+
+
+class ChangeListSerializer(serializers.Serializer):
+    changes = ChangeSerializer(many=True)
+
+
+class RollbackResponseSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    changes = ChangeSerializer(many=True)

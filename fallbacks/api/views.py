@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 
 from fallbacks import queries, selectors, services, validation
 from fallbacks.api import serializers as shapes
+from fallbacks.api.conditional import ETAG, etag, if_match, list_response
 from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, SEVERITIES, describe_chain
-from fallbacks.models import ModelGroup
+from fallbacks.models import ModelGroup, Via
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ class FallbackView(APIView):
         description="Every chain (`model` is `*` for a default chain). LiteLLM has no list.",
     )
     def get(self, request):
-        return Response({"data": selectors.chain_list(**shapes.ChainListQuery.parse(request))})
+        query = shapes.ChainListQuery.parse(request)
+        return list_response(request, selectors.config_version(), lambda: {"data": selectors.chain_list(**query)})
 
     @extend_schema(
         operation_id="fallback_set",
@@ -64,9 +66,11 @@ class FallbackView(APIView):
         chain = shapes.FallbackRequestSerializer().to_internal_value(request.data)
         written = services.chain_set(
             actor=request.user.actor,
+            via=Via.API,
             source=chain.model,
             fallback_type=chain.fallback_type,
             targets=chain.fallback_models,
+            if_match=if_match(request),
         )
         verb = "created" if written.created else "updated"
         body = {
@@ -78,7 +82,7 @@ class FallbackView(APIView):
         warnings = _chain_warnings(written.source, written.fallback_type)
         if warnings:  # the contract's keys otherwise stay exactly LiteLLM's
             body["warnings"] = warnings
-        return Response(body, headers={CONFIG_VERSION_HEADER: str(written.version)})
+        return Response(body, headers={CONFIG_VERSION_HEADER: str(written.version), ETAG: etag(written.version)})
 
 
 class FallbackDetailView(APIView):
@@ -90,11 +94,12 @@ class FallbackDetailView(APIView):
     )
     def get(self, request, model: str):
         fallback_type = shapes.FallbackTypeQuery.parse(request)["fallback_type"]
+        chain_etag = queries.chain_etag(model, fallback_type)  # read first: never newer than the chain shown
         chain = queries.model_direct_chain(model, fallback_type)
         body = {"model": model, "fallback_models": chain.targets, "fallback_type": fallback_type}
         if chain.inherited_from:
             body["inherited_from"] = chain.inherited_from
-        return Response(body)
+        return Response(body, headers={ETAG: etag(chain_etag)})
 
     @extend_schema(
         operation_id="fallback_delete",
@@ -104,7 +109,13 @@ class FallbackDetailView(APIView):
     )
     def delete(self, request, model: str):
         fallback_type = shapes.FallbackTypeQuery.parse(request)["fallback_type"]
-        version = services.chain_delete(actor=request.user.actor, source=model, fallback_type=fallback_type)
+        version = services.chain_delete(
+            actor=request.user.actor,
+            via=Via.API,
+            source=model,
+            fallback_type=fallback_type,
+            if_match=if_match(request),
+        )
         body = {"model": model, "fallback_type": fallback_type, "message": CHAIN_DELETED}
         return Response(body, headers={CONFIG_VERSION_HEADER: str(version)})
 
@@ -144,7 +155,11 @@ class ModelListView(APIView):
     )
     def get(self, request):
         query = shapes.ModelListQuery.parse(request)
-        return Response({"data": queries.model_objects(fallback_type=query["metadata_type"]), "object": "list"})
+        return list_response(
+            request,
+            selectors.config_version(),
+            lambda: {"data": queries.model_objects(fallback_type=query["metadata_type"]), "object": "list"},
+        )
 
 
 class ShortModelListView(ModelListView):
@@ -197,33 +212,44 @@ class ModelGroupViewSet(viewsets.GenericViewSet):
         return group
 
     def list(self, request):
-        return Response({"data": selectors.model_group_documents()})
+        return list_response(request, selectors.config_version(), lambda: {"data": selectors.model_group_documents()})
 
     def retrieve(self, request, name: str):
-        return Response(selectors.model_group_documents(name=self.get_object().name)[0])
+        group = self.get_object()
+        return Response(
+            selectors.model_group_documents(name=group.name)[0], headers={ETAG: etag(queries.group_etag(group.name))}
+        )
 
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        written = services.group_create(actor=request.user.actor, **serializer.validated_data)
+        written = services.group_create(actor=request.user.actor, via=Via.API, **serializer.validated_data)
         return Response(
             selectors.model_group_documents(name=written.group.name)[0],
             status=status.HTTP_201_CREATED,
-            headers={CONFIG_VERSION_HEADER: str(written.version)},
+            headers={CONFIG_VERSION_HEADER: str(written.version), ETAG: etag(written.version)},
         )
 
     def partial_update(self, request, name: str):
         group = self.get_object()
         serializer = self.get_serializer(group, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        written = services.group_update(actor=request.user.actor, group=group, changes=serializer.validated_data)
+        written = services.group_update(
+            actor=request.user.actor,
+            via=Via.API,
+            group=group,
+            changes=serializer.validated_data,
+            if_match=if_match(request),
+        )
         return Response(
             selectors.model_group_documents(name=written.group.name)[0],
-            headers={CONFIG_VERSION_HEADER: str(written.version)},
+            headers={CONFIG_VERSION_HEADER: str(written.version), ETAG: etag(queries.group_etag(written.group.name))},
         )
 
     def destroy(self, request, name: str):
-        version = services.group_delete(actor=request.user.actor, group=self.get_object())
+        version = services.group_delete(
+            actor=request.user.actor, via=Via.API, group=self.get_object(), if_match=if_match(request)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT, headers={CONFIG_VERSION_HEADER: str(version)})
 
 
@@ -300,7 +326,7 @@ class FallbackLintView(APIView):
 class FallbackSettingsView(APIView):
     @extend_schema(operation_id="fallback_settings_get", responses={200: shapes.FallbackSettingsSerializer, **ERRORS})
     def get(self, request):
-        return Response(selectors.fallback_settings())
+        return Response(selectors.fallback_settings(), headers={ETAG: etag(queries.settings_etag())})
 
     @extend_schema(
         operation_id="fallback_settings_update",
@@ -310,5 +336,69 @@ class FallbackSettingsView(APIView):
     )
     def patch(self, request):
         changes = shapes.FallbackSettingsRequestSerializer().to_internal_value(request.data)
-        version = services.settings_update(actor=request.user.actor, **changes)
-        return Response(selectors.fallback_settings(), headers={CONFIG_VERSION_HEADER: str(version)})
+        version = services.settings_update(actor=request.user.actor, via=Via.API, if_match=if_match(request), **changes)
+        return Response(
+            selectors.fallback_settings(),
+            headers={CONFIG_VERSION_HEADER: str(version), ETAG: etag(queries.settings_etag())},
+        )
+
+
+# History, diff and rollback (PRODUCT.md 3.3) ---------------------------------------------------
+
+
+class ConfigVersionsView(APIView):
+    @extend_schema(
+        operation_id="config_versions",
+        parameters=[shapes.VersionsQuery],
+        responses={200: shapes.VersionListSerializer, **ERRORS},
+        description=(
+            "Every version, newest first, with what it changed (a list shows the first 100 changes of each; "
+            "`GET /config/versions/{n}` shows them all). `next` is the cursor of the following page."
+        ),
+    )
+    def get(self, request):
+        query = shapes.VersionsQuery.parse(request)
+        page = queries.versions(**query)
+        return Response({"data": page.data, "next": page.next})
+
+
+class ConfigVersionView(APIView):
+    @extend_schema(
+        operation_id="config_version",
+        parameters=[OpenApiParameter("version", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={200: shapes.VersionSerializer, **ERRORS},
+    )
+    def get(self, request, version: int):
+        return Response(queries.version(version))
+
+
+class ConfigDiffView(APIView):
+    @extend_schema(
+        operation_id="config_diff",
+        parameters=[shapes.DiffQuery],
+        responses={200: shapes.ChangeListSerializer, **ERRORS, 409: shapes.ErrorSerializer},
+        description="The net change from right after version `from` to right after version `to` (0: the empty start).",
+    )
+    def get(self, request):
+        query = shapes.DiffQuery.parse(request)
+        changes = queries.config_diff(query["from_version"], query["to_version"])
+        return Response({"changes": [change.as_dict() for change in changes]})
+
+
+class ConfigRollbackView(APIView):
+    @extend_schema(
+        operation_id="config_rollback",
+        request=shapes.RollbackRequestSerializer,
+        responses={200: shapes.RollbackResponseSerializer, **WRITE_ERRORS, 409: shapes.ErrorSerializer, **BODY_ERRORS},
+        description=(
+            "Make the whole configuration what it was right after `to_version` (or, with `model` and "
+            "`fallback_type`, only that chain), as one new version. Nothing to change: the current version, no changes."
+        ),
+    )
+    def post(self, request):
+        body = shapes.RollbackRequestSerializer().to_internal_value(request.data)
+        result = services.config_rollback(actor=request.user.actor, **body)
+        return Response(
+            {"version": result.version, "changes": [change.as_dict() for change in result.changes]},
+            headers={CONFIG_VERSION_HEADER: str(result.version)},
+        )

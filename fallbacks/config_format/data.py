@@ -69,6 +69,7 @@ class GroupData:
     description: str = ""
     max_input_tokens: int | None = None
     deployments: list[DeploymentData] = field(default_factory=list)
+    created: int | None = field(default=None, compare=False)  # unix seconds, when known (not in the file format)
 
 
 @dataclass

@@ -23,7 +23,9 @@ def desired_config(parsed: ParsedConfig, current: ConfigData, *, mode: ImportMod
     groups = dict(current.groups) if merge else {}
     for name, spec in parsed.groups.items():
         before = current.groups.get(name) if merge else None
+        existing = current.groups.get(name)
         groups[name] = GroupData(
+            created=existing.created if existing else None,  # set once, whatever the mode
             name=name,
             owned_by=spec.fields.get("owned_by", before.owned_by if before else spec.inferred_owned_by),
             description=spec.fields.get("description", before.description if before else ""),

@@ -19,6 +19,7 @@ from fallbacks.services.model_groups import (
     group_update,
 )
 from fallbacks.services.recording import Action
+from fallbacks.services.rollback import RollbackResult, config_rollback
 from fallbacks.services.settings import defaults_save, max_fallbacks_set, settings_update
 
 __all__ = [
@@ -28,11 +29,13 @@ __all__ = [
     "ConfigRefused",
     "GroupWrite",
     "ImportReport",
+    "RollbackResult",
     "api_key_create",
     "api_key_set_active",
     "chain_delete",
     "chain_set",
     "config_import",
+    "config_rollback",
     "defaults_save",
     "deployments_set",
     "group_create",

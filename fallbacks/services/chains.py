@@ -1,12 +1,13 @@
 """Writes of fallback chains: create or replace one whole, or delete one."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from fallbacks import errors, selectors, validation
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE, describe_chain
 from fallbacks.errors import ErrorCode, NotFound
-from fallbacks.models import FallbackEntry, ModelGroup
+from fallbacks.history import Key
+from fallbacks.models import FallbackEntry, ModelGroup, Via
 from fallbacks.services.recording import Action, ConfigWrite, check_writes_enabled, config_write
 
 
@@ -19,35 +20,51 @@ class ChainWrite:
     version: int
 
 
-def chain_set(*, actor: str, source: str, fallback_type: str, targets: Sequence[str]) -> ChainWrite:
+def chain_set(
+    *,
+    actor: str,
+    source: str,
+    fallback_type: str,
+    targets: Sequence[str],
+    via: Via = Via.COMMAND,
+    if_match: int | None = None,
+) -> ChainWrite:
     """Create the chain `source -> targets` of `fallback_type`, or replace it whole.
 
+    With `if_match`, the chain must not have changed since that version (else PreconditionFailed).
     Validates (PRODUCT.md 3.1 order: source, targets, self-fallback, then read-only mode)
     before anything is written; on success the chain is exactly `targets`, in that order, and
     the config version has moved on by one.
     """
-    with config_write(actor=actor) as write:
+    key = Key.chain(source, fallback_type)
+    with config_write(actor=actor, via=via) as write:
+        write.check_unchanged_since([key], if_match, what=key.describe())
         created = write_chain(write, source=source, fallback_type=fallback_type, targets=list(targets))
     return ChainWrite(
         source=source, fallback_type=fallback_type, targets=list(targets), created=created, version=write.version
     )
 
 
-def chain_delete(*, actor: str, source: str, fallback_type: str) -> int:
+def chain_delete(
+    *, actor: str, source: str, fallback_type: str, via: Via = Via.COMMAND, if_match: int | None = None
+) -> int:
     """Remove `source`'s own chain of `fallback_type`; NotFound when it has none. Returns the new config version."""
     check_writes_enabled()
-    with config_write(actor=actor) as write:
+    key = Key.chain(source, fallback_type)
+    with config_write(actor=actor, via=via) as write:
+        write.check_unchanged_since([key], if_match, what=key.describe())
         erase_chain(write, source=source, fallback_type=fallback_type)
     return write.version
 
 
-def write_chain(write: ConfigWrite, *, source: str, fallback_type: str, targets: list[str]) -> bool:
+def write_chain(write: ConfigWrite, *, source: str, fallback_type: str, targets: list[str], note: bool = True) -> bool:
     """Within `write`, make the chain exactly `targets`; True when it did not exist before."""
     groups = {group.name: group for group in ModelGroup.objects.filter(name__in={source, *targets})}
     validation.check_chain(
         source=source, targets=targets, existing=groups.keys(), all_names=selectors.model_group_names
     )
     check_writes_enabled()
+    write.touch([Key.chain(source, fallback_type)])
     chain = FallbackEntry.objects.filter(source=groups.get(source), fallback_type=fallback_type)
     created = not chain.exists()
     chain.delete()
@@ -55,21 +72,24 @@ def write_chain(write: ConfigWrite, *, source: str, fallback_type: str, targets:
         FallbackEntry(source=groups.get(source), fallback_type=fallback_type, position=position, target=groups[name])
         for position, name in enumerate(targets)
     )
-    write.note(
-        Action.CHAIN_CREATE if created else Action.CHAIN_UPDATE,
-        describe_chain(source, fallback_type),
-        {"model": source, "fallback_type": fallback_type, "fallback_models": targets},
-    )
+    if note:
+        write.note(
+            Action.CHAIN_CREATE if created else Action.CHAIN_UPDATE,
+            describe_chain(source, fallback_type),
+            {"model": source, "fallback_type": fallback_type, "fallback_models": targets},
+            f"set chain {describe_chain(source, fallback_type)}: {', '.join(targets)}",
+        )
     return created
 
 
-def erase_chain(write: ConfigWrite, *, source: str, fallback_type: str) -> None:
+def erase_chain(write: ConfigWrite, *, source: str, fallback_type: str, note: bool = True) -> None:
     """Within `write`, delete `source`'s own chain of `fallback_type`; NotFound when there is none."""
     source_group = None
     if source != DEFAULT_CHAIN_SOURCE:
         source_group = ModelGroup.objects.filter(name=source).first()
         if source_group is None:
             raise validation.model_not_found(source, selectors.model_group_names())
+    write.touch([Key.chain(source, fallback_type)])
     deleted, _ = FallbackEntry.objects.filter(source=source_group, fallback_type=fallback_type).delete()
     if not deleted:
         extra = {}
@@ -83,12 +103,16 @@ def erase_chain(write: ConfigWrite, *, source: str, fallback_type: str) -> None:
             code=ErrorCode.NOTHING_CONFIGURED,
             extra=extra,
         )
-    write.note(
-        Action.CHAIN_DELETE, describe_chain(source, fallback_type), {"model": source, "fallback_type": fallback_type}
-    )
+    if note:
+        write.note(
+            Action.CHAIN_DELETE,
+            describe_chain(source, fallback_type),
+            {"model": source, "fallback_type": fallback_type},
+            f"deleted chain {describe_chain(source, fallback_type)}",
+        )
 
 
-def save_chains(write: ConfigWrite, source: str, chains: dict[str, list[str]]) -> None:
+def save_chains(write: ConfigWrite, source: str, chains: Mapping[str, list[str]]) -> None:
     """Within `write`, set each chain of `chains` (type -> targets), or delete it when its targets are empty."""
     for fallback_type, targets in chains.items():
         if targets:

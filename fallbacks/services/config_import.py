@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from fallbacks import config_format, errors, selectors
-from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
 from fallbacks.errors import Conflict, ErrorCode, Invalid
-from fallbacks.models import Deployment, FallbackEntry, ModelGroup
+from fallbacks.history import changes_between, config_values
+from fallbacks.models import Via
+from fallbacks.services.bulk import apply_config
 from fallbacks.services.recording import Action, check_writes_enabled, config_write
 
-IMPORT_BATCH_SIZE = 1000
 CHANGES_RECORDED = 1000  # lines of the import report kept in its change record; the counts are always complete
 
 ImportProgress = Callable[[str, int, int], None]
@@ -66,6 +66,7 @@ def config_import(
     dry_run: bool = False,
     expected_version: int | None = None,
     progress: ImportProgress | None = None,
+    via: Via = Via.IMPORT,
 ) -> ImportReport:
     """Import a LiteLLM proxy config (YAML or JSON text), all or nothing.
 
@@ -89,20 +90,27 @@ def config_import(
     parsed = config_format.parse_config(document)
     step("read the file", len(parsed.groups), len(parsed.groups))
     return _config_import_parsed(
-        actor=actor, parsed=parsed, mode=mode, dry_run=dry_run, expected_version=expected_version, step=step
+        actor=actor,
+        via=via,
+        parsed=parsed,
+        mode=mode,
+        dry_run=dry_run,
+        expected_version=expected_version,
+        step=step,
     )
 
 
 def _config_import_parsed(
     *,
     actor: str,
+    via: Via,
     parsed: config_format.ParsedConfig,
     mode: config_format.ImportMode,
     dry_run: bool,
     expected_version: int | None,
     step: ImportProgress,
 ) -> ImportReport:
-    with config_write(actor=actor) as write:
+    with config_write(actor=actor, via=via) as write:
         config = write.config
         if expected_version is not None and config.version != expected_version:
             raise Conflict(
@@ -124,8 +132,9 @@ def _config_import_parsed(
             return report
         check_writes_enabled()
 
-        _write_config_diff(desired, diff, step)
+        apply_config(desired, diff, step)
         config.max_fallbacks = desired.max_fallbacks
+        write.changes = changes_between(config_values(current), config_values(desired))
         write.note(
             Action.CONFIG_IMPORT,
             f"config import ({mode.value}): {report.summary}",
@@ -137,89 +146,6 @@ def _config_import_parsed(
                 "changes": [str(change) for change in diff.changes[:CHANGES_RECORDED]],
                 "changes_not_listed": max(0, len(diff.changes) - CHANGES_RECORDED),
             },
+            f"imported a config file ({mode.value}): {report.summary}",
         )
     return ImportReport(mode=mode.value, dry_run=False, diff=diff, notices=parsed.notices, version=write.version)
-
-
-def _batches(items: Sequence, size: int = IMPORT_BATCH_SIZE):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _write_config_diff(desired: config_format.ConfigData, diff: config_format.ConfigDiff, step: ImportProgress) -> None:
-    """Turn the database into `desired` by rewriting only what `diff` names, in batches (no query per row)."""
-    ids = dict(ModelGroup.objects.values_list("name", "id"))
-
-    # Chains go first, so that no entry still points at a model group about to be removed.
-    stale_chains = diff.chains_changed + diff.chains_removed
-    for fallback_type in FALLBACK_TYPES.values():
-        sources = [source for source, chain_type in stale_chains if chain_type == fallback_type]
-        if DEFAULT_CHAIN_SOURCE in sources:
-            FallbackEntry.objects.filter(source__isnull=True, fallback_type=fallback_type).delete()
-        source_ids = [ids[source] for source in sources if source != DEFAULT_CHAIN_SOURCE]
-        for batch in _batches(source_ids):
-            FallbackEntry.objects.filter(fallback_type=fallback_type, source_id__in=batch).delete()
-
-    removed_ids = [ids[name] for name in diff.groups_removed]
-    for done, batch in enumerate(_batches(removed_ids), start=1):
-        Deployment.objects.filter(model_group_id__in=batch).delete()
-        ModelGroup.objects.filter(id__in=batch).delete()
-        step("removing model groups", min(done * IMPORT_BATCH_SIZE, len(removed_ids)), len(removed_ids))
-
-    new_groups = [
-        ModelGroup(
-            name=name,
-            owned_by=desired.groups[name].owned_by,
-            description=desired.groups[name].description,
-            max_input_tokens=desired.groups[name].max_input_tokens,
-        )
-        for name in diff.groups_created
-    ]
-    for done, batch in enumerate(_batches(new_groups), start=1):
-        ModelGroup.objects.bulk_create(batch)
-        step("creating model groups", min(done * IMPORT_BATCH_SIZE, len(new_groups)), len(new_groups))
-    changed_groups = [
-        ModelGroup(
-            id=ids[name],
-            owned_by=desired.groups[name].owned_by,
-            description=desired.groups[name].description,
-            max_input_tokens=desired.groups[name].max_input_tokens,
-        )
-        for name in diff.groups_changed
-    ]
-    ModelGroup.objects.bulk_update(
-        changed_groups, ["owned_by", "description", "max_input_tokens"], batch_size=IMPORT_BATCH_SIZE
-    )
-    if new_groups:
-        ids = dict(ModelGroup.objects.values_list("name", "id"))
-
-    replaced_ids = [ids[name] for name in diff.deployments_replaced]
-    for batch in _batches(replaced_ids):
-        Deployment.objects.filter(model_group_id__in=batch).delete()
-    deployments = [
-        Deployment(
-            model_group_id=ids[name],
-            position=position,
-            litellm_params=deployment.litellm_params,
-            model_info=deployment.model_info,
-        )
-        for name in diff.deployments_replaced + diff.groups_created
-        for position, deployment in enumerate(desired.groups[name].deployments)
-    ]
-    for done, batch in enumerate(_batches(deployments), start=1):
-        Deployment.objects.bulk_create(batch)
-        step("writing deployments", min(done * IMPORT_BATCH_SIZE, len(deployments)), len(deployments))
-
-    entries = [
-        FallbackEntry(
-            source_id=None if source == DEFAULT_CHAIN_SOURCE else ids[source],
-            fallback_type=fallback_type,
-            position=position,
-            target_id=ids[target],
-        )
-        for source, fallback_type in diff.chains_created + diff.chains_changed
-        for position, target in enumerate(desired.chains[(source, fallback_type)])
-    ]
-    for done, batch in enumerate(_batches(entries), start=1):
-        FallbackEntry.objects.bulk_create(batch)
-        step("writing chains", min(done * IMPORT_BATCH_SIZE, len(entries)), len(entries))

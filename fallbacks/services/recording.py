@@ -1,14 +1,17 @@
-"""The one way a write happens: lock the configuration, validate, write, record, bump the version.
+"""The one way a write happens: lock the configuration, validate, write, record the version with its changes.
 
 Every service opens `config_write()`. It locks the single configuration row first (so concurrent
-writes queue instead of interleaving), hands the service a `ConfigWrite` to note what it did, and
-on the way out, if anything was noted, increments the config version once and stores one
-ChangeRecord for it, all in the service's transaction. However many rows one call touches, it is
-one version; a call that changes nothing records nothing and leaves the version as it was (the
-configuration row itself is created, at version 0, by the first write that locks it).
+writes queue instead of interleaving) and hands the service a `ConfigWrite`. Before changing a
+thing the service `touch()`es it, which reads the thing's value as it was; the service then `note()`s
+what it did in words. On the way out, if anything was noted, the write becomes one version: the
+config version goes up by one, and one ChangeRecord (who, through which door, a one-line summary)
+and its ConfigChange rows (each touched thing whose value differs, before and after) are stored,
+all in the service's transaction. So a version's changes are, by construction, the difference
+between the configuration before and after it; a write that fails leaves no version behind, and
+one that notes nothing records nothing and leaves the version as it was.
 """
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -16,11 +19,14 @@ from enum import StrEnum
 from django.conf import settings
 from django.db import transaction
 
-from fallbacks import selectors, validation
-from fallbacks.models import ChangeRecord, Configuration
+from fallbacks import errors, selectors, validation
+from fallbacks.errors import ErrorCode, PreconditionFailed
+from fallbacks.history import Change, Key, changes_between
+from fallbacks.models import ChangeRecord, ConfigChange, Configuration, SecurityEvent, Via
 
 ACTOR_LENGTH = 255
 SUBJECT_LENGTH = 600
+CHANGES_BATCH = 1000
 
 
 class Action(StrEnum):
@@ -37,6 +43,7 @@ class Action(StrEnum):
     MAX_FALLBACKS_SET = "max_fallbacks_set"
     DEFAULTS_SAVE = "defaults_save"  # one admin save of the `*` chains page
     CONFIG_IMPORT = "config_import"
+    ROLLBACK = "rollback"
     API_KEY_CREATE = "api_key_create"
     API_KEY_ACTIVATE = "api_key_activate"
     API_KEY_REVOKE = "api_key_revoke"
@@ -47,20 +54,44 @@ class Part:
     action: Action
     subject: str
     details: dict
+    summary: str
 
 
 @dataclass
 class ConfigWrite:
-    """The locked configuration, and what the write has done to it so far."""
+    """The locked configuration, what the write touched (with the values they had) and what it did."""
 
     config: Configuration
     actor: str
+    via: Via
     summary: Action | None = None  # how a write of several parts (an admin save) is recorded, with `subject`
     subject: str = ""
     parts: list[Part] = field(default_factory=list)
+    before: dict[Key, object] = field(default_factory=dict)
+    changes: list[Change] | None = None  # when the service knows them whole (an import, a rollback)
+    recorded_changes: list[Change] = field(default_factory=list)
 
-    def note(self, action: Action, subject: str, details: dict) -> None:
-        self.parts.append(Part(action, subject, details))
+    def touch(self, keys: Iterable[Key]) -> None:
+        """Remember the values these things have now, before the write changes them."""
+        new = [key for key in keys if key not in self.before]
+        if new:
+            self.before.update(selectors.current_values(new))
+
+    def note(self, action: Action, subject: str, details: dict, summary: str) -> None:
+        self.parts.append(Part(action, subject, details, summary))
+
+    def check_unchanged_since(self, keys: Sequence[Key], version: int | Collection[int] | None, *, what: str) -> None:
+        """PreconditionFailed when the last version that changed any of these things is not `version` (or one of
+        several an `If-Match` names); None: no precondition."""
+        if version is None:
+            return
+        current = selectors.last_changed(keys)
+        if current not in ({version} if isinstance(version, int) else version):
+            raise PreconditionFailed(
+                errors.PRECONDITION_FAILED.format(what=what, version=current),
+                code=ErrorCode.PRECONDITION_FAILED,
+                extra={"current_version": current},
+            )
 
     @property
     def version(self) -> int:
@@ -82,15 +113,15 @@ def check_writes_enabled() -> None:
 
 
 @contextmanager
-def config_write(*, actor: str, summary: Action | None = None) -> Iterator[ConfigWrite]:
-    """A write under the configuration lock, recorded as one version when it changed anything.
+def config_write(*, actor: str, via: Via, summary: Action | None = None) -> Iterator[ConfigWrite]:
+    """A write under the configuration lock, recorded as one version with its changes when it did anything.
 
     A write of one part is recorded as that part (`chain_update`, say), whichever door made it. A
     write of several parts (an admin save of a group's fields, deployments and chains) is recorded
     as `summary` about the write's `subject`, each part listed in its details.
     """
     with transaction.atomic():
-        write = ConfigWrite(config=lock_configuration(), actor=actor, summary=summary)
+        write = ConfigWrite(config=lock_configuration(), actor=actor, via=Via(via), summary=summary)
         yield write
         if write.parts:
             _record(write)
@@ -102,27 +133,47 @@ def _record(write: ConfigWrite) -> None:
     config.save(update_fields=["version", "max_fallbacks", "updated_at"])
     if len(write.parts) == 1:
         (part,) = write.parts
-        action, subject, details = part.action, part.subject, part.details
+        action, subject, details, summary = part.action, part.subject, part.details, part.summary
     else:
         action, subject = write.summary or write.parts[0].action, write.subject or write.parts[0].subject
         details = {
             "parts": [{"action": part.action.value, "subject": part.subject, **part.details} for part in write.parts]
         }
-    ChangeRecord.objects.create(
+        summary = "; ".join(part.summary for part in write.parts)
+    if write.changes is None:
+        after = selectors.current_values(write.before)
+        write.changes = changes_between(write.before, after)
+    record = ChangeRecord.objects.create(
         version=config.version,
         actor=write.actor[:ACTOR_LENGTH],
+        via=write.via,
         action=action,
         subject=subject[:SUBJECT_LENGTH],
+        summary=summary[:SUBJECT_LENGTH],
         details=details,
+        change_count=len(write.changes),
     )
+    ConfigChange.objects.bulk_create(
+        (
+            ConfigChange(
+                record=record,
+                version=record.version,
+                position=position,
+                kind=change.key.kind,
+                name=change.key.name,
+                fallback_type=change.key.fallback_type,
+                before=change.before,
+                after=change.after,
+            )
+            for position, change in enumerate(write.changes)
+        ),
+        batch_size=CHANGES_BATCH,
+    )
+    write.recorded_changes = write.changes
 
 
 def record_security_event(*, actor: str, action: Action, subject: str, details: dict) -> None:
-    """An event that changes no configuration (an API key issued or revoked), kept with the current version."""
-    ChangeRecord.objects.create(
-        version=selectors.config_version(),
-        actor=actor[:ACTOR_LENGTH],
-        action=action,
-        subject=subject[:SUBJECT_LENGTH],
-        details=details,
+    """An event that changes no configuration (an API key issued or revoked): no version, a record of its own."""
+    SecurityEvent.objects.create(
+        actor=actor[:ACTOR_LENGTH], action=action, subject=subject[:SUBJECT_LENGTH], details=details
     )

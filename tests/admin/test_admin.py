@@ -13,7 +13,7 @@ from fallbacks import domain, errors, selectors, services
 from fallbacks.admin.forms import CHAIN_ERRORS_NOTE
 from fallbacks.admin.sites import DEFAULT_CHAINS_ENTRY
 from fallbacks.domain import FALLBACK_TYPES
-from fallbacks.models import ApiKey, ChangeRecord, Deployment, ModelGroup
+from fallbacks.models import ApiKey, ChangeRecord, Deployment, ModelGroup, SecurityEvent
 from tests.factories import add_deployment, change_url, database_snapshot, form_data
 
 LIST_URL = reverse("admin:fallbacks_modelgroup_changelist")
@@ -70,7 +70,12 @@ def test_creates_a_group_with_a_chain_as_one_version_recorded_like_api_writes(op
     assert selectors.chain_map(model="mistral-large") == {("mistral-large", "general"): ["gpt-4", "claude-3-haiku"]}
     assert versions() == before + 1  # one operator save is one config version
     (record,) = ChangeRecord.objects.filter(version__gt=before)
-    assert (record.action, record.subject, record.actor) == ("group_save", "mistral-large", "admin 'admin'")
+    assert (record.action, record.subject, record.actor, record.via) == (
+        "group_save",
+        "mistral-large",
+        "admin",
+        "admin",
+    )
     assert [(part["action"], part["subject"]) for part in record.details["parts"]] == [
         ("group_create", "mistral-large"),
         ("chain_create", "mistral-large (general)"),
@@ -682,9 +687,10 @@ def test_the_change_page_reads_the_same_queries_at_10_and_at_1000_groups(
     assert change_page_queries() == at_10
 
 
-# Session, user, the group, the editors' current chains, its deployments (inline), the group page (groups with
-# deployment counts, chains, settings), and the two autocomplete rows showing their groups.
-CHANGE_PAGE_QUERIES = 10
+# Session, user, the group, the version that last changed what the page edits (for the stale-save guard), the
+# editors' current chains, its deployments (inline), the group page (groups with deployment counts, chains,
+# settings), and the two autocomplete rows showing their groups.
+CHANGE_PAGE_QUERIES = 11
 
 
 # --- API keys ----------------------------------------------------------------------------------------------------
@@ -701,7 +707,9 @@ def test_an_api_key_is_issued_with_its_secret_shown_once(operator, db, anonymous
     assert secret.startswith(key.prefix)
     assert key.key_hash == services.hash_api_key(secret)
     assert secret not in repr(database_snapshot())
-    assert ChangeRecord.objects.filter(action="api_key_create", subject="deploy-bot").exists()
+    # A security event, apart from configuration versions (PRODUCT.md 3.3): issuing a key changes no configuration.
+    assert SecurityEvent.objects.filter(action="api_key_create", subject="deploy-bot", actor="admin").exists()
+    assert not ChangeRecord.objects.filter(action__startswith="api_key").exists()
 
     anonymous.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert anonymous.get("/fallback").status_code == 200
@@ -723,7 +731,8 @@ def test_an_api_key_is_revoked_through_the_service(operator, db, anonymous):
     assert operator.post(url, data).status_code == 302
 
     assert not ApiKey.objects.get(pk=key.pk).is_active
-    assert ChangeRecord.objects.filter(action="api_key_revoke", subject="old-bot").exists()
+    assert SecurityEvent.objects.filter(action="api_key_revoke", subject="old-bot").exists()
+    assert not ChangeRecord.objects.filter(action__startswith="api_key").exists()
     anonymous.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert anonymous.get("/fallback").status_code == 401
 

@@ -72,7 +72,7 @@ def test_read_write_key_writes_and_is_named_in_the_record(read_write_api, make_g
     make_groups("a", "b")
     response = read_write_api.post("/fallback", {"model": "a", "fallback_models": ["b"]}, format="json")
     assert response.status_code == 200
-    assert ChangeRecord.objects.get(action="chain_create").actor == "api key 'writer'"
+    assert ChangeRecord.objects.get(action="chain_create").actor == "writer"  # PRODUCT.md 3.3: the key's name
 
 
 def test_inactive_key_is_refused(db):

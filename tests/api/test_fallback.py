@@ -61,7 +61,12 @@ class TestPostFallback:
         assert config_version() == before + 1
         assert response["X-Config-Version"] == str(before + 1)
         record = ChangeRecord.objects.get(version=before + 1)
-        assert (record.action, record.actor, record.subject) == ("chain_create", "master key", "gpt-4o (general)")
+        assert (record.action, record.actor, record.via, record.subject) == (
+            "chain_create",
+            "master",
+            "api",
+            "gpt-4o (general)",
+        )
 
 
 class TestPostFallbackErrors:

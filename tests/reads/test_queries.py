@@ -14,13 +14,14 @@ def count_queries(client, path: str) -> tuple[int, object]:
     return len(queries), response
 
 
+# Each list reads the config version first, for its ETag (PRODUCT.md 3.3); a chain reads its own ETag.
 READS = {
-    "/v1/models?include_metadata=true": 2,
-    "/v1/models?include_metadata=true&fallback_type=content_policy": 2,
-    "/v1/models": 1,
-    "/fallback": 1,
-    "/model_groups": 3,
-    "/fallback/model-00000": 2,
+    "/v1/models?include_metadata=true": 3,
+    "/v1/models?include_metadata=true&fallback_type=content_policy": 3,
+    "/v1/models": 2,
+    "/fallback": 2,
+    "/model_groups": 4,
+    "/fallback/model-00000": 3,
 }
 
 

@@ -65,10 +65,6 @@ class ConfigUploadForm(forms.Form):
         return upload
 
 
-def _actor(request) -> str:
-    return f"{actor_of(request)} (config import)"
-
-
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -157,7 +153,7 @@ def _page(request, *, form, status: int = 200, **context) -> TemplateResponse:
 def _preview(request, *, form, document: str, mode: str, file_name: str, notice: str = "") -> TemplateResponse:
     """Run the import as a dry run and show its report, or every problem of the file."""
     try:
-        report = services.config_import(actor=_actor(request), document=document, mode=mode, dry_run=True)
+        report = services.config_import(actor=actor_of(request), document=document, mode=mode, dry_run=True)
     except services.ConfigRefused as refused:
         _drop_pending(request)
         return _page(request, form=form, problems=[str(p) for p in refused.problems], file_name=file_name, status=400)
@@ -216,7 +212,7 @@ def _apply(request):
     form = ConfigUploadForm(initial={"mode": pending["mode"]})
     try:
         report = services.config_import(
-            actor=_actor(request), document=document, mode=pending["mode"], expected_version=pending["version"]
+            actor=actor_of(request), document=document, mode=pending["mode"], expected_version=pending["version"]
         )
     except services.ConfigRefused as refused:
         _drop_pending(request)
