@@ -228,12 +228,19 @@ def settings_etag() -> int:
     return selectors.last_changed([Key.setting(name) for name in history.SETTINGS])
 
 
+def record_changes(record) -> list[Change]:
+    """The changes a record read by selectors.version_records or version_record carries."""
+    return [Change(Key(row.kind, row.name, row.fallback_type), row.before, row.after) for row in record.shown_changes]
+
+
+def version_record(number: int):
+    """One version's record with all its changes (`record_changes`); None when there is none. Two queries."""
+    return selectors.version_record(number)
+
+
 def version_document(record, *, changes_shown: int | None = None) -> dict:
-    """A version as the API shows it (PRODUCT.md 3.3), from a record with its changes prefetched."""
-    changes = [
-        Change(Key(row.kind, row.name, row.fallback_type), row.before, row.after).as_dict()
-        for row in record.shown_changes
-    ]
+    """A version as the API shows it (PRODUCT.md 3.3), from a record with its changes read."""
+    changes = [change.as_dict() for change in record_changes(record)]
     document = {
         "version": record.version,
         "created_at": record.created_at.isoformat().replace("+00:00", "Z"),

@@ -34,7 +34,16 @@ def database_snapshot() -> dict:
     """Every row this app stores, to show that a refused write changed nothing."""
     return {
         model.__name__: sorted(model.objects.values_list(), key=repr)
-        for model in (ModelGroup, Deployment, FallbackEntry, Configuration, ChangeRecord, ConfigChange, ApiKey, SecurityEvent)
+        for model in (
+            ModelGroup,
+            Deployment,
+            FallbackEntry,
+            Configuration,
+            ChangeRecord,
+            ConfigChange,
+            ApiKey,
+            SecurityEvent,
+        )
     }
 
 

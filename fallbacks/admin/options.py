@@ -9,12 +9,13 @@ changes nothing.
 """
 
 import json
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
@@ -22,6 +23,7 @@ from django.utils.html import format_html
 from fallbacks import queries, selectors, services
 from fallbacks.admin.filters import FallbacksFilter, ProviderFilter
 from fallbacks.admin.forms import ConfigurationForm, DeploymentForm, ModelGroupForm, deployment_rows
+from fallbacks.admin.history import VersionAdmin
 from fallbacks.admin.permissions import actor_of, can_edit_chains, can_view_chains
 from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, GROUP_FIELDS
 from fallbacks.errors import DomainError, ErrorCode, PreconditionFailed
@@ -249,6 +251,14 @@ class ModelGroupAdmin(ChainEditingAdmin):
     def opened_at_version(self, obj) -> int | None:
         return queries.last_changed(group_scope(obj.name)) if obj is not None and obj.pk else None
 
+    def history_view(self, request, object_id, extra_context=None):
+        # The group's history is its configuration versions (what changed, before and after), not Django's log.
+        group = self.get_object(request, unquote(object_id))
+        if group is None:
+            raise Http404
+        url = reverse("admin:fallbacks_changerecord_changelist", current_app=self.admin_site.name)
+        return HttpResponseRedirect(f"{url}?{urlencode({'model': group.name})}")
+
     def save_model(self, request, obj, form, change):
         pass  # the group, its deployments and its chains are saved together, by one service call (save_related)
 
@@ -346,20 +356,7 @@ class ConfigurationAdmin(ChainEditingAdmin):
         return HttpResponseRedirect(reverse("admin:fallbacks_configuration_change", args=[obj.pk]))
 
 
-@admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
-    list_display = ["version", "action", "subject", "actor", "created_at"]
-    list_filter = ["action"]
-    search_fields = ["subject", "actor"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+admin.site.register(ChangeRecord, VersionAdmin)
 
 
 @admin.register(ApiKey)

@@ -8,7 +8,7 @@ from fallbacks import config_format, errors, selectors, validation
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE
 from fallbacks.errors import Conflict, ErrorCode, Invalid, NotFound
 from fallbacks.history import Change, Key, changes_between, config_values, values_before, with_values
-from fallbacks.models import Via
+from fallbacks.models import ModelGroup, Via
 from fallbacks.services.bulk import apply_config
 from fallbacks.services.chains import erase_chain, write_chain
 from fallbacks.services.recording import Action, ConfigWrite, check_writes_enabled, config_write
@@ -97,6 +97,22 @@ def _rollback_chain(write: ConfigWrite, key: Key, to_version: int, *, dry_run: b
     return changes
 
 
+def _restore_created(current: config_format.ConfigData, desired: config_format.ConfigData) -> None:
+    """A group deleted and created again since keeps its name but not its `created`: give it back the old one.
+
+    (The file format, and so the diff an import applies, knows nothing of `created`.)
+    """
+    ids = dict(
+        ModelGroup.objects.filter(name__in=desired.groups.keys() & current.groups.keys()).values_list("name", "id")
+    )
+    stamps = [
+        ModelGroup(id=ids[name], created=desired.groups[name].created)
+        for name in ids
+        if desired.groups[name].created is not None and desired.groups[name].created != current.groups[name].created
+    ]
+    ModelGroup.objects.bulk_update(stamps, ["created"], batch_size=1000)
+
+
 def _rollback_all(write: ConfigWrite, to_version: int, *, dry_run: bool) -> list[Change]:
     targets = values_before(selectors.changes_after(to_version))
     if not targets:
@@ -110,6 +126,7 @@ def _rollback_all(write: ConfigWrite, to_version: int, *, dry_run: bool) -> list
         return changes
     check_writes_enabled()
     apply_config(desired, diff)
+    _restore_created(current, desired)
     write.config.max_fallbacks = desired.max_fallbacks
     write.changes = changes
     write.note(
