@@ -120,3 +120,38 @@ def test_screenshots_of_the_list_and_a_group_page(page, live_server, operator_lo
     page.wait_for_selector("#chain-general-1-row .select2-selection__rendered")
     assert chain_on_page(page, "general") == ["anthropic/claude-3-5-sonnet", "gemini-1.5-pro"]
     assert screenshot("model-group-page").stat().st_size > 10_000
+
+
+def test_two_operators_on_one_page_the_second_save_is_refused_with_the_current_values(
+    page, live_server, operator_login
+):
+    """PRODUCT.md 3.3: two pages open, save one, save the other: the refusal names the change, the page shows it."""
+    for name in ("gpt-4o", "claude-3-haiku", "gemini-pro"):
+        services.group_create(actor="setup", name=name)
+    operator_login()
+    url = f"{live_server.url}/admin/fallbacks/modelgroup/{_group_pk('gpt-4o')}/change/"
+    second = page.context.new_page()
+    page.goto(url)
+    second.goto(url)
+
+    pick_target(page, "general", 0, "claude-3-haiku")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    pick_target(second, "general", 0, "gemini-pro")
+    second.fill("#id_description", "the second operator's edit")
+    second.click("input[name=_continue]")
+    second.wait_for_selector(".messagelist .error")
+
+    message = second.inner_text(".messagelist .error")
+    assert "Nothing was saved: Precondition failed: model group gpt-4o changed at version" in message
+    assert "by operator (admin)" in message
+    assert "set chain gpt-4o (general): claude-3-haiku" in message
+    assert chain_on_page(second, "general") == ["claude-3-haiku"]  # the current values, not the refused edit
+    assert second.input_value("#id_description") == ""
+    assert api_chain(page, live_server, "gpt-4o") == ["claude-3-haiku"]
+
+
+def _group_pk(name: str) -> int:
+    from fallbacks.models import ModelGroup
+
+    return ModelGroup.objects.get(name=name).pk

@@ -100,3 +100,51 @@ def test_parallel_reads_and_writes(live_server, groups):
         writes = pool.map(write, range(40))
         statuses = list(reads) + list(writes)
     assert statuses == [200] * 80
+
+
+def call_with_headers(base_url: str, method: str, path: str, body: dict, headers: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        base_url + path,
+        method=method,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {settings.MASTER_KEY}", "Content-Type": "application/json", **headers},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_writers_racing_with_the_same_if_match_one_wins_the_others_get_412(live_server, groups):
+    """PRODUCT.md 3.3: two operators editing at once never silently overwrite each other."""
+    for round_number in range(len(TARGET_CHOICES) // WORKERS):
+        request = urllib.request.Request(
+            live_server.url + "/fallback/hot", headers={"Authorization": f"Bearer {settings.MASTER_KEY}"}
+        )
+        try:
+            chain_etag = urllib.request.urlopen(request).headers["ETag"]
+        except urllib.error.HTTPError as error:  # no chain yet: it never changed, its ETag is "0"
+            assert error.code == 404
+            chain_etag = '"0"'
+        candidates = TARGET_CHOICES[round_number * WORKERS : (round_number + 1) * WORKERS]
+
+        def write(targets, chain_etag=chain_etag):
+            return call_with_headers(
+                live_server.url,
+                "POST",
+                "/fallback",
+                {"model": "hot", "fallback_models": targets},
+                {"If-Match": chain_etag},
+            )
+
+        version_before = config_version()
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            results = list(pool.map(write, candidates))
+        statuses = sorted(status for status, _ in results)
+        assert statuses == [200] + [412] * (len(candidates) - 1), results
+        (winner,) = [targets for targets, (status, _) in zip(candidates, results, strict=True) if status == 200]
+        assert chain_map()[("hot", "general")] == winner  # nothing of a loser's write landed
+        assert config_version() == version_before + 1
+        refused = [body for status, body in results if status == 412]
+        assert all(body["detail"]["current_version"] == version_before + 1 for body in refused)
