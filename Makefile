@@ -46,6 +46,7 @@ bench: $(VENV)/.dev
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 	$(PY) scripts/bench_plan.py
 	$(PY) scripts/bench_config.py
+	$(PY) scripts/bench_history.py
 
 ## make conformance: build the LiteLLM oracle environment (.venv-oracle) and run the conformance tests
 ORACLE := .venv-oracle
