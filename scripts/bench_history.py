@@ -12,6 +12,7 @@ It runs against a throwaway SQLite file (or `--database-url` for a throwaway Pos
 """
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -46,8 +47,6 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.db.models import Sum
-    from django.db.models.functions import Length
 
     from fallbacks import selectors, services
     from fallbacks.models import ChangeRecord, ConfigChange, Configuration, Deployment, FallbackEntry, ModelGroup
@@ -74,7 +73,9 @@ def main() -> int:
 
     writes = ChangeRecord.objects.filter(action__in=["chain_create", "chain_update"])
     changes = ConfigChange.objects.filter(record__in=writes)
-    data_bytes = changes.annotate(size=Length("before") + Length("after")).aggregate(total=Sum("size"))["total"] or 0
+    data_bytes = sum(
+        len(json.dumps(before)) + len(json.dumps(after)) for before, after in changes.values_list("before", "after")
+    )
     print(
         f"history of those writes: {writes.count():,} versions, {changes.count():,} changes, "
         f"{data_bytes / 1e6:.2f} MB of before/after data ({data_bytes / max(changes.count(), 1):.0f} bytes a change)"
