@@ -82,7 +82,9 @@ class FallbackView(APIView):
         warnings = _chain_warnings(written.source, written.fallback_type)
         if warnings:  # the contract's keys otherwise stay exactly LiteLLM's
             body["warnings"] = warnings
-        return Response(body, headers={CONFIG_VERSION_HEADER: str(written.version), ETAG: etag(written.version)})
+        # The chain's own ETag: the version that last changed it (a write of the same chain changes nothing).
+        chain_etag = queries.chain_etag(written.source, written.fallback_type)
+        return Response(body, headers={CONFIG_VERSION_HEADER: str(written.version), ETAG: etag(chain_etag)})
 
 
 class FallbackDetailView(APIView):

@@ -183,7 +183,10 @@ class TestETags:
             "detail": {"error": "Precondition failed: chain a (general) changed at version 5", "current_version": 5}
         }
         assert database_snapshot() == before
-        assert post_chain(api, "a", ["b"], HTTP_IF_MATCH='"5"').status_code == 200
+        accepted = post_chain(api, "a", ["b"], HTTP_IF_MATCH='"5"')
+        assert (accepted.status_code, accepted["ETag"]) == (200, '"6"')
+        same = post_chain(api, "a", ["b"], HTTP_IF_MATCH='"6"')  # a new version, but the chain did not change
+        assert (same.status_code, same["X-Config-Version"], same["ETag"]) == (200, "7", '"6"')
         assert post_chain(api, "a", ["c"], HTTP_IF_MATCH="*").status_code == 200
         assert post_chain(api, "a", ["b"]).status_code == 200  # LiteLLM clients send no If-Match
 
