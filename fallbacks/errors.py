@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 
-from fallbacks.domain import MAX_INPUT_TOKENS_LIMIT, MAX_JSON_DEPTH
+from fallbacks.domain import MAX_CHAIN_LENGTH, MAX_INPUT_TOKENS_LIMIT, MAX_JSON_DEPTH
 
 
 class ErrorCode(StrEnum):
@@ -25,6 +25,7 @@ class ErrorCode(StrEnum):
     INVALID_FALLBACK_TYPE = "invalid_fallback_type"
     INVALID_FALLBACK_MODELS = "invalid_fallback_models"
     EMPTY_CHAIN = "empty_chain"
+    CHAIN_TOO_LONG = "chain_too_long"
     DUPLICATE_TARGETS = "duplicate_targets"
     SELF_FALLBACK = "self_fallback"
     MODEL_NOT_FOUND = "model_not_found"
@@ -85,6 +86,7 @@ INVALID_FALLBACK_MODELS = "Invalid fallback models: {models}"
 SELF_FALLBACK = "Model '{model}' cannot be its own fallback"
 DUPLICATE_TARGETS = "fallback_models must not contain duplicates"
 EMPTY_CHAIN = "fallback_models must contain at least one model"
+CHAIN_TOO_LONG = f"fallback_models must contain at most {MAX_CHAIN_LENGTH} models"
 BLANK_MODEL = "model must be a non-empty string"
 INVALID_FALLBACK_TYPE = "Invalid fallback_type. Must be one of: {types}"
 NOTHING_CONFIGURED = "No {fallback_type} fallbacks configured for model '{model}'"

@@ -217,6 +217,19 @@ def test_a_target_that_cannot_be_a_model_group_is_shown_beside_its_row(operator,
     assert escape(errors.INVALID_FALLBACK_MODELS.format(models=[posted])) in row_html(response, "general", 0)
 
 
+def test_a_chain_of_more_than_100_targets_is_refused_above_its_rows(operator, groups, make_groups):
+    """PRODUCT.md 1: the 100-target limit holds on every door, the admin's chain editor too."""
+    targets = make_groups(*(f"target-{index:03d}" for index in range(101)))
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    for target in targets:
+        add_chain_row(data, "general", target)
+
+    response = refused(operator, url, data)
+
+    assert escape(errors.CHAIN_TOO_LONG) in response.content.decode()
+
+
 def test_a_refused_chain_refuses_the_whole_save(operator, groups):
     """The group's own fields are not saved either when one chain is wrong: nothing half-written."""
     url = change_url(groups["gpt-4"])

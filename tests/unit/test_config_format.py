@@ -184,6 +184,7 @@ def test_a_model_group_may_be_called_like_a_setting_inside_a_rule():
         ([{"a": ["a"]}], errors.SELF_FALLBACK.format(model="a")),
         ([{"a": ["gpt-5"]}], cf.UNKNOWN_MODEL.format(model="gpt-5")),
         ([{"gpt-5": ["a"]}], cf.UNKNOWN_MODEL.format(model="gpt-5")),
+        ([{"a": ["b"] * 101}], errors.CHAIN_TOO_LONG),  # PRODUCT.md 1: at most 100 targets, on every door
     ],
 )
 def test_chain_problems_carry_the_rule_location(rules, message):
