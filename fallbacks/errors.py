@@ -127,6 +127,7 @@ JSON_NOT_FINITE = "NaN or infinity"
 JSON_KEY_NOT_A_STRING = "the key {key} is not a string"
 JSON_NOT_A_VALUE = "{kind} is not a JSON value"
 JSON_TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels"
+DUPLICATE_KEY = "duplicate key {key} in {where}: which value was meant cannot be known"
 
 # Config import as a whole.
 CONFIG_REFUSED = "The config file was refused: {count} problem(s)"

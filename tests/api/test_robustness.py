@@ -204,3 +204,31 @@ def test_owned_by_follows_the_importers_rule(api, seeded, owned_by):
     assert_json_4xx(create)
     assert_json_4xx(api.patch("/model_groups/a", {"owned_by": owned_by}, format="json"))
     assert database_snapshot() == before
+
+
+# Issue 12: duplicate keys were silently read as their last value (`"model": "a", "model": "b"` wrote b's chain).
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        ('{"model": "a", "fallback_models": ["b"], "model": "b"}', '"model" in the top-level object'),
+        ('{"name": "c", "max_input_tokens": 1, "max_input_tokens": 2}', '"max_input_tokens" in the top-level object'),
+    ],
+)
+def test_a_key_given_twice_is_400_naming_it(api, seeded, raw, where):
+    before = database_snapshot()
+    path = "/fallback" if "model" in raw else "/model_groups"
+    body = assert_json_4xx(api.generic("POST", path, raw, content_type="application/json"))
+    assert body["detail"]["error"] == (
+        f"JSON parse error - duplicate key {where}: which value was meant cannot be known"
+    )
+    assert database_snapshot() == before
+
+
+def test_a_key_given_twice_in_a_nested_object_names_where(api, seeded):
+    raw = '{"max_fallbacks": 3, "nested": [{"a": 1}, {"b": 1, "b": 2}]}'
+    body = assert_json_4xx(api.generic("PATCH", "/fallback_settings", raw, content_type="application/json"))
+    assert body["detail"]["error"] == (
+        'JSON parse error - duplicate key "b" in nested[1]: which value was meant cannot be known'
+    )
