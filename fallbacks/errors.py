@@ -46,6 +46,9 @@ class ErrorCode(StrEnum):
     INVALID_MODE = "invalid_mode"
     CONFIG_REFUSED = "config_refused"
     STALE_PREVIEW = "stale_preview"
+    CONFIGURATION_BUSY = "configuration_busy"
+    STATEMENT_TIMED_OUT = "statement_timed_out"
+    DATABASE_UNAVAILABLE = "database_unavailable"
 
 
 class DomainError(ValidationError):
@@ -128,6 +131,11 @@ JSON_KEY_NOT_A_STRING = "the key {key} is not a string"
 JSON_NOT_A_VALUE = "{kind} is not a JSON value"
 JSON_TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels"
 DUPLICATE_KEY = "duplicate key {key} in {where}: which value was meant cannot be known"
+
+# The service cannot answer now (PRODUCT.md 8): a 503 with Retry-After at the API.
+CONFIGURATION_BUSY = "The configuration is being changed by another write: try again in a moment"
+STATEMENT_TIMED_OUT = "The database took too long to answer: try again in a moment"
+DATABASE_UNAVAILABLE = "The database is unavailable: try again in a moment"
 
 # Config import as a whole.
 CONFIG_REFUSED = "The config file was refused: {count} problem(s)"

@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "fallbacks.api.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -95,20 +96,34 @@ TEMPLATES = [
 ]
 
 
+# PRODUCT.md 8: no request may hold a worker hostage. A wait for a lock gives up after DATABASE_LOCK_TIMEOUT
+# seconds (on PostgreSQL a queued writer may wait twice: for its place in the row's queue, then for the
+# holder) and a statement after DATABASE_STATEMENT_TIMEOUT seconds, well under the app server's worker
+# timeout (gunicorn.conf.py: 30 s); past them the API answers 503 with Retry-After
+# (fallbacks.services.recording.timeouts_as_unavailable) and the worker is free again.
+DATABASE_LOCK_TIMEOUT = env_int("DATABASE_LOCK_TIMEOUT", 5)
+DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 20)
+
+
 def _database() -> dict:
     config = dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        timeouts = f"-c lock_timeout={DATABASE_LOCK_TIMEOUT}s -c statement_timeout={DATABASE_STATEMENT_TIMEOUT}s"
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} {timeouts}".strip()
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Concurrent writers must queue, not fail with "database is locked": WAL lets readers go on
         # while one writes, IMMEDIATE takes the write lock when a transaction starts (so two
-        # transactions never deadlock upgrading a read lock), and the timeout is how long to queue.
+        # transactions never deadlock upgrading a read lock), and the timeout is how long to queue (SQLite
+        # has no statement timeout; its statements here are short).
         config["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
+            "timeout": DATABASE_LOCK_TIMEOUT,
         }
         # Tests use a file, not memory, so that they see the locking that production sees.
         # One file per test process, so that two runs side by side never share it.

@@ -1,6 +1,26 @@
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
+from fallbacks.api.errors import unavailable_response
 from fallbacks.validation import has_control_characters
+
+
+class DatabaseUnavailableMiddleware:
+    """A database error outside the API's views (an admin page, a session read) is a 503, never a 500.
+
+    The API's views have their own exception handler (fallbacks.api.errors), which answers the same.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError):
+            return unavailable_response(request, exception)
+        return None
 
 
 class RejectControlCharactersMiddleware:
