@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import connection
+from django.db import connection, transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -202,28 +202,29 @@ class ModelGroupViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, name: str):
         return Response(selectors.model_group_documents(name=self.get_object().name)[0])
 
+    # The writes name the group as the request did, and read their answer back before the lock is released
+    # (the outer transaction keeps the service's): a parallel rename or delete can neither be overwritten
+    # by a row read too early nor make the answer's own read find nothing.
+
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        written = services.group_create(actor=request.user.actor, **serializer.validated_data)
-        return Response(
-            selectors.model_group_documents(name=written.group.name)[0],
-            status=status.HTTP_201_CREATED,
-            headers={CONFIG_VERSION_HEADER: str(written.version)},
-        )
+        with transaction.atomic():
+            written = services.group_create(actor=request.user.actor, **serializer.validated_data)
+            document = selectors.model_group_documents(name=written.group.name)[0]
+        return Response(document, status=status.HTTP_201_CREATED, headers={CONFIG_VERSION_HEADER: str(written.version)})
 
     def partial_update(self, request, name: str):
-        group = self.get_object()
-        serializer = self.get_serializer(group, data=request.data, partial=True)
+        self.get_object()  # an unknown group is a 404 before its body is judged; the write reads it again
+        serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        written = services.group_update(actor=request.user.actor, group=group, changes=serializer.validated_data)
-        return Response(
-            selectors.model_group_documents(name=written.group.name)[0],
-            headers={CONFIG_VERSION_HEADER: str(written.version)},
-        )
+        with transaction.atomic():
+            written = services.group_update(actor=request.user.actor, group=name, changes=serializer.validated_data)
+            document = selectors.model_group_documents(name=written.group.name)[0]
+        return Response(document, headers={CONFIG_VERSION_HEADER: str(written.version)})
 
     def destroy(self, request, name: str):
-        version = services.group_delete(actor=request.user.actor, group=self.get_object())
+        version = services.group_delete(actor=request.user.actor, group=name)
         return Response(status=status.HTTP_204_NO_CONTENT, headers={CONFIG_VERSION_HEADER: str(version)})
 
 
