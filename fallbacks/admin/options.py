@@ -22,7 +22,7 @@ from django.utils.html import format_html
 from fallbacks import queries, selectors, services
 from fallbacks.admin.filters import FallbacksFilter, ProviderFilter
 from fallbacks.admin.forms import ConfigurationForm, DeploymentForm, ModelGroupForm, deployment_rows
-from fallbacks.admin.permissions import actor_of, can_edit_chains, can_view_chains
+from fallbacks.admin.permissions import actor_of, can_edit_chains, can_grant_writes, can_view_chains
 from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES
 from fallbacks.errors import DomainError, ErrorCode
 from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, ModelGroup
@@ -323,7 +323,12 @@ class ChangeRecordAdmin(admin.ModelAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(RefusalsAsMessages, admin.ModelAdmin):
-    """Keys are issued here: the secret is shown once, on the page that follows, and only its hash is kept."""
+    """Keys are issued here: the secret is shown once, on the page that follows, and only its hash is kept.
+
+    A read-write key can change every chain, group and setting: issuing one, or restoring a revoked one,
+    needs the permissions it grants (fallbacks.admin.permissions.can_grant_writes). Without them the
+    role is shown, not offered, and a key is issued read-only whatever a hand-made post says.
+    """
 
     list_display = ["name", "prefix", "role", "is_active", "created_at"]
     list_filter = ["can_write", "is_active"]
@@ -339,12 +344,21 @@ class ApiKeyAdmin(RefusalsAsMessages, admin.ModelAdmin):
         return ["name", "prefix", "role", "is_active", "created_at"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else ["name", "prefix", "role", "created_at"]
+        if obj is None:
+            # A read-only field is never read from a post: without the permissions, every key issued is read-only.
+            return [] if can_grant_writes(request.user) else ["can_write"]
+        readonly = ["name", "prefix", "role", "created_at"]
+        if obj.can_write and not obj.is_active and not can_grant_writes(request.user):
+            readonly.append("is_active")  # restoring it would grant what the operator does not hold
+        return readonly
 
     def has_delete_permission(self, request, obj=None):
         return False  # a key is revoked (not active), so its record stays
 
     def save_model(self, request, obj, form, change):
+        granting = obj.can_write and obj.is_active and (not change or "is_active" in form.changed_data)
+        if granting and not can_grant_writes(request.user):
+            raise PermissionDenied  # unreachable through the page's own form (see get_readonly_fields)
         if change:
             if "is_active" in form.changed_data:
                 services.api_key_set_active(actor=actor_of(request), key=obj, is_active=obj.is_active)

@@ -30,7 +30,7 @@ def test_parallel_patch_rename_and_delete_of_one_group(served):
         ]
         barrier = threading.Barrier(len(requests))
 
-        def send(request):
+        def send(request, barrier=barrier):
             method, target, body = request
             barrier.wait()
             return served.call(method, f"/model_groups/{target}", body)
