@@ -7,6 +7,7 @@ a production deployment that forgets a variable fails at start-up instead of run
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -26,8 +27,13 @@ load_dotenv_file()
 
 DEBUG = env_bool("DEBUG", False)
 
-# The development master key that README examples use; refused whenever DEBUG is off.
+# The development master key that README examples use; refused whenever DEBUG is off, with LiteLLM's
+# documentation's other examples and anything short or of few distinct characters: the master key can do
+# everything, and anyone who can reach the API may guess at it (at the failed-authentication rate).
 DEVELOPMENT_MASTER_KEY = "sk-1234"
+KNOWN_MASTER_KEYS = {DEVELOPMENT_MASTER_KEY, "sk-12345", "sk-123456", "sk-1234567890", "sk-master-key", "sk-admin"}
+MIN_MASTER_KEY_LENGTH = 16
+MIN_MASTER_KEY_DISTINCT_CHARACTERS = 8
 
 if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY") or "django-insecure-development-only"
@@ -42,6 +48,15 @@ else:
         raise ImproperlyConfigured("FALLBACKS_MASTER_KEY (or LITELLM_MASTER_KEY) is not set and DEBUG is off")
     if MASTER_KEY == DEVELOPMENT_MASTER_KEY:
         raise ImproperlyConfigured("the master key is the development default sk-1234, refused when DEBUG is off")
+    if (
+        MASTER_KEY.lower() in KNOWN_MASTER_KEYS
+        or len(MASTER_KEY) < MIN_MASTER_KEY_LENGTH
+        or len(set(MASTER_KEY)) < MIN_MASTER_KEY_DISTINCT_CHARACTERS
+    ):
+        raise ImproperlyConfigured(
+            f"the master key is too weak for production: use {MIN_MASTER_KEY_LENGTH} or more random characters "
+            f"(python -c 'import secrets; print(\"sk-\" + secrets.token_urlsafe(32))')"
+        )
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS is not set and DEBUG is off: list the host names that serve the app")
@@ -60,6 +75,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "fallbacks",
 ]
 
@@ -74,6 +90,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "fallbacks.api.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: it answers a locked-out login
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out address is refused before a password is hashed
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -178,6 +200,23 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
+# The shared cache: the database's own table (created by `migrate`, fallbacks.apps), so that every worker
+# and host counts the same failed authentications (fallbacks.api.throttling). Nothing else is cached.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "fallbacks_cache"}}
+
+# How many proxies in front of the app set X-Forwarded-For: the client address rate limits count by is
+# the one the nearest trusted proxy saw. 0 (the default): REMOTE_ADDR, and X-Forwarded-For is ignored.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+
+# Failed admin logins (PRODUCT.md 4), with django-axes in the database: per client address, the admin's own
+# login page (status 429) for the rest of the cool-off, before any password is checked.
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "fallbacks.api.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "fallbacks.admin.views.login.locked_out"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["fallbacks.api.authentication.BearerKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["fallbacks.api.permissions.HasKeyForMethod"],
@@ -186,6 +225,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fallbacks.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "NUM_PROXIES": TRUSTED_PROXIES,
+    # Failed authentications per client address (fallbacks.api.throttling), before 429s.
+    "DEFAULT_THROTTLE_RATES": {"failed_authentication": env_str("API_FAILED_AUTHENTICATION_RATE", "20/min")},
 }
 
 SPECTACULAR_SETTINGS = {

@@ -27,7 +27,15 @@ FALLBACK_TYPE_PARAM = OpenApiParameter(
 MODEL_PATH_PARAM = OpenApiParameter(
     "model", OpenApiTypes.STR, OpenApiParameter.PATH, description="A model group name (may contain `/`), or `*`."
 )
-ERRORS = {400: shapes.ErrorSerializer, 401: shapes.ErrorSerializer, 404: shapes.ErrorSerializer}
+# 429: the client's address failed to authenticate too often (fallbacks.api.throttling); 503: the database
+# cannot answer now (a lock or statement timeout, an outage), with Retry-After.
+ERRORS = {
+    400: shapes.ErrorSerializer,
+    401: shapes.ErrorSerializer,
+    404: shapes.ErrorSerializer,
+    429: shapes.ErrorSerializer,
+    503: shapes.ErrorSerializer,
+}
 WRITE_ERRORS = {**ERRORS, 403: shapes.ErrorSerializer}
 # Writes that read a JSON body: too large for DATA_UPLOAD_MAX_MEMORY_SIZE, or not JSON at all.
 BODY_ERRORS = {413: shapes.ErrorSerializer, 415: shapes.ErrorSerializer}
@@ -132,6 +140,8 @@ MODEL_LIST_RESPONSES = {
     200: shapes.ModelListSerializer,
     400: shapes.MODEL_LIST_BAD_REQUEST,
     401: shapes.ErrorSerializer,
+    429: shapes.ErrorSerializer,
+    503: shapes.ErrorSerializer,
 }
 
 
