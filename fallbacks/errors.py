@@ -21,6 +21,7 @@ class ErrorCode(StrEnum):
     BLANK_TARGET = "blank_target"
     NAME_TOO_LONG = "name_too_long"
     CONTROL_CHARACTERS = "control_characters"
+    INVISIBLE_CHARACTERS = "invisible_characters"
     RESERVED_NAME = "reserved_name"
     INVALID_FALLBACK_TYPE = "invalid_fallback_type"
     INVALID_FALLBACK_MODELS = "invalid_fallback_models"
@@ -99,6 +100,11 @@ MODEL_NOT_SERVED = "Model '{model}' not found"
 # Messages this service adds where the contract is silent.
 NAME_TOO_LONG = "{field} must be at most {limit} characters"
 CONTROL_CHARACTERS = "{field} must not contain control characters or unpaired surrogates"
+INVISIBLE_CHARACTERS = (
+    "{field} must not contain invisible formatting characters (such as U+202E or U+200B): "
+    "names that look the same must be the same"
+)
+KEY_NAME_TOO_LONG = "An API key's name must be at most {limit} characters"
 TARGETS_NOT_A_LIST = "fallback_models must be a list of model names"
 BLANK_TARGET = "fallback_models must not contain blank names"
 BODY_NOT_AN_OBJECT = "The request body must be a JSON object"

@@ -67,11 +67,23 @@ def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(character) in ("Cc", "Cs") for character in text)
 
 
+# Characters that change how a name looks without being seen: format characters (the right-to-left override
+# U+202E, zero-width spaces and joiners U+200B-U+200D, U+2060, the byte order mark U+FEFF, ...) and the line and
+# paragraph separators. Two names differing only by them render identically, in the admin and in a gateway's logs.
+INVISIBLE_CATEGORIES = ("Cf", "Zl", "Zp")
+
+
+def has_invisible_characters(text: str) -> bool:
+    return any(unicodedata.category(character) in INVISIBLE_CATEGORIES for character in text)
+
+
 def _check_name(name: str, field: str) -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise Invalid(errors.NAME_TOO_LONG.format(field=field, limit=MAX_NAME_LENGTH), code=ErrorCode.NAME_TOO_LONG)
     if has_control_characters(name):
         raise Invalid(errors.CONTROL_CHARACTERS.format(field=field), code=ErrorCode.CONTROL_CHARACTERS)
+    if has_invisible_characters(name):
+        raise Invalid(errors.INVISIBLE_CHARACTERS.format(field=field), code=ErrorCode.INVISIBLE_CHARACTERS)
     return name
 
 

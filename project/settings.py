@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "fallbacks.api.middleware.ProbeMiddleware",  # before anything checks the Host header
+    "fallbacks.api.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fallbacks.api.middleware.RejectControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -169,6 +171,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# No uploads are kept; set anyway, since Django's test server treats every path as a media file when it is empty.
+MEDIA_URL = "media/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -216,6 +220,7 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "fallbacks.api.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "fallbacks.admin.views.login.locked_out"
+AXES_ENABLE_ADMIN = False  # fallbacks.admin.options registers axes's pages itself, with the same lookup rules
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["fallbacks.api.authentication.BearerKeyAuthentication"],

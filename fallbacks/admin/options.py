@@ -10,6 +10,8 @@ changes nothing.
 
 import json
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
@@ -32,6 +34,18 @@ CHAIN_ARROW = " → "
 
 # Where a save that a service refused keeps the refusals that belong beside one field of the form.
 FIELD_REFUSALS_ATTRIBUTE = "fallbacks_field_refusals"
+
+
+class NoRegexLookups:
+    """The changelist's filters may not use `__regex`/`__iregex` (`?name__regex=(a+)+$`): a pattern a visitor
+    chooses can take exponential time (SQLite runs it in Python, in the worker). Refused lookups are a 400."""
+
+    REFUSED_LOOKUPS = ("regex", "iregex")
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup.rsplit("__", 1)[-1] in self.REFUSED_LOOKUPS:
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
 
 class RefusalsAsMessages:
@@ -71,7 +85,7 @@ class RefusalsAsMessages:
             return HttpResponseRedirect(change_url)
 
 
-class ChainEditingAdmin(RefusalsAsMessages, admin.ModelAdmin):
+class ChainEditingAdmin(NoRegexLookups, RefusalsAsMessages, admin.ModelAdmin):
     """An admin whose change page also edits the chains of one source (one per fallback type) (a group, or `*`)."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -306,7 +320,7 @@ class ConfigurationAdmin(ChainEditingAdmin):
 
 
 @admin.register(ChangeRecord)
-class ChangeRecordAdmin(admin.ModelAdmin):
+class ChangeRecordAdmin(NoRegexLookups, admin.ModelAdmin):
     list_display = ["version", "action", "subject", "actor", "created_at"]
     list_filter = ["action"]
     search_fields = ["subject", "actor"]
@@ -322,7 +336,7 @@ class ChangeRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(RefusalsAsMessages, admin.ModelAdmin):
+class ApiKeyAdmin(NoRegexLookups, RefusalsAsMessages, admin.ModelAdmin):
     """Keys are issued here: the secret is shown once, on the page that follows, and only its hash is kept.
 
     A read-write key can change every chain, group and setting: issuing one, or restoring a revoked one,
@@ -379,3 +393,13 @@ class ApiKeyAdmin(RefusalsAsMessages, admin.ModelAdmin):
             "secret": obj.issued_secret,
         }
         return TemplateResponse(request, "admin/fallbacks/apikey/issued.html", context)
+
+
+# django-axes's own pages (failed logins and lock-outs), registered here rather than by axes (AXES_ENABLE_ADMIN is
+# off) so that their lists refuse regex lookups too.
+for model, model_admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    admin.site.register(model, type(model_admin.__name__, (NoRegexLookups, model_admin), {}))

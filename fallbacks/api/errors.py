@@ -14,6 +14,7 @@ from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -118,6 +119,7 @@ def unavailable_response(request, error: OperationalError | InterfaceError):
     )
 
 
+@csrf_exempt  # a POST to no endpoint is a 404 like a GET, not Django's HTML page for a missing CSRF token
 def json_not_found(request, exception=None):
     return JsonResponse({"detail": {"error": f"No endpoint at {request.path}"}}, status=404)
 

@@ -772,7 +772,8 @@ def test_a_bad_request_is_html_in_the_admin_and_json_in_the_api(operator, anonym
     assert (admin_page.status_code, admin_page["Content-Type"].startswith("text/html")) == (400, True)
     assert "<h1>Bad Request (400)</h1>" in admin_page.content.decode()
 
-    response = anonymous.get("/health", headers={"host": "not-an-allowed-host.example"})
+    # Any API path but the health checks, which answer every Host (PRODUCT.md 8; tests/attack/test_http.py).
+    response = anonymous.get("/v1/models", headers={"host": "not-an-allowed-host.example"})
     assert (response.status_code, response.json()) == (400, {"detail": {"error": "Bad request"}})
 
 
@@ -789,3 +790,33 @@ def test_a_server_error_is_html_in_the_admin_and_json_in_the_api(operator, monke
 
     response = operator.get("/fallback")
     assert (response.status_code, response.json()) == (500, {"detail": {"error": "Internal server error"}})
+
+
+# --- issue 12: what a visitor of the list may not ask for ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query", ["name__regex=(a%2B)%2B%24", "owned_by__iregex=.*", "name__contains=gpt&description__regex=x"]
+)
+def test_the_list_refuses_regex_lookups(operator, groups, query):
+    """Finding 7: `?name__regex=` reached the database; SQLite runs the pattern in Python (exponential time)."""
+    response = operator.get(f"{LIST_URL}?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("admin:fallbacks_changerecord_changelist") + "?subject__regex=x",
+        reverse("admin:fallbacks_apikey_changelist") + "?name__regex=x",
+        reverse("admin:axes_accessattempt_changelist") + "?username__regex=x",
+    ],
+)
+def test_every_list_refuses_regex_lookups(operator, db, url):
+    assert operator.get(url).status_code == 400
+
+
+def test_ordinary_filters_still_work(operator, groups):
+    response = operator.get(f"{LIST_URL}?owned_by__exact=openai")
+    assert response.status_code == 200

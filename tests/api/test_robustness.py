@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from fallbacks import errors
 from tests.factories import database_snapshot
 
 LONG_NAME = "m" * 10_000
@@ -232,3 +233,13 @@ def test_a_key_given_twice_in_a_nested_object_names_where(api, seeded):
     assert body["detail"]["error"] == (
         'JSON parse error - duplicate key "b" in nested[1]: which value was meant cannot be known'
     )
+
+
+@pytest.mark.parametrize("name", ["gpt\u202e4o", "gpt-4o\u200b"])
+def test_look_alike_names_are_refused_at_the_api(api, seeded, name):
+    before = database_snapshot()
+    body = assert_json_4xx(api.post("/model_groups", {"name": name}, format="json"))
+    assert body["detail"]["error"] == "name: " + errors.INVISIBLE_CHARACTERS.format(field="name")
+    body = assert_json_4xx(api.post("/fallback", {"model": "a", "fallback_models": [name]}, format="json"))
+    assert body["detail"]["error"] == errors.INVISIBLE_CHARACTERS.format(field="each of fallback_models")
+    assert database_snapshot() == before

@@ -102,3 +102,24 @@ def test_rules_take_linear_time_in_the_chain_length():
     problems = validation.chain_problems(source="*", targets=targets[:100], existing=set(), all_names=list)
     assert len(problems) == 101
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["gpt\u202e4o", "gpt-4o\u200b", "\u200dgpt-4o", "gpt\u20604o", "\ufeffgpt-4o", "gpt\u2028-4o", "gpt\u00ad4o"],
+)
+def test_names_with_invisible_characters_are_refused(name):
+    """Finding 7 of issue 12: an RTL override or a zero-width space made look-alike names that render identically."""
+    for clean in (validation.clean_group_name, validation.clean_source_name):
+        with pytest.raises(DomainError) as refused:
+            clean(name)
+        assert refused.value.message == errors.INVISIBLE_CHARACTERS.format(
+            field="name" if clean is validation.clean_group_name else "model"
+        )
+    with pytest.raises(DomainError):
+        validation.clean_target_names(["ok", name])
+
+
+@pytest.mark.parametrize("name", ["gpt-4o", "claude-3.5@anthropic", "модель", "模型-1", "café"])
+def test_visible_unicode_names_are_names(name):
+    assert validation.clean_group_name(name) == name
