@@ -13,6 +13,7 @@ import urllib.request
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.test import override_settings
 
 from fallbacks import services
 from fallbacks.api.throttling import TOO_MANY_FAILURES
@@ -64,6 +65,12 @@ def test_the_count_is_shared_by_every_process(served):
     assert result.stdout.strip().splitlines()[-1] == "429", result.stderr[-2000:]
 
 
+def create_operator() -> User:
+    """An admin user whose password the served app can check: production's hasher, not the test suite's fast one."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
+        return User.objects.create_superuser("operator", "operator@example.com", PASSWORD)
+
+
 class LoopbackIsSecure(http.cookiejar.DefaultCookiePolicy):
     """As browsers do, cookies marked Secure (production settings) go back to http://localhost."""
 
@@ -94,7 +101,7 @@ class AdminBrowser:
 
 
 def test_failed_admin_logins_lock_the_address_out_with_the_admins_page(served):
-    User.objects.create_superuser("operator", "operator@example.com", PASSWORD)
+    create_operator()
     browser = AdminBrowser(served.url)
 
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
@@ -113,7 +120,7 @@ def test_failed_admin_logins_lock_the_address_out_with_the_admins_page(served):
 
 
 def test_a_successful_login_resets_the_count(served):
-    User.objects.create_superuser("operator", "operator@example.com", PASSWORD)
+    create_operator()
     browser = AdminBrowser(served.url)
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert browser.log_in("operator", "a-wrong-password")[0] == 200
