@@ -17,7 +17,7 @@ from django.test import override_settings
 
 from fallbacks import services
 from fallbacks.api.throttling import TOO_MANY_FAILURES
-from tests.attack.conftest import production_environment
+from tests.attack.conftest import ATTACK_SERVER, production_environment
 from tests.factories import REPO_ROOT
 
 API_LIMIT = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["failed_authentication"].split("/")[0])
@@ -66,8 +66,10 @@ def test_the_count_is_shared_by_every_process(served):
 
 
 def create_operator() -> User:
-    """An admin user whose password the served app can check: production's hasher, not the test suite's fast one."""
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.PBKDF2PasswordHasher"]):
+    """An admin user whose password the served app can check: gunicorn runs production's password hasher, the live
+    server in this process the test suite's fast one."""
+    hashers = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"] if ATTACK_SERVER == "gunicorn" else None
+    with override_settings(PASSWORD_HASHERS=hashers or settings.PASSWORD_HASHERS):
         return User.objects.create_superuser("operator", "operator@example.com", PASSWORD)
 
 
