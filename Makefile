@@ -4,7 +4,7 @@ VENV := .venv
 PORT ?= 8000
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-only lint format bench conformance conformance-env
+.PHONY: run test test-only lint format bench conformance conformance-env attack
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -40,6 +40,15 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## make attack: replay the attack suite (tests/attack, SECURITY.md) against gunicorn serving production settings
+## (gunicorn.conf.py, DEBUG off, collected static files), on SQLite, or PostgreSQL when DATABASE_URL says so
+attack: $(VENV)/.dev
+	env FALLBACKS_ENV_FILE=/dev/null DEBUG=False ALLOWED_HOSTS=localhost \
+	    SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	    FALLBACKS_MASTER_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))')" \
+	    $(PY) manage.py collectstatic --noinput --verbosity 0
+	ATTACK_SERVER=gunicorn $(PY) -m pytest tests/attack -p no:cacheprovider $(PYTEST_ARGS)
 
 ## make bench: figures for 1,000 and 10,000 model groups, served over HTTP by the real app
 bench: $(VENV)/.dev

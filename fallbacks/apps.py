@@ -1,11 +1,22 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
+
+
+def create_cache_table(sender, using, **kwargs):
+    """`migrate` also creates the database cache's table (settings.CACHES), where failed authentications are
+    counted, so that no deployment step can be forgotten; `createcachetable` does nothing when it exists."""
+    call_command("createcachetable", database=using, verbosity=0)
 
 
 class FallbacksConfig(AppConfig):
     default = True  # this module also holds the admin's config below, which INSTALLED_APPS names itself
     name = "fallbacks"
     verbose_name = "LLM fallbacks"
+
+    def ready(self):
+        post_migrate.connect(create_cache_table, sender=self)
 
 
 class FallbacksAdminConfig(admin_apps.AdminConfig):

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 DEFAULT_CHAIN_SOURCE = "*"  # the name of the default chain, which no model group may take
 MAX_NAME_LENGTH = 255
+# PRODUCT.md 1: LiteLLM's own editor stops at 10 targets, and no gateway walks a chain past max_fallbacks;
+# the bound keeps every answer that lists chains (a `*` chain is shown for every group) proportionate.
+MAX_CHAIN_LENGTH = 100
 DEFAULT_OWNED_BY = "openai"  # as LiteLLM's model list says when it knows no provider
 DEFAULT_MAX_FALLBACKS = 5  # LiteLLM's own default (litellm.ROUTER_MAX_FALLBACKS)
 MAX_FALLBACKS_LIMIT = 100

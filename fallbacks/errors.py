@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 
-from fallbacks.domain import MAX_INPUT_TOKENS_LIMIT, MAX_JSON_DEPTH
+from fallbacks.domain import MAX_CHAIN_LENGTH, MAX_INPUT_TOKENS_LIMIT, MAX_JSON_DEPTH
 
 
 class ErrorCode(StrEnum):
@@ -21,10 +21,12 @@ class ErrorCode(StrEnum):
     BLANK_TARGET = "blank_target"
     NAME_TOO_LONG = "name_too_long"
     CONTROL_CHARACTERS = "control_characters"
+    INVISIBLE_CHARACTERS = "invisible_characters"
     RESERVED_NAME = "reserved_name"
     INVALID_FALLBACK_TYPE = "invalid_fallback_type"
     INVALID_FALLBACK_MODELS = "invalid_fallback_models"
     EMPTY_CHAIN = "empty_chain"
+    CHAIN_TOO_LONG = "chain_too_long"
     DUPLICATE_TARGETS = "duplicate_targets"
     SELF_FALLBACK = "self_fallback"
     MODEL_NOT_FOUND = "model_not_found"
@@ -52,6 +54,9 @@ class ErrorCode(StrEnum):
     INVALID_VERSION = "invalid_version"
     INVALID_CURSOR = "invalid_cursor"
     INVALID_FILTER = "invalid_filter"
+    CONFIGURATION_BUSY = "configuration_busy"
+    STATEMENT_TIMED_OUT = "statement_timed_out"
+    DATABASE_UNAVAILABLE = "database_unavailable"
 
 
 class DomainError(ValidationError):
@@ -92,6 +97,7 @@ INVALID_FALLBACK_MODELS = "Invalid fallback models: {models}"
 SELF_FALLBACK = "Model '{model}' cannot be its own fallback"
 DUPLICATE_TARGETS = "fallback_models must not contain duplicates"
 EMPTY_CHAIN = "fallback_models must contain at least one model"
+CHAIN_TOO_LONG = f"fallback_models must contain at most {MAX_CHAIN_LENGTH} models"
 BLANK_MODEL = "model must be a non-empty string"
 INVALID_FALLBACK_TYPE = "Invalid fallback_type. Must be one of: {types}"
 NOTHING_CONFIGURED = "No {fallback_type} fallbacks configured for model '{model}'"
@@ -101,6 +107,11 @@ MODEL_NOT_SERVED = "Model '{model}' not found"
 # Messages this service adds where the contract is silent.
 NAME_TOO_LONG = "{field} must be at most {limit} characters"
 CONTROL_CHARACTERS = "{field} must not contain control characters or unpaired surrogates"
+INVISIBLE_CHARACTERS = (
+    "{field} must not contain invisible formatting characters (such as U+202E or U+200B): "
+    "names that look the same must be the same"
+)
+KEY_NAME_TOO_LONG = "An API key's name must be at most {limit} characters"
 TARGETS_NOT_A_LIST = "fallback_models must be a list of model names"
 BLANK_TARGET = "fallback_models must not contain blank names"
 BODY_NOT_AN_OBJECT = "The request body must be a JSON object"
@@ -132,6 +143,12 @@ JSON_NOT_FINITE = "NaN or infinity"
 JSON_KEY_NOT_A_STRING = "the key {key} is not a string"
 JSON_NOT_A_VALUE = "{kind} is not a JSON value"
 JSON_TOO_DEEP = f"nested deeper than {MAX_JSON_DEPTH} levels"
+DUPLICATE_KEY = "duplicate key {key} in {where}: which value was meant cannot be known"
+
+# The service cannot answer now (PRODUCT.md 8): a 503 with Retry-After at the API.
+CONFIGURATION_BUSY = "The configuration is being changed by another write: try again in a moment"
+STATEMENT_TIMED_OUT = "The database took too long to answer: try again in a moment"
+DATABASE_UNAVAILABLE = "The database is unavailable: try again in a moment"
 
 # Config import as a whole.
 CONFIG_REFUSED = "The config file was refused: {count} problem(s)"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from fallbacks.domain import MAX_JSON_DEPTH
 from fallbacks.errors import (
+    DUPLICATE_KEY,
     JSON_KEY_NOT_A_STRING,
     JSON_NOT_A_VALUE,
     JSON_NOT_FINITE,
@@ -94,6 +95,61 @@ def _short_repr(value: object, limit: int = 40) -> str:
 def _kind_of(value: object) -> str:
     kind = type(value).__name__
     return f"a {kind} ({_short_repr(value)})"
+
+
+class DuplicateKey(ValueError):
+    """A JSON object that names one key twice; `location` is the object's place (`""` for the top level)."""
+
+    def __init__(self, location: str, key: str):
+        self.location, self.key = location, key
+        where = location or "the top-level object"
+        super().__init__(DUPLICATE_KEY.format(key=json.dumps(key, ensure_ascii=False), where=where))
+
+
+class _ObjectWithDuplicate(dict):
+    """An object whose text named `duplicate` twice; only ever seen while its location is looked for."""
+
+    duplicate: str
+
+
+def json_loads(text: str, **kwargs) -> object:
+    """`json.loads`, except that an object naming a key twice is refused (DuplicateKey, with where it is).
+
+    json.loads keeps the last value silently: `{"model": "a", "model": "b"}` would be read as the
+    model `b`, whatever the sender meant. The hook costs one dict per object, and the document is
+    walked only when a duplicate was seen, to say where.
+    """
+    seen_duplicate = False
+
+    def build(pairs: list[tuple[str, object]]) -> dict:
+        nonlocal seen_duplicate
+        built = dict(pairs)
+        if len(built) == len(pairs):
+            return built
+        seen_duplicate = True
+        marked = _ObjectWithDuplicate(built)
+        names: set[str] = set()
+        marked.duplicate = next(name for name, _ in pairs if name in names or names.add(name))
+        return marked
+
+    document = json.loads(text, object_pairs_hook=build, **kwargs)
+    if seen_duplicate:
+        raise _first_duplicate(document)
+    return document
+
+
+def _first_duplicate(document: object) -> DuplicateKey:
+    """The first object, in document order, built from text that named a key twice."""
+    pending: list[tuple[object, str]] = [(document, "")]
+    while pending:
+        item, where = pending.pop()
+        if isinstance(item, _ObjectWithDuplicate):
+            return DuplicateKey(where, item.duplicate)
+        if isinstance(item, dict):
+            pending.extend((inner, key_location(where, key)) for key, inner in reversed(item.items()))
+        elif isinstance(item, list):
+            pending.extend((inner, f"{where}[{index}]") for index, inner in reversed(list(enumerate(item))))
+    raise AssertionError("a duplicate was seen but not found")  # pragma: no cover
 
 
 def json_text_nesting(text: str, limit: int = MAX_JSON_DEPTH) -> int | None:

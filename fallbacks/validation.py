@@ -15,6 +15,7 @@ from fallbacks.domain import (
     DEFAULT_FALLBACK_TYPE,
     DEFAULT_OWNED_BY,
     FALLBACK_TYPES,
+    MAX_CHAIN_LENGTH,
     MAX_FALLBACKS_LIMIT,
     MAX_INPUT_TOKENS_LIMIT,
     MAX_NAME_LENGTH,
@@ -66,11 +67,23 @@ def has_control_characters(text: str) -> bool:
     return any(unicodedata.category(character) in ("Cc", "Cs") for character in text)
 
 
+# Characters that change how a name looks without being seen: format characters (the right-to-left override
+# U+202E, zero-width spaces and joiners U+200B-U+200D, U+2060, the byte order mark U+FEFF, ...) and the line and
+# paragraph separators. Two names differing only by them render identically, in the admin and in a gateway's logs.
+INVISIBLE_CATEGORIES = ("Cf", "Zl", "Zp")
+
+
+def has_invisible_characters(text: str) -> bool:
+    return any(unicodedata.category(character) in INVISIBLE_CATEGORIES for character in text)
+
+
 def _check_name(name: str, field: str) -> str:
     if len(name) > MAX_NAME_LENGTH:
         raise Invalid(errors.NAME_TOO_LONG.format(field=field, limit=MAX_NAME_LENGTH), code=ErrorCode.NAME_TOO_LONG)
     if has_control_characters(name):
         raise Invalid(errors.CONTROL_CHARACTERS.format(field=field), code=ErrorCode.CONTROL_CHARACTERS)
+    if has_invisible_characters(name):
+        raise Invalid(errors.INVISIBLE_CHARACTERS.format(field=field), code=ErrorCode.INVISIBLE_CHARACTERS)
     return name
 
 
@@ -86,6 +99,8 @@ def clean_target_names(value: object) -> list[str]:
         raise Invalid(errors.TARGETS_NOT_A_LIST, code=ErrorCode.INVALID_FALLBACK_MODELS)
     if not value:
         raise Invalid(errors.EMPTY_CHAIN, code=ErrorCode.EMPTY_CHAIN)
+    if len(value) > MAX_CHAIN_LENGTH:  # before any per-name work: the list may hold a million names
+        raise Invalid(errors.CHAIN_TOO_LONG, code=ErrorCode.CHAIN_TOO_LONG)
     names = [item.strip() for item in value]
     if not all(names):
         raise Invalid(errors.BLANK_TARGET, code=ErrorCode.BLANK_TARGET)
@@ -121,9 +136,13 @@ def chain_problems(
 ) -> list[ChainProblem]:
     """Every reason to refuse the chain `source -> targets`, in the order LiteLLM checks them.
 
-    `existing` holds at least the names among source and targets that exist; `all_names` is
-    called only when an error lists the available models.
+    `existing` holds at least the names among source and targets that exist, in a collection with
+    constant-time membership (a set, a dict's keys); `all_names` is called only when an error lists
+    the available models. The work is linear in the chain's length, which is bounded first: a chain
+    longer than MAX_CHAIN_LENGTH is refused for that alone.
     """
+    if len(targets) > MAX_CHAIN_LENGTH:
+        return [ChainProblem(errors.CHAIN_TOO_LONG, ErrorCode.CHAIN_TOO_LONG)]
     problems: list[ChainProblem] = []
     if not targets:
         problems.append(ChainProblem(errors.EMPTY_CHAIN, ErrorCode.EMPTY_CHAIN))
@@ -145,8 +164,9 @@ def chain_problems(
                 errors.INVALID_FALLBACK_MODELS.format(models=unknown), code, extra={"available_models": available}
             )
         )
+        unknown_names = set(unknown)
         for index, name in enumerate(targets):
-            if name in unknown:
+            if name in unknown_names:
                 message = errors.INVALID_FALLBACK_MODELS.format(models=[name])
                 problems.append(ChainProblem(message, code, index=index, extra={"available_models": available}))
     for index, name in enumerate(targets):

@@ -19,7 +19,19 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def load_dotenv_file() -> None:
-    load_dotenv(os.environ.get("FALLBACKS_ENV_FILE", DOTENV_PATH), override=False)
+    """Read `.env` (development settings) under the environment's own variables.
+
+    A `.env` left in a production checkout must not turn DEBUG on: when the environment itself configures
+    the app (it sets SECRET_KEY) and leaves DEBUG unset, a DEBUG that only `.env` turns on refuses to start.
+    """
+    configured_by_environment = "SECRET_KEY" in os.environ and "DEBUG" not in os.environ
+    path = os.environ.get("FALLBACKS_ENV_FILE", DOTENV_PATH)
+    load_dotenv(path, override=False)
+    if configured_by_environment and env_bool("DEBUG", False):
+        raise ImproperlyConfigured(
+            f"{path} turns DEBUG on, but the environment sets SECRET_KEY (a production deployment): remove that "
+            "file, or set DEBUG in the environment itself"
+        )
 
 
 def env_str(name: str, default: str | None = None) -> str | None:

@@ -7,9 +7,11 @@ a production deployment that forgets a variable fails at start-up instead of run
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from project.env import (
@@ -26,8 +28,13 @@ load_dotenv_file()
 
 DEBUG = env_bool("DEBUG", False)
 
-# The development master key that README examples use; refused whenever DEBUG is off.
+# The development master key that README examples use; refused whenever DEBUG is off, with LiteLLM's
+# documentation's other examples and anything short or of few distinct characters: the master key can do
+# everything, and anyone who can reach the API may guess at it (at the failed-authentication rate).
 DEVELOPMENT_MASTER_KEY = "sk-1234"
+KNOWN_MASTER_KEYS = {DEVELOPMENT_MASTER_KEY, "sk-12345", "sk-123456", "sk-1234567890", "sk-master-key", "sk-admin"}
+MIN_MASTER_KEY_LENGTH = 16
+MIN_MASTER_KEY_DISTINCT_CHARACTERS = 8
 
 if DEBUG:
     SECRET_KEY = env_str("SECRET_KEY") or "django-insecure-development-only"
@@ -42,6 +49,15 @@ else:
         raise ImproperlyConfigured("FALLBACKS_MASTER_KEY (or LITELLM_MASTER_KEY) is not set and DEBUG is off")
     if MASTER_KEY == DEVELOPMENT_MASTER_KEY:
         raise ImproperlyConfigured("the master key is the development default sk-1234, refused when DEBUG is off")
+    if (
+        MASTER_KEY.lower() in KNOWN_MASTER_KEYS
+        or len(MASTER_KEY) < MIN_MASTER_KEY_LENGTH
+        or len(set(MASTER_KEY)) < MIN_MASTER_KEY_DISTINCT_CHARACTERS
+    ):
+        raise ImproperlyConfigured(
+            f"the master key is too weak for production: use {MIN_MASTER_KEY_LENGTH} or more random characters "
+            f"(python -c 'import secrets; print(\"sk-\" + secrets.token_urlsafe(32))')"
+        )
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS is not set and DEBUG is off: list the host names that serve the app")
@@ -60,11 +76,15 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "fallbacks",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "fallbacks.api.middleware.ProbeMiddleware",  # before anything checks the Host header
+    "fallbacks.api.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fallbacks.api.middleware.RejectControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -73,6 +93,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "fallbacks.api.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires: it answers a locked-out login
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out address is refused before a password is hashed
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -95,20 +123,34 @@ TEMPLATES = [
 ]
 
 
+# PRODUCT.md 8: no request may hold a worker hostage. A wait for a lock gives up after DATABASE_LOCK_TIMEOUT
+# seconds (on PostgreSQL a queued writer may wait twice: for its place in the row's queue, then for the
+# holder) and a statement after DATABASE_STATEMENT_TIMEOUT seconds, well under the app server's worker
+# timeout (gunicorn.conf.py: 30 s); past them the API answers 503 with Retry-After
+# (fallbacks.services.recording.timeouts_as_unavailable) and the worker is free again.
+DATABASE_LOCK_TIMEOUT = env_int("DATABASE_LOCK_TIMEOUT", 5)
+DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 20)
+
+
 def _database() -> dict:
     config = dj_database_url.parse(
         env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
         conn_health_checks=True,
     )
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        timeouts = f"-c lock_timeout={DATABASE_LOCK_TIMEOUT}s -c statement_timeout={DATABASE_STATEMENT_TIMEOUT}s"
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} {timeouts}".strip()
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Concurrent writers must queue, not fail with "database is locked": WAL lets readers go on
         # while one writes, IMMEDIATE takes the write lock when a transaction starts (so two
-        # transactions never deadlock upgrading a read lock), and the timeout is how long to queue.
+        # transactions never deadlock upgrading a read lock), and the timeout is how long to queue (SQLite
+        # has no statement timeout; its statements here are short).
         config["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
             "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
+            "timeout": DATABASE_LOCK_TIMEOUT,
         }
         # Tests use a file, not memory, so that they see the locking that production sees.
         # One file per test process, so that two runs side by side never share it.
@@ -132,6 +174,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# No uploads are kept; set anyway, since Django's test server treats every path as a media file when it is empty.
+MEDIA_URL = "media/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -154,6 +198,24 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on every answer, the admin's pages above all: scripts and styles only
+# from this site's own static files (no inline script, no inline style: the graph page and the chain editors
+# use static files only; tests/browser checks that a browser reports no violation). A nonce is there for the
+# one inline block a page may need (the API docs page's style), and only on the page that asks for it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 SILENCED_SYSTEM_CHECKS = [
     # SQLite cannot defer the chain position constraint; migration 0002 gives it a plain unique
     # index instead, so the rule holds on both databases.
@@ -163,6 +225,24 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
+# The shared cache: the database's own table (created by `migrate`, fallbacks.apps), so that every worker
+# and host counts the same failed authentications (fallbacks.api.throttling). Nothing else is cached.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "fallbacks_cache"}}
+
+# How many proxies in front of the app set X-Forwarded-For: the client address rate limits count by is
+# the one the nearest trusted proxy saw. 0 (the default): REMOTE_ADDR, and X-Forwarded-For is ignored.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+
+# Failed admin logins (PRODUCT.md 4), with django-axes in the database: per client address, the admin's own
+# login page (status 429) for the rest of the cool-off, before any password is checked.
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "fallbacks.api.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "fallbacks.admin.views.login.locked_out"
+AXES_ENABLE_ADMIN = False  # fallbacks.admin.options registers axes's pages itself, with the same lookup rules
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["fallbacks.api.authentication.BearerKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["fallbacks.api.permissions.HasKeyForMethod"],
@@ -171,6 +251,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fallbacks.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "NUM_PROXIES": TRUSTED_PROXIES,
+    # Failed authentications per client address (fallbacks.api.throttling), before 429s.
+    "DEFAULT_THROTTLE_RATES": {"failed_authentication": env_str("API_FAILED_AUTHENTICATION_RATE", "20/min")},
 }
 
 SPECTACULAR_SETTINGS = {

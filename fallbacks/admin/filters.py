@@ -29,3 +29,15 @@ class ProviderFilter(admin.AllValuesFieldListFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.title = "provider"
+
+
+class NoRegexLookups:
+    """The changelist's filters may not use `__regex`/`__iregex` (`?name__regex=(a+)+$`): a pattern a visitor
+    chooses can take exponential time (SQLite runs it in Python, in the worker). Refused lookups are a 400."""
+
+    REFUSED_LOOKUPS = ("regex", "iregex")
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup.rsplit("__", 1)[-1] in self.REFUSED_LOOKUPS:
+            return False
+        return super().lookup_allowed(lookup, value, request)

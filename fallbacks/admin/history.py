@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from fallbacks import queries, services
+from fallbacks.admin.filters import NoRegexLookups
 from fallbacks.admin.permissions import REPLACE_PERMISSIONS, actor_of
 from fallbacks.errors import DomainError
 from fallbacks.history import CHAIN, MODEL_GROUP, Change, Key
@@ -90,7 +91,7 @@ class ModelFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VersionAdmin(admin.ModelAdmin):
+class VersionAdmin(NoRegexLookups, admin.ModelAdmin):
     """Configuration versions: read-only, each with its changes, and a way back to it."""
 
     list_display = ["version_link", "created_at", "actor", "via", "summary", "change_count"]

@@ -11,6 +11,8 @@ changes nothing.
 import json
 from urllib.parse import urlencode
 
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
@@ -21,10 +23,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from fallbacks import queries, selectors, services
-from fallbacks.admin.filters import FallbacksFilter, ProviderFilter
+from fallbacks.admin.filters import FallbacksFilter, NoRegexLookups, ProviderFilter
 from fallbacks.admin.forms import ConfigurationForm, DeploymentForm, ModelGroupForm, deployment_rows
 from fallbacks.admin.history import VersionAdmin
-from fallbacks.admin.permissions import actor_of, can_edit_chains, can_view_chains
+from fallbacks.admin.permissions import actor_of, can_edit_chains, can_grant_writes, can_view_chains
 from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, GROUP_FIELDS
 from fallbacks.errors import DomainError, ErrorCode, PreconditionFailed
 from fallbacks.history import defaults_scope, group_scope
@@ -98,7 +100,7 @@ class RefusalsAsMessages:
             return HttpResponseRedirect(change_url)
 
 
-class ChainEditingAdmin(RefusalsAsMessages, admin.ModelAdmin):
+class ChainEditingAdmin(NoRegexLookups, RefusalsAsMessages, admin.ModelAdmin):
     """An admin whose change page also edits the chains of one source (one per fallback type) (a group, or `*`)."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -360,8 +362,13 @@ admin.site.register(ChangeRecord, VersionAdmin)
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(RefusalsAsMessages, admin.ModelAdmin):
-    """Keys are issued here: the secret is shown once, on the page that follows, and only its hash is kept."""
+class ApiKeyAdmin(NoRegexLookups, RefusalsAsMessages, admin.ModelAdmin):
+    """Keys are issued here: the secret is shown once, on the page that follows, and only its hash is kept.
+
+    A read-write key can change every chain, group and setting: issuing one, or restoring a revoked one,
+    needs the permissions it grants (fallbacks.admin.permissions.can_grant_writes). Without them the
+    role is shown, not offered, and a key is issued read-only whatever a hand-made post says.
+    """
 
     list_display = ["name", "prefix", "role", "is_active", "created_at"]
     list_filter = ["can_write", "is_active"]
@@ -377,12 +384,21 @@ class ApiKeyAdmin(RefusalsAsMessages, admin.ModelAdmin):
         return ["name", "prefix", "role", "is_active", "created_at"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else ["name", "prefix", "role", "created_at"]
+        if obj is None:
+            # A read-only field is never read from a post: without the permissions, every key issued is read-only.
+            return [] if can_grant_writes(request.user) else ["can_write"]
+        readonly = ["name", "prefix", "role", "created_at"]
+        if obj.can_write and not obj.is_active and not can_grant_writes(request.user):
+            readonly.append("is_active")  # restoring it would grant what the operator does not hold
+        return readonly
 
     def has_delete_permission(self, request, obj=None):
         return False  # a key is revoked (not active), so its record stays
 
     def save_model(self, request, obj, form, change):
+        granting = obj.can_write and obj.is_active and (not change or "is_active" in form.changed_data)
+        if granting and not can_grant_writes(request.user):
+            raise PermissionDenied  # unreachable through the page's own form (see get_readonly_fields)
         if change:
             if "is_active" in form.changed_data:
                 services.api_key_set_active(actor=actor_of(request), key=obj, is_active=obj.is_active)
@@ -403,3 +419,13 @@ class ApiKeyAdmin(RefusalsAsMessages, admin.ModelAdmin):
             "secret": obj.issued_secret,
         }
         return TemplateResponse(request, "admin/fallbacks/apikey/issued.html", context)
+
+
+# django-axes's own pages (failed logins and lock-outs), registered here rather than by axes (AXES_ENABLE_ADMIN is
+# off) so that their lists refuse regex lookups too.
+for model, model_admin in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    admin.site.register(model, type(model_admin.__name__, (NoRegexLookups, model_admin), {}))

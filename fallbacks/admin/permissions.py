@@ -16,6 +16,24 @@ MERGE_PERMISSIONS = (
 REPLACE_PERMISSIONS = (*MERGE_PERMISSIONS, "fallbacks.delete_modelgroup", "fallbacks.delete_fallbackentry")
 
 
+# What a read-write API key may do (PRODUCT.md 3, 4): every write of model groups, chains and settings. Issuing
+# one, or bringing a revoked one back, needs all of these permissions, so that no one grants more than they hold.
+READ_WRITE_KEY_PERMISSIONS = (
+    "fallbacks.add_modelgroup",
+    "fallbacks.change_modelgroup",
+    "fallbacks.delete_modelgroup",
+    "fallbacks.add_fallbackentry",
+    "fallbacks.change_fallbackentry",
+    "fallbacks.delete_fallbackentry",
+    "fallbacks.change_configuration",
+)
+
+
+def can_grant_writes(user) -> bool:
+    """Whether `user` may issue (or restore) a read-write API key: only with every permission that key grants."""
+    return user.has_perms(READ_WRITE_KEY_PERMISSIONS)
+
+
 def actor_of(request) -> str:
     """How a version names the operator behind an admin request: the user name (`via` says admin)."""
     return request.user.get_username()

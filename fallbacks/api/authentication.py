@@ -8,6 +8,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from fallbacks import selectors
+from fallbacks.api.throttling import FailedAuthenticationThrottle
 from fallbacks.services import hash_api_key
 
 
@@ -24,12 +25,30 @@ MASTER = KeyPrincipal(actor="master", can_write=True)
 
 
 class BearerKeyAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Bearer <key>`; `X-LiteLLM-Api-Key` is accepted too, as the LiteLLM proxy does."""
+    """`Authorization: Bearer <key>`; `X-LiteLLM-Api-Key` is accepted too, as the LiteLLM proxy does.
+
+    A key presented from an address that failed too often is not even looked at (429, see
+    fallbacks.api.throttling); a wrong or malformed one counts as a failure of its address.
+    """
 
     def authenticate(self, request):
-        secret = self._presented_key(request)
+        throttle = FailedAuthenticationThrottle()
+        try:
+            secret = self._presented_key(request)
+        except exceptions.AuthenticationFailed:
+            throttle.check(request)  # a malformed header from a blocked address is a 429 like any other
+            throttle.record_failure()
+            raise
         if secret is None:
             return None
+        throttle.check(request)
+        try:
+            return self._principal(secret)
+        except exceptions.AuthenticationFailed:
+            throttle.record_failure()
+            raise
+
+    def _principal(self, secret: str):
         if settings.MASTER_KEY and hmac.compare_digest(secret.encode(), settings.MASTER_KEY.encode()):
             return MASTER, None
         key = selectors.active_api_key(hash_api_key(secret))

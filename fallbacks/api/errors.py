@@ -10,15 +10,19 @@ import logging
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.db.models import ProtectedError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from fallbacks.errors import Conflict, DomainError, Invalid, NotFound, PreconditionFailed, Unavailable
+from fallbacks import errors
+from fallbacks.errors import Conflict, DomainError, ErrorCode, Invalid, NotFound, PreconditionFailed, Unavailable
+from fallbacks.services.recording import timed_out_as_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +68,19 @@ def exception_handler(exc, context):
     return _error_response(exc, context)
 
 
+def database_unavailable(error: OperationalError | InterfaceError) -> Unavailable:
+    """A database that cannot answer (down, restarting, a timeout) is Unavailable: PRODUCT.md 8's 503, never a 500."""
+    if isinstance(error, OperationalError):
+        timed_out = timed_out_as_unavailable(error)
+        if timed_out is not None:
+            return timed_out
+    return Unavailable(errors.DATABASE_UNAVAILABLE, code=ErrorCode.DATABASE_UNAVAILABLE)
+
+
 def _error_response(exc, context):
+    if isinstance(exc, OperationalError | InterfaceError):
+        logger.warning("database unavailable in %s: %s", context.get("view"), exc)
+        exc = database_unavailable(exc)
     if isinstance(exc, DomainError):
         code = status_of(exc)
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if code == status.HTTP_503_SERVICE_UNAVAILABLE else None
@@ -91,6 +107,19 @@ def _error_response(exc, context):
     return response
 
 
+def unavailable_response(request, error: OperationalError | InterfaceError):
+    """The 503 of a database error met outside an API view: JSON for the API, a short page in the admin."""
+    refusal = database_unavailable(error)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if is_admin_path(request):
+        page = f"<!doctype html><title>Service unavailable</title><h1>Service unavailable</h1><p>{refusal.message}</p>"
+        return HttpResponse(page, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
+    return JsonResponse(
+        {"detail": {"error": refusal.message}}, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers
+    )
+
+
+@csrf_exempt  # a POST to no endpoint is a 404 like a GET, not Django's HTML page for a missing CSRF token
 def json_not_found(request, exception=None):
     return JsonResponse({"detail": {"error": f"No endpoint at {request.path}"}}, status=404)
 

@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import connection
+from django.db import connection, transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -28,7 +28,15 @@ FALLBACK_TYPE_PARAM = OpenApiParameter(
 MODEL_PATH_PARAM = OpenApiParameter(
     "model", OpenApiTypes.STR, OpenApiParameter.PATH, description="A model group name (may contain `/`), or `*`."
 )
-ERRORS = {400: shapes.ErrorSerializer, 401: shapes.ErrorSerializer, 404: shapes.ErrorSerializer}
+# 429: the client's address failed to authenticate too often (fallbacks.api.throttling); 503: the database
+# cannot answer now (a lock or statement timeout, an outage), with Retry-After.
+ERRORS = {
+    400: shapes.ErrorSerializer,
+    401: shapes.ErrorSerializer,
+    404: shapes.ErrorSerializer,
+    429: shapes.ErrorSerializer,
+    503: shapes.ErrorSerializer,
+}
 WRITE_ERRORS = {**ERRORS, 403: shapes.ErrorSerializer}
 # Writes that read a JSON body: too large for DATA_UPLOAD_MAX_MEMORY_SIZE, or not JSON at all.
 BODY_ERRORS = {413: shapes.ErrorSerializer, 415: shapes.ErrorSerializer}
@@ -145,6 +153,8 @@ MODEL_LIST_RESPONSES = {
     200: shapes.ModelListSerializer,
     400: shapes.MODEL_LIST_BAD_REQUEST,
     401: shapes.ErrorSerializer,
+    429: shapes.ErrorSerializer,
+    503: shapes.ErrorSerializer,
 }
 
 
@@ -222,36 +232,40 @@ class ModelGroupViewSet(viewsets.GenericViewSet):
             selectors.model_group_documents(name=group.name)[0], headers={ETAG: etag(queries.group_etag(group.name))}
         )
 
+    # The writes name the group as the request did, and read their answer back before the lock is released
+    # (the outer transaction keeps the service's): a parallel rename or delete can neither be overwritten
+    # by a row read too early nor make the answer's own read find nothing.
+
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        written = services.group_create(actor=request.user.actor, via=Via.API, **serializer.validated_data)
+        with transaction.atomic():
+            written = services.group_create(actor=request.user.actor, via=Via.API, **serializer.validated_data)
+            document = selectors.model_group_documents(name=written.group.name)[0]
         return Response(
-            selectors.model_group_documents(name=written.group.name)[0],
+            document,
             status=status.HTTP_201_CREATED,
             headers={CONFIG_VERSION_HEADER: str(written.version), ETAG: etag(written.version)},
         )
 
     def partial_update(self, request, name: str):
-        group = self.get_object()
-        serializer = self.get_serializer(group, data=request.data, partial=True)
+        self.get_object()  # an unknown group is a 404 before its body is judged; the write reads it again
+        serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        written = services.group_update(
-            actor=request.user.actor,
-            via=Via.API,
-            group=group,
-            changes=serializer.validated_data,
-            if_match=if_match(request),
-        )
-        return Response(
-            selectors.model_group_documents(name=written.group.name)[0],
-            headers={CONFIG_VERSION_HEADER: str(written.version), ETAG: etag(queries.group_etag(written.group.name))},
-        )
+        with transaction.atomic():
+            written = services.group_update(
+                actor=request.user.actor,
+                via=Via.API,
+                group=name,
+                changes=serializer.validated_data,
+                if_match=if_match(request),
+            )
+            document = selectors.model_group_documents(name=written.group.name)[0]
+            group_etag = queries.group_etag(written.group.name)
+        return Response(document, headers={CONFIG_VERSION_HEADER: str(written.version), ETAG: etag(group_etag)})
 
     def destroy(self, request, name: str):
-        version = services.group_delete(
-            actor=request.user.actor, via=Via.API, group=self.get_object(), if_match=if_match(request)
-        )
+        version = services.group_delete(actor=request.user.actor, via=Via.API, group=name, if_match=if_match(request))
         return Response(status=status.HTTP_204_NO_CONTENT, headers={CONFIG_VERSION_HEADER: str(version)})
 
 

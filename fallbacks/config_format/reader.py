@@ -26,14 +26,17 @@ from fallbacks.config_format.data import (
 )
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_OWNED_BY, FALLBACK_TYPES, GENERAL, MAX_JSON_DEPTH
 from fallbacks.errors import DomainError, ErrorCode
-from fallbacks.json_data import json_data_problem, json_text_nesting, key_location
+from fallbacks.json_data import DuplicateKey, json_data_problem, json_loads, json_text_nesting, key_location
 
 # What a file may be, checked before it is parsed. A LiteLLM config nests fewer than 10 levels deep,
 # and a 10,000-group one is about 3 MB and 240,000 values; YAML aliases are counted each time they
-# are used, so that a small file cannot expand into millions of values (an "alias bomb").
+# are used, so that a small file cannot expand into millions of values (an "alias bomb"), nor into
+# more characters than a file may hold (a long string anchored once and named a thousand times: the
+# loader shares it, but everything after it, the checks, the diff and the stored rows, copies it).
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_DOCUMENT_DEPTH = MAX_JSON_DEPTH
 MAX_DOCUMENT_VALUES = 1_000_000
+MAX_DOCUMENT_CHARACTERS = MAX_DOCUMENT_BYTES  # of scalars and keys once expanded: what a file without aliases may hold
 
 # Messages of the importer. The chain rules' own messages come from fallbacks.errors.
 UNKNOWN_MODEL = "unknown model '{model}'"
@@ -48,6 +51,10 @@ NOT_JSON_DATA = "not plain JSON data: {reason}"
 DOCUMENT_TOO_LARGE = f"the file is larger than {MAX_DOCUMENT_BYTES // 2**20} MB"
 DOCUMENT_TOO_DEEP = f"nested deeper than {MAX_DOCUMENT_DEPTH} levels ({{where}})"
 DOCUMENT_TOO_MANY_VALUES = f"more than {MAX_DOCUMENT_VALUES:,} values once YAML aliases are expanded ({{where}})"
+DOCUMENT_TOO_MANY_CHARACTERS = (
+    f"more than {MAX_DOCUMENT_CHARACTERS:,} characters once YAML aliases are expanded ({{where}})"
+)
+DUPLICATE_KEY_IN_FILE = "duplicate key {key} in this mapping: which value was meant cannot be known"
 NESTED_TOO_DEEPLY = "nested too deeply to be read"
 RECURSIVE_ALIAS = "the alias *{anchor} is inside the node it names, a structure JSON cannot hold ({where})"
 NOT_UNICODE_TEXT = "a lone surrogate (such as \\ud800) is not Unicode text"
@@ -101,9 +108,12 @@ def load_document(text: str | bytes) -> tuple[object, list[Problem]]:
         if offset is not None:
             return None, [Problem("file", DOCUMENT_TOO_DEEP.format(where=_text_position(text, offset)))]
         try:
-            document = json.loads(text)
+            document = json_loads(text)
         except json.JSONDecodeError as error:
             return None, [Problem(f"line {error.lineno}, column {error.colno}", error.msg)]
+        except DuplicateKey as duplicate:
+            key = json.dumps(duplicate.key, ensure_ascii=False)
+            return None, [Problem(duplicate.location or "file", DUPLICATE_KEY_IN_FILE.format(key=key))]
     else:
         problem = _yaml_shape_problem(text)
         if problem:
@@ -139,43 +149,49 @@ _COLLECTION_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
 def _yaml_shape_problem(text: str) -> Problem | None:
-    """Refuse YAML nested too deeply, or expanding (aliases counted at each use) to too many values.
+    """Refuse YAML nested too deeply, or expanding (aliases counted at each use) to too many values or characters.
 
     Reads the parser's events, which build nothing and never recurse. An anchored node's expanded
     size is known when it ends and kept by anchor name, so each alias costs one look-up: the work
     is proportional to the text, however far its aliases would expand.
     """
-    expanded = 0  # values so far, each alias counted as the whole node it names
-    anchored: dict[str, int] = {}  # anchor -> expanded size of its node
-    open_nodes: list[tuple[int, str | None]] = []  # (`expanded` at its start, its anchor)
+    values = 0  # values so far, each alias counted as the whole node it names
+    characters = 0  # characters of scalars (keys too) so far, likewise
+    anchored: dict[str, tuple[int, int]] = {}  # anchor -> expanded (values, characters) of its node
+    open_nodes: list[tuple[int, int, str | None]] = []  # (`values`, `characters` at its start, its anchor)
     open_anchors: set[str] = set()
     try:
         for event in yaml.parse(text, Loader=_YAML_LOADER):
             if isinstance(event, yaml.ScalarEvent):
-                expanded += 1
+                values += 1
+                characters += len(event.value)
                 if event.anchor is not None:
-                    anchored[event.anchor] = 1
+                    anchored[event.anchor] = (1, len(event.value))
             elif isinstance(event, yaml.AliasEvent):
                 if event.anchor in open_anchors:
                     where = _mark_position(event.start_mark)
                     return Problem("file", RECURSIVE_ALIAS.format(anchor=event.anchor, where=where))
-                expanded += anchored.get(event.anchor, 1)  # an unknown anchor is the loader's to report
+                named_values, named_characters = anchored.get(event.anchor, (1, 0))  # unknown: the loader's to report
+                values += named_values
+                characters += named_characters
             elif isinstance(event, _COLLECTION_STARTS):
                 if len(open_nodes) >= MAX_DOCUMENT_DEPTH:
                     return Problem("file", DOCUMENT_TOO_DEEP.format(where=_mark_position(event.start_mark)))
-                open_nodes.append((expanded, event.anchor))
-                expanded += 1
+                open_nodes.append((values, characters, event.anchor))
+                values += 1
                 if event.anchor is not None:
                     open_anchors.add(event.anchor)
             elif isinstance(event, _COLLECTION_ENDS):
-                start, anchor = open_nodes.pop()
+                start_values, start_characters, anchor = open_nodes.pop()
                 if anchor is not None:
-                    anchored[anchor] = expanded - start
+                    anchored[anchor] = (values - start_values, characters - start_characters)
                     open_anchors.discard(anchor)
             else:
                 continue
-            if expanded > MAX_DOCUMENT_VALUES:
+            if values > MAX_DOCUMENT_VALUES:
                 return Problem("file", DOCUMENT_TOO_MANY_VALUES.format(where=_mark_position(event.start_mark)))
+            if characters > MAX_DOCUMENT_CHARACTERS:
+                return Problem("file", DOCUMENT_TOO_MANY_CHARACTERS.format(where=_mark_position(event.start_mark)))
     except yaml.YAMLError as error:
         return _yaml_error_problem(error)
     return None
@@ -523,4 +539,36 @@ def check_chains(parsed: ParsedConfig, existing: Collection[str]) -> list[Proble
 
 # libyaml's loader is many times faster at ten thousand model groups; the pure-Python one gives the
 # same data where libyaml is missing.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _StrictYamlLoader(_SAFE_LOADER):
+    """The safe loader, refusing a mapping that names a key twice (YAML says it must not; PyYAML keeps the last).
+
+    `<<: *defaults` merges are not duplicates: a key written beside a merge overrides the merged one.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG:
+                    continue
+                key = self.construct_object(key_node, deep=False)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable (complex) key: the constructor refuses it itself
+                    continue
+                if duplicate:
+                    raise yaml.constructor.ConstructorError(
+                        None,
+                        None,
+                        DUPLICATE_KEY_IN_FILE.format(key=json.dumps(key, ensure_ascii=False, default=str)),
+                        key_node.start_mark,
+                    )
+        return super().construct_mapping(node, deep=deep)
+
+
+_YAML_LOADER = _StrictYamlLoader

@@ -12,6 +12,7 @@ from fallbacks import errors
 from fallbacks.errors import Conflict, ErrorCode, Invalid
 from fallbacks.models import ApiKey
 from fallbacks.services.recording import Action, record_security_event
+from fallbacks.validation import has_control_characters
 
 API_KEY_PREFIX = "sk-fb-"
 
@@ -27,6 +28,11 @@ def api_key_create(*, actor: str, name: str, can_write: bool) -> tuple[ApiKey, s
     name = (name or "").strip()
     if not name:
         raise Invalid(errors.BLANK_KEY_NAME, code=ErrorCode.BLANK_NAME)
+    limit = ApiKey._meta.get_field("name").max_length
+    if len(name) > limit:  # PostgreSQL would refuse the row (SQLite stores it): the same refusal on both
+        raise Invalid(errors.KEY_NAME_TOO_LONG.format(limit=limit), code=ErrorCode.NAME_TOO_LONG)
+    if has_control_characters(name):  # PostgreSQL refuses NUL in any text
+        raise Invalid(errors.CONTROL_CHARACTERS.format(field="An API key's name"), code=ErrorCode.CONTROL_CHARACTERS)
     if ApiKey.objects.filter(name=name).exists():
         raise Conflict(errors.KEY_NAME_TAKEN.format(name=name), code=ErrorCode.NAME_TAKEN)
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)

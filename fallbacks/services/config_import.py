@@ -110,6 +110,13 @@ def _config_import_parsed(
     expected_version: int | None,
     step: ImportProgress,
 ) -> ImportReport:
+    if dry_run:
+        # A preview takes no lock: it must never keep writers waiting, however long the diff takes. The
+        # read is consistent without one (selectors.config_data re-reads when a write lands meanwhile),
+        # and applying it later checks that the configuration is still at the version it was computed from.
+        current = selectors.config_data()
+        desired, diff = _planned(parsed, current, mode)
+        return ImportReport(mode=mode.value, dry_run=True, diff=diff, notices=parsed.notices, version=current.version)
     with config_write(actor=actor, via=via) as write:
         config = write.config
         if expected_version is not None and config.version != expected_version:
@@ -118,14 +125,8 @@ def _config_import_parsed(
                 code=ErrorCode.STALE_PREVIEW,
             )
         current = selectors.config_data()
-        desired = config_format.desired_config(parsed, current, mode=mode)
-        problems = parsed.problems + config_format.check_chains(parsed, desired.groups.keys())
-        if problems:
-            raise ConfigRefused(problems)
-        diff = config_format.diff_configs(current, desired)
-        report = ImportReport(
-            mode=mode.value, dry_run=dry_run, diff=diff, notices=parsed.notices, version=config.version
-        )
+        desired, diff = _planned(parsed, current, mode)
+        report = ImportReport(mode=mode.value, dry_run=False, diff=diff, notices=parsed.notices, version=config.version)
         if not report.applied:
             # Locking may have created the configuration row; nothing at all is to be left behind.
             transaction.set_rollback(True)
@@ -149,3 +150,14 @@ def _config_import_parsed(
             f"imported a config file ({mode.value}): {report.summary}",
         )
     return ImportReport(mode=mode.value, dry_run=False, diff=diff, notices=parsed.notices, version=write.version)
+
+
+def _planned(
+    parsed: config_format.ParsedConfig, current: config_format.ConfigData, mode: config_format.ImportMode
+) -> tuple[config_format.ConfigData, config_format.ConfigDiff]:
+    """What the configuration would be after the import, and what that changes; ConfigRefused with every problem."""
+    desired = config_format.desired_config(parsed, current, mode=mode)
+    problems = parsed.problems + config_format.check_chains(parsed, desired.groups.keys())
+    if problems:
+        raise ConfigRefused(problems)
+    return desired, config_format.diff_configs(current, desired)

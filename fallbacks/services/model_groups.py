@@ -36,13 +36,15 @@ def group_create(
 
 
 def group_update(
-    *, actor: str, group: ModelGroup, changes: Mapping, via: Via = Via.COMMAND, if_match: int | None = None
+    *, actor: str, group: ModelGroup | str, changes: Mapping, via: Via = Via.COMMAND, if_match: int | None = None
 ) -> GroupWrite:
     """Change a model group's fields (`name`, `owned_by`, `description`, `max_input_tokens`).
 
-    A rename keeps every chain pointing at the group, since chains refer to it by key (the history
-    records each of those chains under its new name). With `if_match`, the group must not have
-    changed since that version. A call that changes nothing writes nothing: no version, no record.
+    `group` is the group by name (what an API request names; NotFound once renamed or deleted) or as
+    read earlier (the admin's object: the same row, whatever its name now). A rename keeps every
+    chain pointing at the group, since chains refer to it by key (the history records each of those
+    chains under its new name). With `if_match`, the group must not have changed since that version.
+    A call that changes nothing writes nothing: no version, no record.
     """
     check_writes_enabled()
     with config_write(actor=actor, via=via) as write:
@@ -52,8 +54,10 @@ def group_update(
     return GroupWrite(group=group, version=write.version)
 
 
-def group_delete(*, actor: str, group: ModelGroup, via: Via = Via.COMMAND, if_match: int | None = None) -> int:
-    """Delete a model group and its deployments; Conflict while any chain names it. Returns the new version."""
+def group_delete(*, actor: str, group: ModelGroup | str, via: Via = Via.COMMAND, if_match: int | None = None) -> int:
+    """Delete a model group (by name, or as read earlier: see group_update) and its deployments; Conflict
+    while any chain names it, NotFound when it is gone (of two parallel deletes, one succeeds). Returns the
+    new version."""
     check_writes_enabled()
     with config_write(actor=actor, via=via) as write:
         group = _locked_group(group)
@@ -66,7 +70,9 @@ def group_delete(*, actor: str, group: ModelGroup, via: Via = Via.COMMAND, if_ma
     return write.version
 
 
-def deployments_set(*, actor: str, group: ModelGroup, deployments: Sequence[Mapping], via: Via = Via.COMMAND) -> int:
+def deployments_set(
+    *, actor: str, group: ModelGroup | str, deployments: Sequence[Mapping], via: Via = Via.COMMAND
+) -> int:
     """Replace `group`'s deployments with `deployments` (`{"litellm_params", "model_info"}` each), in order.
 
     A deployment without a `model`, or with a secret that is not an `os.environ/NAME` reference,
@@ -113,8 +119,17 @@ def group_save(
     return GroupWrite(group=group, version=write.version)
 
 
-def _locked_group(group: ModelGroup) -> ModelGroup:
-    """The group as it is now that the configuration is locked: renamed or deleted since it was read, it is NotFound."""
+def _locked_group(group: ModelGroup | str) -> ModelGroup:
+    """The group as it is now that the configuration is locked, read again: nothing was read before the lock counts.
+
+    By name, a group renamed or deleted since the request named it is NotFound (a DELETE by the old name
+    never removes the renamed group); as an object, the same row whatever its name, NotFound once deleted.
+    """
+    if isinstance(group, str):
+        current = ModelGroup.objects.filter(name=group).first()
+        if current is None:
+            raise validation.group_not_found(group)
+        return current
     current = ModelGroup.objects.filter(pk=group.pk).first()
     if current is None:
         raise validation.group_not_found(group.name)

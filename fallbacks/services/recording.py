@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from fallbacks import errors, selectors, validation
-from fallbacks.errors import ErrorCode, PreconditionFailed
+from fallbacks.errors import ErrorCode, PreconditionFailed, Unavailable
 from fallbacks.history import Change, Key, changes_between
 from fallbacks.models import ChangeRecord, ConfigChange, Configuration, SecurityEvent, Via
 
@@ -108,6 +108,41 @@ def lock_configuration() -> Configuration:
     return locked
 
 
+# What the databases say when a wait for a lock or a statement outlasted its timeout (settings.DATABASES:
+# PostgreSQL's lock_timeout and statement_timeout, SQLite's busy timeout): SQLSTATEs 55P03 lock_not_available
+# and 57014 query_canceled, and SQLite's "database is locked".
+LOCK_WAIT_SQLSTATES = {"55P03"}
+STATEMENT_TIMEOUT_SQLSTATES = {"57014"}
+SQLITE_LOCKED_MESSAGES = ("database is locked", "database table is locked")
+
+
+def timed_out_as_unavailable(error: OperationalError) -> Unavailable | None:
+    """The Unavailable kind for a lock wait or statement that timed out; None for any other database error."""
+    cause = error.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    if sqlstate in LOCK_WAIT_SQLSTATES or str(error).startswith(SQLITE_LOCKED_MESSAGES):
+        return Unavailable(errors.CONFIGURATION_BUSY, code=ErrorCode.CONFIGURATION_BUSY)
+    if sqlstate in STATEMENT_TIMEOUT_SQLSTATES:
+        return Unavailable(errors.STATEMENT_TIMED_OUT, code=ErrorCode.STATEMENT_TIMED_OUT)
+    return None
+
+
+@contextmanager
+def timeouts_as_unavailable() -> Iterator[None]:
+    """Within it, a lock wait or a statement that outlasted its timeout is Unavailable (try again), not a crash.
+
+    The timeouts are shorter than an app server worker's, so a write stuck behind another one (a long
+    import, a transaction held open) answers in seconds instead of holding the worker until it is killed.
+    """
+    try:
+        yield
+    except OperationalError as error:
+        unavailable = timed_out_as_unavailable(error)
+        if unavailable is None:
+            raise
+        raise unavailable from error
+
+
 def check_writes_enabled() -> None:
     validation.check_writes_enabled(settings.STORE_MODEL_IN_DB)
 
@@ -120,7 +155,7 @@ def config_write(*, actor: str, via: Via, summary: Action | None = None) -> Iter
     write of several parts (an admin save of a group's fields, deployments and chains) is recorded
     as `summary` about the write's `subject`, each part listed in its details.
     """
-    with transaction.atomic():
+    with timeouts_as_unavailable(), transaction.atomic():
         write = ConfigWrite(config=lock_configuration(), actor=actor, via=Via(via), summary=summary)
         yield write
         if write.parts:

@@ -15,6 +15,10 @@ from fallbacks.resolution import SKIPPED, THEN_MAX_FALLBACKS, describe_chain_ref
 
 register = template.Library()
 
+# Deeper steps are drawn at this level's indent: the page's styles are a static file (no inline styles, for the
+# admin's Content-Security-Policy), with one rule per level.
+MAX_DRAWN_LEVEL = 12
+
 
 @register.inclusion_tag("admin/fallbacks/plan/attempt_plan_diagrams.html")
 def attempt_plan_diagrams(page):
@@ -32,7 +36,7 @@ def attempt_plan_diagrams(page):
             {
                 "model": step.model,
                 "level": step.level,
-                "indent": step.level * 1.5,
+                "indent_class": f"fallback-level-{min(step.level, MAX_DRAWN_LEVEL)}",
                 "skipped": step.outcome == SKIPPED,
                 "answers": step.model == served_by and step.outcome != SKIPPED,
                 "why": step.why,

@@ -222,6 +222,19 @@ def test_a_target_that_cannot_be_a_model_group_is_shown_beside_its_row(operator,
     assert escape(errors.INVALID_FALLBACK_MODELS.format(models=[posted])) in row_html(response, "general", 0)
 
 
+def test_a_chain_of_more_than_100_targets_is_refused_above_its_rows(operator, groups, make_groups):
+    """PRODUCT.md 1: the 100-target limit holds on every door, the admin's chain editor too."""
+    targets = make_groups(*(f"target-{index:03d}" for index in range(101)))
+    url = change_url(groups["gpt-4"])
+    data = form_data(operator.get(url), "modelgroup_form")
+    for target in targets:
+        add_chain_row(data, "general", target)
+
+    response = refused(operator, url, data)
+
+    assert escape(errors.CHAIN_TOO_LONG) in response.content.decode()
+
+
 def test_a_refused_chain_refuses_the_whole_save(operator, groups):
     """The group's own fields are not saved either when one chain is wrong: nothing half-written."""
     url = change_url(groups["gpt-4"])
@@ -768,7 +781,8 @@ def test_a_bad_request_is_html_in_the_admin_and_json_in_the_api(operator, anonym
     assert (admin_page.status_code, admin_page["Content-Type"].startswith("text/html")) == (400, True)
     assert "<h1>Bad Request (400)</h1>" in admin_page.content.decode()
 
-    response = anonymous.get("/health", headers={"host": "not-an-allowed-host.example"})
+    # Any API path but the health checks, which answer every Host (PRODUCT.md 8; tests/attack/test_http.py).
+    response = anonymous.get("/v1/models", headers={"host": "not-an-allowed-host.example"})
     assert (response.status_code, response.json()) == (400, {"detail": {"error": "Bad request"}})
 
 
@@ -785,3 +799,33 @@ def test_a_server_error_is_html_in_the_admin_and_json_in_the_api(operator, monke
 
     response = operator.get("/fallback")
     assert (response.status_code, response.json()) == (500, {"detail": {"error": "Internal server error"}})
+
+
+# --- issue 12: what a visitor of the list may not ask for ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query", ["name__regex=(a%2B)%2B%24", "owned_by__iregex=.*", "name__contains=gpt&description__regex=x"]
+)
+def test_the_list_refuses_regex_lookups(operator, groups, query):
+    """Finding 7: `?name__regex=` reached the database; SQLite runs the pattern in Python (exponential time)."""
+    response = operator.get(f"{LIST_URL}?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        reverse("admin:fallbacks_changerecord_changelist") + "?subject__regex=x",
+        reverse("admin:fallbacks_apikey_changelist") + "?name__regex=x",
+        reverse("admin:axes_accessattempt_changelist") + "?username__regex=x",
+    ],
+)
+def test_every_list_refuses_regex_lookups(operator, db, url):
+    assert operator.get(url).status_code == 400
+
+
+def test_ordinary_filters_still_work(operator, groups):
+    response = operator.get(f"{LIST_URL}?owned_by__exact=openai")
+    assert response.status_code == 200

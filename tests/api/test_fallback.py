@@ -2,6 +2,8 @@
 every status and body. The other endpoints of 3.1 and 3.2 each have their file beside this one.
 """
 
+import time
+
 import pytest
 
 from fallbacks import errors
@@ -108,6 +110,22 @@ class TestPostFallbackErrors:
     def test_empty_chain_is_400(self, api, groups):
         response = post_chain(api, "gpt-4o", [])
         self.assert_refused(response, 400, {"error": "fallback_models must contain at least one model"})
+
+    def test_a_chain_of_more_than_100_targets_is_400(self, api, groups, make_groups):
+        """PRODUCT.md 1: at most 100 targets. The attack was a 4,000-target `*` chain (a 414 MB model list)."""
+        names = [group.name for group in make_groups(*(f"target-{index:03d}" for index in range(101)))]
+        before = database_snapshot()
+        response = post_chain(api, "*", names)
+        self.assert_refused(response, 400, {"error": "fallback_models must contain at most 100 models"})
+        assert database_snapshot() == before
+        assert post_chain(api, "*", names[:100]).status_code == 200
+
+    def test_150000_unknown_names_are_refused_at_once(self, api, groups):
+        """The attack: 150,000 unknown names made validation quadratic and the worker was killed."""
+        started = time.monotonic()
+        response = post_chain(api, "gpt-4o", [f"unknown-{index}" for index in range(150_000)])
+        self.assert_refused(response, 400, {"error": "fallback_models must contain at most 100 models"})
+        assert time.monotonic() - started < 10
 
     @pytest.mark.parametrize("model", ["", "   ", None, 42, ["gpt-4o"], {"name": "x"}])
     def test_blank_or_non_string_model_is_400(self, api, groups, model):

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from fallbacks import errors
 from tests.factories import database_snapshot
 
 LONG_NAME = "m" * 10_000
@@ -203,4 +204,42 @@ def test_owned_by_follows_the_importers_rule(api, seeded, owned_by):
     create = api.post("/model_groups", {"name": "new", "owned_by": owned_by}, format="json")
     assert_json_4xx(create)
     assert_json_4xx(api.patch("/model_groups/a", {"owned_by": owned_by}, format="json"))
+    assert database_snapshot() == before
+
+
+# Issue 12: duplicate keys were silently read as their last value (`"model": "a", "model": "b"` wrote b's chain).
+
+
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        ('{"model": "a", "fallback_models": ["b"], "model": "b"}', '"model" in the top-level object'),
+        ('{"name": "c", "max_input_tokens": 1, "max_input_tokens": 2}', '"max_input_tokens" in the top-level object'),
+    ],
+)
+def test_a_key_given_twice_is_400_naming_it(api, seeded, raw, where):
+    before = database_snapshot()
+    path = "/fallback" if "model" in raw else "/model_groups"
+    body = assert_json_4xx(api.generic("POST", path, raw, content_type="application/json"))
+    assert body["detail"]["error"] == (
+        f"JSON parse error - duplicate key {where}: which value was meant cannot be known"
+    )
+    assert database_snapshot() == before
+
+
+def test_a_key_given_twice_in_a_nested_object_names_where(api, seeded):
+    raw = '{"max_fallbacks": 3, "nested": [{"a": 1}, {"b": 1, "b": 2}]}'
+    body = assert_json_4xx(api.generic("PATCH", "/fallback_settings", raw, content_type="application/json"))
+    assert body["detail"]["error"] == (
+        'JSON parse error - duplicate key "b" in nested[1]: which value was meant cannot be known'
+    )
+
+
+@pytest.mark.parametrize("name", ["gpt\u202e4o", "gpt-4o\u200b"])
+def test_look_alike_names_are_refused_at_the_api(api, seeded, name):
+    before = database_snapshot()
+    body = assert_json_4xx(api.post("/model_groups", {"name": name}, format="json"))
+    assert body["detail"]["error"] == "name: " + errors.INVISIBLE_CHARACTERS.format(field="name")
+    body = assert_json_4xx(api.post("/fallback", {"model": "a", "fallback_models": [name]}, format="json"))
+    assert body["detail"]["error"] == errors.INVISIBLE_CHARACTERS.format(field="each of fallback_models")
     assert database_snapshot() == before

@@ -32,9 +32,24 @@ def _browser_missing(reason: str) -> None:
     pytest.skip(message)
 
 
+# Collects what the browser refused under the app's Content-Security-Policy, page after page (an init script
+# runs before any of the page's own, and is not itself subject to the policy).
+RECORD_CSP_VIOLATIONS = """
+window.addEventListener("securitypolicyviolation", (event) => {
+  const seen = JSON.parse(sessionStorage.getItem("csp-violations") || "[]");
+  seen.push(`${event.violatedDirective} ${event.blockedURI || "inline"} on ${location.pathname}`);
+  sessionStorage.setItem("csp-violations", JSON.stringify(seen));
+});
+"""
+
+
 @pytest.fixture
 def page(monkeypatch, transactional_db, live_server):
-    """A fresh headless chromium page; the app is at `live_server.url`."""
+    """A fresh headless chromium page; the app is at `live_server.url`.
+
+    Every page it shows runs under the app's Content-Security-Policy: a test fails if the browser refused
+    anything (an inline script or style, a source the policy does not allow), as it says on its console.
+    """
     if not CHROMIUM.exists():
         _browser_missing(f"{CHROMIUM} not found (apt-get install -y chromium)")
     try:
@@ -49,8 +64,16 @@ def page(monkeypatch, transactional_db, live_server):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         context.set_default_timeout(15_000)
-        yield context.new_page()
+        context.add_init_script(RECORD_CSP_VIOLATIONS)
+        new_page = context.new_page()
+        refused = []
+        new_page.on(
+            "console",
+            lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+        )
+        yield new_page
         context.close()
+        assert not refused, f"the browser refused content under the Content-Security-Policy: {refused}"
         browser.close()
         # While Playwright's loop runs, Django keeps this thread's database connections in the loop's
         # context, where its own teardown never looks: close them here, or PostgreSQL cannot drop

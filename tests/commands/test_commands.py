@@ -1,5 +1,8 @@
 """Management commands of the core (import/export and lint_fallbacks have their own files)."""
 
+import re
+from io import StringIO
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -54,3 +57,19 @@ def test_create_api_key_defaults_to_read_only_and_refuses_a_taken_name(db, capsy
     assert not ApiKey.objects.get(name="reader").can_write
     with pytest.raises(CommandError, match="already exists"):
         call_command("create_api_key", "reader")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("k" * 101, "An API key's name must be at most 100 characters"),
+        ("bad\x00name", "An API key's name must not contain control characters or unpaired surrogates"),
+    ],
+)
+def test_create_api_key_refuses_a_name_the_database_cannot_hold(db, name, message):
+    """Finding 7 of issue 12: a long name crashed the command on PostgreSQL (a DataError), and SQLite stored it."""
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("create_api_key", name, stdout=StringIO(), stderr=StringIO())
+    assert not ApiKey.objects.exists()
+    call_command("create_api_key", "k" * 100, stdout=StringIO(), stderr=StringIO())
+    assert ApiKey.objects.get().name == "k" * 100

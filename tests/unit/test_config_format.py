@@ -184,6 +184,7 @@ def test_a_model_group_may_be_called_like_a_setting_inside_a_rule():
         ([{"a": ["a"]}], errors.SELF_FALLBACK.format(model="a")),
         ([{"a": ["gpt-5"]}], cf.UNKNOWN_MODEL.format(model="gpt-5")),
         ([{"gpt-5": ["a"]}], cf.UNKNOWN_MODEL.format(model="gpt-5")),
+        ([{"a": ["b"] * 101}], errors.CHAIN_TOO_LONG),  # PRODUCT.md 1: at most 100 targets, on every door
     ],
 )
 def test_chain_problems_carry_the_rule_location(rules, message):
@@ -699,3 +700,51 @@ def test_the_module_does_not_touch_the_database(module):
     }
 
     assert not {name for name in imported if name and (name.startswith("django.db") or name == "fallbacks.models")}
+
+
+# --- issue 12: aliases of long strings, and keys given twice --------------------------------------
+
+
+def test_aliases_are_counted_in_characters_too():
+    """A long string anchored once and named many times: few values, but a file's worth of characters many times."""
+    long = "x" * (cf.MAX_DOCUMENT_CHARACTERS // 4)
+    entries = [
+        f"- model_name: g{index}\n  litellm_params: {{model: openai/g{index}, note: *long}}" for index in range(5)
+    ]
+    text = f"anchor: &long {long}\nmodel_list:\n" + "\n".join(entries) + "\n"
+
+    assert problems(text) == ["file: " + cf.DOCUMENT_TOO_MANY_CHARACTERS.format(where="line 8, column 44")]
+    assert cf.parse_config(text.replace("note: *long}", "note: short}")).problems == []
+
+
+@pytest.mark.parametrize(
+    ("text", "location", "key"),
+    [
+        (
+            "model_list: []\nrouter_settings:\n  fallbacks: [{a: [b]}]\n  fallbacks: []\n",
+            "line 4, column 3",
+            '"fallbacks"',
+        ),
+        (
+            "model_list:\n- model_name: a\n  model_name: b\n  litellm_params: {model: x}\n",
+            "line 3, column 3",
+            '"model_name"',
+        ),
+        (
+            '{"model_list": [{"model_name": "a", "litellm_params": {"model": "x", "model": "y"}}]}',
+            "model_list[0].litellm_params",
+            '"model"',
+        ),
+        ('{"model_list": [], "model_list": []}', "file", '"model_list"'),
+    ],
+)
+def test_a_key_given_twice_is_refused_where_it_is(text, location, key):
+    assert problems(text) == [f"{location}: " + cf.DUPLICATE_KEY_IN_FILE.format(key=key)]
+
+
+def test_merge_keys_are_not_duplicates():
+    text = (
+        "base: &base {model: openai/a, rpm: 1}\nmodel_list:\n- model_name: a\n  litellm_params: {<<: *base, rpm: 2}\n"
+    )
+
+    assert parse(text).groups["a"].deployments[0].litellm_params == {"model": "openai/a", "rpm": 2}

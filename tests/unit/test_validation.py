@@ -1,5 +1,7 @@
 """The pure rules, without a database."""
 
+import time
+
 import pytest
 
 from fallbacks import errors, validation
@@ -68,3 +70,56 @@ def test_ordinary_names(name):
 def test_refused_names(name):
     with pytest.raises(DomainError):
         validation.clean_group_name(name)
+
+
+# --- the chain limit of PRODUCT.md section 1, and rules linear in the chain's length --------------------------
+
+
+def test_contract_message_of_the_chain_limit():
+    assert errors.CHAIN_TOO_LONG == "fallback_models must contain at most 100 models"
+
+
+def test_a_chain_of_100_targets_is_a_chain_and_of_101_is_refused():
+    targets = [f"t{index}" for index in range(101)]
+    assert validation.clean_target_names(targets[:100]) == targets[:100]
+    with pytest.raises(DomainError) as refused:
+        validation.clean_target_names(targets)
+    assert refused.value.message == errors.CHAIN_TOO_LONG
+    validation.check_chain(source="m", targets=targets[:100], existing={"m", *targets}, all_names=list)
+    problems = validation.chain_problems(source="m", targets=targets, existing={"m", *targets}, all_names=list)
+    assert [(problem.message, problem.index) for problem in problems] == [(errors.CHAIN_TOO_LONG, None)]
+
+
+def test_rules_take_linear_time_in_the_chain_length():
+    """The attack: 150,000 unknown names once took a worker minutes (a list searched once per name)."""
+    targets = [f"unknown-{index}" for index in range(150_000)]
+    started = time.monotonic()
+    with pytest.raises(DomainError):
+        validation.clean_target_names(targets)
+    problems = validation.chain_problems(source="*", targets=targets, existing=set(), all_names=list)
+    assert [problem.message for problem in problems] == [errors.CHAIN_TOO_LONG]
+    # Within the limit, the unknown names are found with set look-ups too.
+    problems = validation.chain_problems(source="*", targets=targets[:100], existing=set(), all_names=list)
+    assert len(problems) == 101
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["gpt\u202e4o", "gpt-4o\u200b", "\u200dgpt-4o", "gpt\u20604o", "\ufeffgpt-4o", "gpt\u2028-4o", "gpt\u00ad4o"],
+)
+def test_names_with_invisible_characters_are_refused(name):
+    """Finding 7 of issue 12: an RTL override or a zero-width space made look-alike names that render identically."""
+    for clean in (validation.clean_group_name, validation.clean_source_name):
+        with pytest.raises(DomainError) as refused:
+            clean(name)
+        assert refused.value.message == errors.INVISIBLE_CHARACTERS.format(
+            field="name" if clean is validation.clean_group_name else "model"
+        )
+    with pytest.raises(DomainError):
+        validation.clean_target_names(["ok", name])
+
+
+@pytest.mark.parametrize("name", ["gpt-4o", "claude-3.5@anthropic", "модель", "模型-1", "café"])
+def test_visible_unicode_names_are_names(name):
+    assert validation.clean_group_name(name) == name

@@ -115,3 +115,33 @@ def test_deploy_checks_pass_with_production_settings(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "master_key",
+    ["x", "sk-short", "sk-aaaaaaaaaaaaaaaaaaaaaa", "sk-master-key", "SK-1234", "0123456789abcde"],
+)
+def test_production_refuses_a_weak_master_key(tmp_path, master_key):
+    """Finding 6 of issue 12: a production master key of `x` passed the checks."""
+    for variable in ("FALLBACKS_MASTER_KEY", "LITELLM_MASTER_KEY"):
+        production = {key: value for key, value in PRODUCTION.items() if key != "FALLBACKS_MASTER_KEY"}
+        result = load_settings({**production, variable: master_key}, tmp_path=tmp_path)
+        assert result.returncode != 0
+        assert "the master key is too weak for production" in result.stderr
+
+
+def test_a_random_master_key_is_accepted(tmp_path):
+    result = load_settings({**PRODUCTION, "FALLBACKS_MASTER_KEY": "sk-Jd8w2kQ9vLx3Zr7T"}, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_dotenv_left_in_a_production_checkout_cannot_turn_debug_on(tmp_path):
+    """Finding 7 of issue 12: the environment configured production (SECRET_KEY, no DEBUG) and a stray `.env`
+    with DEBUG=True turned debugging on, with its error pages, in production."""
+    production = {key: value for key, value in PRODUCTION.items() if key != "DEBUG"}
+    result = load_settings(production, dotenv="DEBUG=True\nFALLBACKS_MASTER_KEY=sk-1234\n", tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "turns DEBUG on, but the environment sets SECRET_KEY" in result.stderr
+    assert load_settings(production, dotenv="LOG_LEVEL=INFO\n", tmp_path=tmp_path).returncode == 0
+    explicit = load_settings({**production, "DEBUG": "True"}, dotenv="DEBUG=True\n", tmp_path=tmp_path)
+    assert explicit.returncode == 0, explicit.stderr
