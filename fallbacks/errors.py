@@ -37,6 +37,7 @@ class ErrorCode(StrEnum):
     INVALID_OWNED_BY = "invalid_owned_by"
     INVALID_MAX_INPUT_TOKENS = "invalid_max_input_tokens"
     INVALID_MAX_FALLBACKS = "invalid_max_fallbacks"
+    INVALID_LITELLM_VERSION = "invalid_litellm_version"
     UNKNOWN_SETTINGS = "unknown_settings"
     INVALID_DEPLOYMENT = "invalid_deployment"
     INVALID_FAILING_MODELS = "invalid_failing_models"
@@ -112,6 +113,7 @@ FIELDS_NOT_SETTABLE = "These fields cannot be set: {fields}; a model group's set
 GROUP_IN_USE = "Model group '{name}' is used by fallback chains: {chains}"
 INHERITS_DEFAULT = "Model '{model}' has no {fallback_type} chain of its own: it uses the default '*' chain"
 MAX_FALLBACKS_RANGE = "max_fallbacks must be an integer from 0 to {limit}"
+INVALID_LITELLM_VERSION = "Invalid litellm_version. Must be one of: {versions}"
 MAX_INPUT_TOKENS_RANGE = f"max_input_tokens must be null or an integer from 1 to {MAX_INPUT_TOKENS_LIMIT}"
 
 # Deployments (LiteLLM `model_list` entries) and the JSON data they keep.

@@ -230,9 +230,13 @@ def existing_group_names(names: Iterable[str]) -> set[str]:
 
 
 def fallback_settings() -> dict:
-    """`max_fallbacks` and the config version it belongs to. One query."""
+    """`max_fallbacks`, `litellm_version` and the config version they belong to. One query."""
     settings = configuration()
-    return {"max_fallbacks": settings.max_fallbacks, "config_version": settings.version}
+    return {
+        "max_fallbacks": settings.max_fallbacks,
+        "litellm_version": settings.litellm_version,
+        "config_version": settings.version,
+    }
 
 
 def plan_chains(fallback_type: str) -> ChainMap:

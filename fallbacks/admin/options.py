@@ -260,10 +260,10 @@ class ModelGroupAdmin(ChainEditingAdmin):
 
 @admin.register(Configuration)
 class ConfigurationAdmin(ChainEditingAdmin):
-    """The one configuration row: max_fallbacks and the default `*` chains, edited on one page."""
+    """The one configuration row: the settings and the default `*` chains, edited on one page."""
 
     form = ConfigurationForm
-    fields = ["max_fallbacks", "version", "updated_at"]
+    fields = ["max_fallbacks", "litellm_version", "version", "updated_at"]
     readonly_fields = ["version", "updated_at"]
 
     def has_add_permission(self, request):
@@ -285,20 +285,18 @@ class ConfigurationAdmin(ChainEditingAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         defaults = queries.default_chains()
         context["chain_sections"] = self.chain_sections(request, context["adminform"].form, defaults, {})
-        context["title"] = "Default fallbacks (*) and max_fallbacks"
+        context["title"] = "Default fallbacks (*) and settings"
         context["subtitle"] = None
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
-        pass  # max_fallbacks and the `*` chains are saved together, by one service call (save_related)
+        pass  # the settings and the `*` chains are saved together, by one service call (save_related)
 
     def save_related(self, request, form, formsets, change):
-        changed_max = "max_fallbacks" in form.changed_data
-        services.defaults_save(
-            actor=actor_of(request),
-            max_fallbacks=form.cleaned_data["max_fallbacks"] if changed_max else None,
-            chains=self.changed_chains(form),
-        )
+        changed = {
+            name: form.cleaned_data[name] for name in ("max_fallbacks", "litellm_version") if name in form.changed_data
+        }
+        services.defaults_save(actor=actor_of(request), **changed, chains=self.changed_chains(form))
         form.instance.refresh_from_db()  # the service wrote its own copy of the row
 
     def response_post_save_change(self, request, obj):

@@ -7,7 +7,14 @@ from rest_framework import serializers
 
 from fallbacks import errors, validation
 from fallbacks.api.errors import PlainDetail
-from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, MAX_FALLBACKS_LIMIT, MAX_NAME_LENGTH, SEVERITIES
+from fallbacks.domain import (
+    DEFAULT_FALLBACK_TYPE,
+    FALLBACK_TYPES,
+    LITELLM_SERIES,
+    MAX_FALLBACKS_LIMIT,
+    MAX_NAME_LENGTH,
+    SEVERITIES,
+)
 from fallbacks.models import ModelGroup
 
 TRIMMED_NAME = f"trimmed of surrounding white space, then 1 to {MAX_NAME_LENGTH} characters"
@@ -18,6 +25,13 @@ class TypeChoiceField(serializers.ChoiceField):
 
     def __init__(self, **kwargs):
         super().__init__(choices=FALLBACK_TYPES.values(), **kwargs)
+
+
+class SeriesChoiceField(serializers.ChoiceField):
+    """A LiteLLM series, its choices read from the registry (fallbacks.domain.LITELLM_SERIES)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=LITELLM_SERIES.values(), **kwargs)
 
 
 # Query parameters ------------------------------------------------------------------------------
@@ -365,13 +379,18 @@ class FallbackWriteResponseSerializer(FallbackResponseSerializer):
 
 class FallbackSettingsSerializer(serializers.Serializer):
     max_fallbacks = serializers.IntegerField(min_value=0, max_value=MAX_FALLBACKS_LIMIT)
+    litellm_version = SeriesChoiceField(
+        help_text="The LiteLLM series the gateways run: the model list's metadata, `GET /fallback/{model}`, "
+        "plans and lint follow its router."
+    )
     config_version = serializers.IntegerField(read_only=True)
 
 
 class FallbackSettingsRequestSerializer(serializers.Serializer):
-    """`PATCH /fallback_settings`. The field is for the schema; parsing is validation.parse_settings_request."""
+    """`PATCH /fallback_settings`. The fields are for the schema; parsing is validation.parse_settings_request."""
 
-    max_fallbacks = serializers.IntegerField(min_value=0, max_value=MAX_FALLBACKS_LIMIT)
+    max_fallbacks = serializers.IntegerField(min_value=0, max_value=MAX_FALLBACKS_LIMIT, required=False)
+    litellm_version = SeriesChoiceField(required=False)
 
     def to_internal_value(self, data) -> dict:
         return validation.parse_settings_request(data)

@@ -306,7 +306,10 @@ class FallbackSettingsView(APIView):
         operation_id="fallback_settings_update",
         request=shapes.FallbackSettingsRequestSerializer,
         responses={200: shapes.FallbackSettingsSerializer, **WRITE_ERRORS, **BODY_ERRORS},
-        description="`max_fallbacks`: how deep the gateway follows chains (LiteLLM's setting of that name, default 5).",
+        description=(
+            "`max_fallbacks`: how deep the gateway follows chains (LiteLLM's setting of that name, default 5); "
+            "`litellm_version`: the LiteLLM series the gateways run (default `1.110`). One write, one version."
+        ),
     )
     def patch(self, request):
         changes = shapes.FallbackSettingsRequestSerializer().to_internal_value(request.data)

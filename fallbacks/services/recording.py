@@ -35,6 +35,8 @@ class Action(StrEnum):
     DEPLOYMENTS_SET = "deployments_set"
     GROUP_SAVE = "group_save"  # one admin save of a model group page: several of the above at once
     MAX_FALLBACKS_SET = "max_fallbacks_set"
+    LITELLM_VERSION_SET = "litellm_version_set"
+    SETTINGS_UPDATE = "settings_update"  # one `PATCH /fallback_settings` that set several settings at once
     DEFAULTS_SAVE = "defaults_save"  # one admin save of the `*` chains page
     CONFIG_IMPORT = "config_import"
     API_KEY_CREATE = "api_key_create"
@@ -99,7 +101,7 @@ def config_write(*, actor: str, summary: Action | None = None) -> Iterator[Confi
 def _record(write: ConfigWrite) -> None:
     config = write.config
     config.version += 1
-    config.save(update_fields=["version", "max_fallbacks", "updated_at"])
+    config.save(update_fields=["version", "max_fallbacks", "litellm_version", "updated_at"])
     if len(write.parts) == 1:
         (part,) = write.parts
         action, subject, details = part.action, part.subject, part.details

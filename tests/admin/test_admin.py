@@ -360,6 +360,34 @@ def test_max_fallbacks_out_of_range_is_refused(operator, db):
     assert database_snapshot() == before
 
 
+def test_the_litellm_version_is_set_on_the_settings_page(operator, db, api):
+    page = operator.get(DEFAULTS_URL).content.decode()
+    assert 'name="litellm_version"' in page
+    data = form_data(operator.get(DEFAULTS_URL), "configuration_form")
+    assert data["litellm_version"] == "1.110"
+    data["litellm_version"] = "1.109"
+
+    response = operator.post(DEFAULTS_URL, data)
+
+    assert response.status_code == 302
+    assert api.get("/fallback_settings").json()["litellm_version"] == "1.109"
+    record = ChangeRecord.objects.get()
+    assert (record.action, record.details["litellm_version"]) == ("litellm_version_set", "1.109")
+
+
+def test_an_unknown_litellm_version_is_refused_on_the_settings_page(operator, db):
+    data = form_data(operator.get(DEFAULTS_URL), "configuration_form")
+    data["litellm_version"] = "1.111"
+    before = database_snapshot()
+
+    response = operator.post(DEFAULTS_URL, data)
+
+    assert response.status_code == 200
+    assert 'name="litellm_version"' in response.content.decode()
+    assert response.context["adminform"].form.errors["litellm_version"]
+    assert database_snapshot() == before
+
+
 def test_operators_find_the_default_chains_from_the_index_and_the_list(operator, db):
     index = operator.get(reverse("admin:index")).content.decode()
     assert f'<a href="{DEFAULTS_URL}">{DEFAULT_CHAINS_ENTRY}</a>' in index
