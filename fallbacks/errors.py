@@ -112,6 +112,10 @@ BAD_OWNED_BY = "owned_by must be a non-blank string of at most 255 characters wi
 FIELDS_NOT_SETTABLE = "These fields cannot be set: {fields}; a model group's settable fields are {settable}"
 GROUP_IN_USE = "Model group '{name}' is used by fallback chains: {chains}"
 INHERITS_DEFAULT = "Model '{model}' has no {fallback_type} chain of its own: it uses the default '*' chain"
+INHERITS_BY_NAME = (
+    "Model '{model}' has no {fallback_type} chain of its own: it uses the chain of '{source}', "
+    "another spelling of its name"
+)
 MAX_FALLBACKS_RANGE = "max_fallbacks must be an integer from 0 to {limit}"
 INVALID_LITELLM_VERSION = "Invalid litellm_version. Must be one of: {versions}"
 MAX_INPUT_TOKENS_RANGE = f"max_input_tokens must be null or an integer from 1 to {MAX_INPUT_TOKENS_LIMIT}"

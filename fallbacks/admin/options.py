@@ -23,7 +23,7 @@ from fallbacks import queries, selectors, services
 from fallbacks.admin.filters import FallbacksFilter, ProviderFilter
 from fallbacks.admin.forms import ConfigurationForm, DeploymentForm, ModelGroupForm, deployment_rows
 from fallbacks.admin.permissions import actor_of, can_edit_chains, can_view_chains
-from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES
 from fallbacks.errors import DomainError, ErrorCode
 from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, ModelGroup
 
@@ -167,8 +167,15 @@ class ModelGroupAdmin(ChainEditingAdmin):
         if not chain.targets:
             return self.get_empty_value_display()
         text = CHAIN_ARROW.join(chain.targets)
-        if chain.inherited_from:
+        if chain.inherited_from == DEFAULT_CHAIN_SOURCE:
             return format_html('<span class="chain-inherited" title="the default * chain">* {}</span>', text)
+        if chain.inherited_from:
+            return format_html(
+                '<span class="chain-inherited" title="the chain of {}, another spelling of this name">{}: {}</span>',
+                chain.inherited_from,
+                chain.inherited_from,
+                text,
+            )
         return text
 
     def get_list_display(self, request):

@@ -96,22 +96,35 @@ class ModelListQuery(QuerySerializer):
         return {"metadata_type": fallback_type}
 
 
+def parse_litellm_version(data) -> str | None:
+    """`?litellm_version=`: a supported series, or None (absent) for the configured one."""
+    value = data.get("litellm_version")
+    return None if value is None else validation.clean_litellm_version(value)
+
+
 class PlanQuery(FallbackTypeQuery):
     failing = serializers.ListField(child=serializers.CharField(), required=False)
+    litellm_version = SeriesChoiceField(required=False)
 
     def to_internal_value(self, data) -> dict:
-        return {**super().to_internal_value(data), "failing": [name.strip() for name in data.getlist("failing")]}
+        return {
+            **super().to_internal_value(data),
+            "failing": [name.strip() for name in data.getlist("failing")],
+            "litellm_version": parse_litellm_version(data),
+        }
 
 
 class LintQuery(QuerySerializer):
     model = serializers.CharField(required=False)
     severity = serializers.ChoiceField(choices=SEVERITIES, required=False)
+    litellm_version = SeriesChoiceField(required=False)
 
     def to_internal_value(self, data) -> dict:
         severity = data.get("severity")
         return {
             "model": data.get("model"),
             "severity": None if severity is None else validation.clean_severity(severity),
+            "litellm_version": parse_litellm_version(data),
         }
 
 
@@ -144,7 +157,11 @@ class FallbackGetResponseSerializer(serializers.Serializer):
     fallback_models = serializers.ListField(child=serializers.CharField())
     fallback_type = TypeChoiceField()
     inherited_from = serializers.CharField(
-        required=False, help_text="`*` when the chain shown is the default chain, not the model's own."
+        required=False,
+        help_text=(
+            "When the chain shown is not the model's own: `*` (the default chain), or the model group whose rule "
+            "names this model by another spelling (`gpt-4o` for `openai/gpt-4o`, and the reverse)."
+        ),
     )
 
 
@@ -345,6 +362,7 @@ class AttemptPlanSerializer(serializers.Serializer):
         help_text="Which type's chains the router walks for that error (a fallback type)."
     )
     max_fallbacks = serializers.IntegerField()
+    litellm_version = SeriesChoiceField(help_text="The LiteLLM series whose router the plan follows.")
     note = serializers.CharField(allow_null=True)
     steps = PlanStepSerializer(many=True)
     config_version = serializers.IntegerField()
@@ -369,6 +387,7 @@ class LintResponseSerializer(serializers.Serializer):
     findings = LintFindingSerializer(many=True)
     counts = LintCountsSerializer()
     config_version = serializers.IntegerField()
+    litellm_version = SeriesChoiceField(help_text="The LiteLLM series whose router the findings follow.")
 
 
 class FallbackWriteResponseSerializer(FallbackResponseSerializer):

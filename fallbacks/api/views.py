@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from fallbacks import queries, selectors, services, validation
 from fallbacks.api import serializers as shapes
-from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, SEVERITIES, describe_chain
+from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, LITELLM_SERIES, SEVERITIES, describe_chain
 from fallbacks.models import ModelGroup
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,11 @@ class FallbackDetailView(APIView):
         operation_id="fallback_get",
         parameters=[MODEL_PATH_PARAM, FALLBACK_TYPE_PARAM],
         responses={200: shapes.FallbackGetResponseSerializer, **ERRORS},
-        description='The direct chain: the model\'s own, else the default `*` chain (then `inherited_from: "*"`).',
+        description=(
+            "The direct chain on the configured LiteLLM series: the model's own, else the chain of a rule keyed "
+            "with another spelling of its name (`inherited_from` names it), else the default `*` chain "
+            '(`inherited_from: "*"`).'
+        ),
     )
     def get(self, request, model: str):
         fallback_type = shapes.FallbackTypeQuery.parse(request)["fallback_type"]
@@ -257,6 +261,12 @@ class ReadinessView(APIView):
         return Response({"status": "ok", "database": "ok", "config_version": version})
 
 
+LITELLM_VERSION_PARAM = OpenApiParameter(
+    "litellm_version",
+    OpenApiTypes.STR,
+    enum=LITELLM_SERIES.values(),
+    description="The LiteLLM series whose router to follow; the configured one (`GET /fallback_settings`) when absent.",
+)
 FAILING_PARAM = OpenApiParameter(
     "failing",
     OpenApiTypes.STR,
@@ -269,7 +279,7 @@ FAILING_PARAM = OpenApiParameter(
 class FallbackPlanView(APIView):
     @extend_schema(
         operation_id="fallback_plan",
-        parameters=[MODEL_PATH_PARAM, FALLBACK_TYPE_PARAM, FAILING_PARAM],
+        parameters=[MODEL_PATH_PARAM, FALLBACK_TYPE_PARAM, FAILING_PARAM, LITELLM_VERSION_PARAM],
         responses={200: shapes.AttemptPlanSerializer, **ERRORS},
         description=(
             "The dry run of a gateway's fallback test, calling no LLM: supposing a request to `model` failed with "
@@ -288,13 +298,20 @@ class FallbackLintView(APIView):
         parameters=[
             OpenApiParameter("model", OpenApiTypes.STR, description="Only the findings that concern this model group."),
             OpenApiParameter("severity", OpenApiTypes.STR, enum=list(SEVERITIES)),
+            LITELLM_VERSION_PARAM,
         ],
         responses={200: shapes.LintResponseSerializer, **ERRORS},
         description="Chains that are legal but will not do what an operator expects, errors first.",
     )
     def get(self, request):
         answer = queries.fallback_lint(**shapes.LintQuery.parse(request))
-        return Response({**answer.report.as_dict(), "config_version": answer.config_version})
+        return Response(
+            {
+                **answer.report.as_dict(),
+                "config_version": answer.config_version,
+                "litellm_version": answer.litellm_version,
+            }
+        )
 
 
 class FallbackSettingsView(APIView):

@@ -8,7 +8,11 @@ Severities, chosen so that `manage.py lint_fallbacks` can gate a deployment pipe
 - **warning**: the chain works, but part of it never will. Targets a request can never reach
   because `max_fallbacks` is used up first; context-window or content-policy errors of a model
   with general fallbacks that get no fallback at all, because chains of that type exist only for
-  other models; a context-window target that accepts no more input tokens than its source.
+  other models (on the series whose router does that: fallbacks.resolution.SERIES_RULES); a
+  context-window target that accepts no more input tokens than its source.
+
+Every finding is computed for one LiteLLM series (LintContext.series), with the rules of
+fallbacks.resolution for that series.
 - **info**: worth seeing, harmless. A cycle (the router never tries a model twice in a request).
 
 Findings are about one chain (its source, `*` for the default chain, and its type) and name the
@@ -28,6 +32,8 @@ from fallbacks.resolution import (
     attempt_plan,
     chain_type_for_error,
     describe_chain_ref,
+    general_when_no_typed_chain_applies,
+    lookup_chain,
     walks_own_chains,
 )
 
@@ -56,6 +62,7 @@ class LintContext:
     chains: ChainMap
     groups: Mapping[str, GroupFacts]
     max_fallbacks: int
+    series: str  # the LiteLLM series whose router the findings follow
 
 
 @dataclass(frozen=True)
@@ -149,8 +156,8 @@ def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Fi
     ]
     left_without: list[Finding] = []
     if walks_own_chains(fallback_type):
-        own_general, inheritors = _stranded(chains, context.groups.keys(), fallback_type)
-        stranded = [*own_general, *inheritors]
+        own_general, inheritors = _stranded(context, fallback_type)
+        stranded = [model for model, _ in own_general] + inheritors
         if stranded:
             left_without.append(
                 Finding(
@@ -264,7 +271,9 @@ def _beyond_max_fallbacks(
         planned = sorted(requesters & in_chains) + outsiders[:1]
         unreached: dict[str, dict[str, list[str]]] = defaultdict(dict)  # chain source -> requester -> targets
         for requester in planned:
-            plan = attempt_plan(chains, requester, fallback_type, in_chains, context.max_fallbacks)
+            plan = attempt_plan(
+                chains, requester, fallback_type, in_chains, context.max_fallbacks, series=context.series
+            )
             attempted = set(plan.attempts)
             for step in plan.steps:
                 if step.then != THEN_MAX_FALLBACKS or step.then_via is None:
@@ -294,45 +303,56 @@ def _beyond_max_fallbacks(
     return findings
 
 
-def _stranded(chains: ChainMap, names: Collection[str], fallback_type: str) -> tuple[list[str], list[str]]:
+def _stranded(context: LintContext, fallback_type: str) -> tuple[list[tuple[str, str]], list[str]]:
     """Models whose `fallback_type` errors get no fallback although their general errors get one.
 
-    Returns those with a general chain of their own, and those that only inherit the `*` general
-    chain. Empty unless chains of the type exist (else general chains serve) and no `*` one does.
+    Returns `(model, the key of its general rule)` for those with a general rule naming them (their own,
+    or by another spelling of the name), and the names of those that only inherit the `*` general chain.
+    Empty unless chains of the type exist (else general chains serve), none applies to the model, and the
+    series does not then walk the general chain (SERIES_RULES).
     """
-    if chain_type_for_error(chains, fallback_type) != fallback_type or (DEFAULT_CHAIN_SOURCE, fallback_type) in chains:
+    chains, series = context.chains, context.series
+    if chain_type_for_error(chains, fallback_type) != fallback_type:
         return [], []
-    general = {name for (name, entry_type) in chains if entry_type == GENERAL}
-    typed = {name for (name, entry_type) in chains if entry_type == fallback_type}
-    own = sorted(general - typed - {DEFAULT_CHAIN_SOURCE})
-    inheritors = []
-    if DEFAULT_CHAIN_SOURCE in general:
-        inheritors = sorted(name for name in names if name not in general and name not in typed)
+    if general_when_no_typed_chain_applies(fallback_type, series):
+        return [], []
+    own, inheritors = [], []
+    for name in sorted(context.groups):
+        if lookup_chain(chains, fallback_type, name, name, series) is not None:
+            continue
+        general = lookup_chain(chains, GENERAL, name, name, series)
+        if general is None:
+            continue
+        if general.source == DEFAULT_CHAIN_SOURCE:
+            inheritors.append(name)
+        else:
+            own.append((name, general.source))
     return own, inheritors
 
 
 def _no_typed_fallback(context: LintContext, only: str | None = None) -> list[Finding]:
     """Models with general fallbacks whose context-window or content-policy errors get none.
 
-    The finding is about the model's general chain, or about the `*` general chain for the models
-    that only inherit that one.
+    The finding is about the general chain that names the model (its own, or by another spelling of
+    its name), or about the `*` general chain for the models that only inherit that one.
     """
     findings = []
     for fallback_type in (kind for kind in FALLBACK_TYPES.values() if walks_own_chains(kind)):
-        own, inheritors = _stranded(context.chains, context.groups.keys(), fallback_type)
-        for source in own:
+        own, inheritors = _stranded(context, fallback_type)
+        for model, source in own:
             if only is not None and source != only:
                 continue
+            chain = "a general chain" if source == model else f"a general chain (the rule of {source})"
             findings.append(
                 Finding(
                     WARNING,
                     NO_TYPED_FALLBACK,
-                    f"{source} has a general chain but no {fallback_type} chain, and {fallback_type} chains exist "
+                    f"{model} has {chain} but no {fallback_type} chain, and {fallback_type} chains exist "
                     f"for other models: its {fallback_type} errors get no fallback at all (the router uses the "
                     "general chains for them only when no chain of that type exists anywhere).",
                     source,
                     GENERAL,
-                    (source,),
+                    (model,),
                 )
             )
         if inheritors and only in (None, DEFAULT_CHAIN_SOURCE):

@@ -19,7 +19,7 @@ regeneration. The file holds
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -45,6 +45,8 @@ class ProviderNames:
     known_models: Mapping[str, str | None]
     code_rules: tuple[Mapping[str, object], ...]
     routing_rules: tuple[tuple[re.Pattern, str], ...]
+    # other_spellings' answers: a plan or a lint asks about the same names over and over
+    _spellings: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_document(cls, document: Mapping) -> "ProviderNames":
@@ -92,8 +94,11 @@ class ProviderNames:
 
     def other_spellings(self, model: str) -> tuple[str, ...]:
         """The rule keys besides `model` itself that name it: stripped of its provider, or prefixed with one."""
-        prefixed = self.prefixed(model)
-        return (*self.stripped(model), *((prefixed,) if prefixed else ()))
+        spellings = self._spellings.get(model)
+        if spellings is None:
+            prefixed = self.prefixed(model)
+            spellings = self._spellings[model] = (*self.stripped(model), *((prefixed,) if prefixed else ()))
+        return spellings
 
 
 def _code_rule_provider(rule: Mapping[str, object], model: str) -> tuple[str | None, bool]:

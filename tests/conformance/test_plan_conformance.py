@@ -77,6 +77,7 @@ def store(case: dict) -> None:
     for (source, fallback_type), targets in case["chains"].items():
         services.chain_set(actor=ACTOR, source=source, fallback_type=fallback_type, targets=targets)
     services.max_fallbacks_set(actor=ACTOR, max_fallbacks=case["max_fallbacks"])
+    services.litellm_version_set(actor=ACTOR, litellm_version="1.109")  # the oracle's series
 
 
 def situations(case: dict, plan: dict) -> set[str]:
