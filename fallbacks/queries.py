@@ -8,13 +8,13 @@ Every read that resolves chains follows the configured LiteLLM series (the setti
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fallbacks import drawing, errors, selectors, validation
 from fallbacks.config_format import ConfigData, ConfigFormat, emit_config
-from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, LITELLM_SERIES
 from fallbacks.errors import ErrorCode, NotFound
-from fallbacks.lint import Finding, LintReport, lint, lint_chain, lint_report
+from fallbacks.lint import Finding, LintReport, lint, lint_chain, lint_report, upgrade_impact
 from fallbacks.models import ModelGroup
 from fallbacks.resolution import AttemptPlan, ChainMap, DirectChain, attempt_plan, direct_chain, rule_keys
 
@@ -142,6 +142,27 @@ def fallback_lint(
         config_version=selectors.config_version(),
         litellm_version=context.series,
     )
+
+
+@dataclass(frozen=True)
+class SeriesChange:
+    """What switching the gateways to another LiteLLM series would change: the upgrade impact findings."""
+
+    litellm_version: str
+    label: str
+    findings: list[Finding]
+
+
+def series_changes() -> list[SeriesChange]:
+    """For every series but the configured one, the plans a switch to it would change (the settings page)."""
+    context = selectors.lint_context()
+    changes = []
+    for series in LITELLM_SERIES:
+        if series.value == context.configured_series:
+            continue
+        other = replace(context, series=series.value)
+        changes.append(SeriesChange(litellm_version=series.value, label=series.label, findings=upgrade_impact(other)))
+    return changes
 
 
 # The admin's pages ---------------------------------------------------------------------------

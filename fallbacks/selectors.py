@@ -244,7 +244,8 @@ def plan_chains(fallback_type: str) -> ChainMap:
 def lint_context(*, series: str | None = None) -> LintContext:
     """Every chain, each group's facts and the settings: what the lint reads. Three queries.
 
-    The findings follow the configured LiteLLM series, or `series` when given.
+    The findings follow the configured LiteLLM series, or `series` when given (and then say which plans the
+    switch from the configured series would change).
     """
     rows = list(
         ModelGroup.objects.annotate(deployment_count=Count("deployments")).values_list(
@@ -262,4 +263,5 @@ def lint_context(*, series: str | None = None) -> LintContext:
         groups=groups,
         max_fallbacks=settings.max_fallbacks,
         series=series or settings.litellm_version,
+        configured_series=settings.litellm_version,
     )

@@ -292,6 +292,12 @@ class ConfigurationAdmin(ChainEditingAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         defaults = queries.default_chains()
         context["chain_sections"] = self.chain_sections(request, context["adminform"].form, defaults, {})
+        if can_view_chains(request):
+            # Before an operator switches litellm_version: which plans the switch changes, with both plans.
+            context["series_changes"] = [
+                {**change.__dict__, "findings": [finding.as_dict() for finding in change.findings]}
+                for change in queries.series_changes()
+            ]
         context["title"] = "Default fallbacks (*) and settings"
         context["subtitle"] = None
         return super().render_change_form(request, context, add, change, form_url, obj)

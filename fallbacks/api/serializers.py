@@ -368,6 +368,16 @@ class AttemptPlanSerializer(serializers.Serializer):
     config_version = serializers.IntegerField()
 
 
+class SeriesPlanSerializer(serializers.Serializer):
+    litellm_version = SeriesChoiceField()
+    attempts = serializers.ListField(
+        child=serializers.CharField(), help_text="The models the gateway tries, in order, when each fails in turn."
+    )
+    served_by = serializers.CharField(
+        allow_null=True, help_text="The model that answers when only the requested model fails; null when none does."
+    )
+
+
 class LintFindingSerializer(serializers.Serializer):
     severity = serializers.ChoiceField(choices=SEVERITIES)
     code = serializers.CharField()
@@ -375,6 +385,11 @@ class LintFindingSerializer(serializers.Serializer):
     model = serializers.CharField(help_text="The source of the chain the finding is about (`*` for a default chain).")
     fallback_type = TypeChoiceField()
     models = serializers.ListField(child=serializers.CharField(), help_text="Every model group concerned.")
+    plans = SeriesPlanSerializer(
+        many=True,
+        required=False,
+        help_text="Only with `upgrade_impact`: the model's plan on the configured series, then on the one asked.",
+    )
 
 
 class LintCountsSerializer(serializers.Serializer):

@@ -375,6 +375,31 @@ def test_the_litellm_version_is_set_on_the_settings_page(operator, db, api):
     assert (record.action, record.details["litellm_version"]) == ("litellm_version_set", "1.109")
 
 
+def test_the_settings_page_shows_what_switching_the_series_changes(operator, groups, set_chain, api):
+    set_chain("gpt-4", ["claude-3-haiku"])
+    set_chain("gemini-pro", ["gpt-4"], "context_window")
+    page = operator.get(DEFAULTS_URL).content.decode()
+    # Configured 1.110: on 1.109 gpt-4's context-window errors would get no fallback.
+    start = page.index('id="series-change-1.109"')
+    section = unescape(page[start : page.index("</fieldset>", start)])
+    assert "If the gateways ran LiteLLM 1.109" in section
+    impact = api.get("/fallback_lint?litellm_version=1.109").json()["findings"]
+    rows = [item for item in impact if item["code"] == "upgrade_impact"]
+    # openrouter/gpt-4 uses the rule of gpt-4 (its provider prefix stripped)
+    assert [(item["model"], item["fallback_type"]) for item in rows] == [
+        ("gpt-4", "context_window"),
+        ("openrouter/gpt-4", "context_window"),
+    ]
+    assert section.count('class="upgrade-impact"') == len(rows)
+    assert "<code>gpt-4 → claude-3-haiku</code><br>answered by <strong>claude-3-haiku</strong>" in section
+    assert "<code>gpt-4</code><br>no fallback answers" in section
+
+    services.litellm_version_set(actor="test", litellm_version="1.109")
+    page = unescape(operator.get(DEFAULTS_URL).content.decode())
+    assert 'id="series-change-1.110"' in page
+    assert 'id="series-change-1.109"' not in page
+
+
 def test_an_unknown_litellm_version_is_refused_on_the_settings_page(operator, db):
     data = form_data(operator.get(DEFAULTS_URL), "configuration_form")
     data["litellm_version"] = "1.111"

@@ -11,10 +11,12 @@ from fallbacks.lint import (
     CYCLE,
     ERROR,
     INFO,
+    INHERITED_CHAIN_ONLY_ITSELF,
     NO_DEPLOYMENTS,
     NO_FALLBACKS_AT_ALL,
     NO_TYPED_FALLBACK,
     SMALLER_CONTEXT_WINDOW,
+    UPGRADE_IMPACT,
     WARNING,
     GroupFacts,
     LintContext,
@@ -173,3 +175,93 @@ def test_lint_chain_finds_what_max_fallbacks_cuts_from_the_full_lint(context):
     full = [finding for finding in lint(ctx) if finding.code == BEYOND_MAX_FALLBACKS]
     assert lint_chain(ctx, "c", G) == full
     assert lint_chain(ctx, "a", G) == []
+
+
+# A chain a model inherits that names only itself ------------------------------------------------------------
+
+
+def test_the_readme_s_default_context_window_chain_strands_the_model_it_names(context):
+    # POST /fallback {"model": "*", "fallback_models": ["gpt-4o"], "fallback_type": "context_window"}
+    ctx = context({("gpt-4o", G): ["claude-3-haiku"], ("*", CW): ["gpt-4o"]})
+    findings = lint(ctx)
+    assert codes(findings) == [(INHERITED_CHAIN_ONLY_ITSELF, WARNING, "*", CW)]
+    assert findings[0].models == ("gpt-4o",)
+    assert "gpt-4o's context_window errors get no fallback at all" in findings[0].message
+    assert "its general chain (the general chain of gpt-4o) is not used for them either" in findings[0].message
+    assert lint_chain(ctx, "*", CW) == findings  # POST /fallback's warnings say it
+
+
+def test_a_rule_of_another_spelling_that_names_only_the_model_strands_it_too(context):
+    chains = {("gpt-4o", CW): ["openai/gpt-4o"], ("openai/gpt-4o", G): ["c"], ("gpt-4o", G): ["c"]}
+    findings = [finding for finding in lint(context(chains)) if finding.code == INHERITED_CHAIN_ONLY_ITSELF]
+    assert codes(findings) == [(INHERITED_CHAIN_ONLY_ITSELF, WARNING, "gpt-4o", CW)]
+    assert findings[0].models == ("openai/gpt-4o",)
+
+
+def test_a_model_with_its_own_chain_of_the_type_or_without_a_general_chain_of_its_own_is_not_stranded(context):
+    assert lint(context({("a", G): ["b"], ("a", CW): ["c"], ("*", CW): ["a"]})) == []
+    assert lint(context({("*", G): ["c"], ("*", CW): ["a"]}, extra_groups={"a"})) == []  # a's general chain is `*`'s
+    assert lint(context({("*", G): ["a"]})) == []  # the general `*` chain's last resort has nowhere further to go
+
+
+# Upgrade impact -----------------------------------------------------------------------------------------------
+
+
+def upgrade(chains, *, configured, asked, extra_groups=()):
+    names = {name for name, _ in chains} | {target for targets in chains.values() for target in targets}
+    groups = {name: GroupFacts() for name in (names | set(extra_groups)) - {"*"}}
+    return LintContext(chains=chains, groups=groups, max_fallbacks=5, series=asked, configured_series=configured)
+
+
+def test_upgrade_impact_lists_each_plan_that_differs_with_both_plans():
+    chains = {("a", G): ["b"], ("b", G): ["c"], ("x", CW): ["y"]}
+    findings = [
+        finding
+        for finding in lint(upgrade(chains, configured="1.109", asked="1.110"))
+        if finding.code == UPGRADE_IMPACT
+    ]
+    assert codes(findings) == [(UPGRADE_IMPACT, WARNING, "a", CW), (UPGRADE_IMPACT, WARNING, "b", CW)]
+    assert findings[0].plans == (
+        {"litellm_version": "1.109", "attempts": ["a"], "served_by": None},
+        {"litellm_version": "1.110", "attempts": ["a", "b", "c"], "served_by": "b"},
+    )
+    assert findings[0].as_dict()["plans"][1]["served_by"] == "b"
+    assert "from LiteLLM 1.109 to 1.110" in findings[0].message
+    assert "on 1.110 it is served by b (1.109: gets no fallback)" in findings[0].message
+    # the other way round, the same changes
+    back = [
+        finding
+        for finding in lint(upgrade(chains, configured="1.110", asked="1.109"))
+        if finding.code == UPGRADE_IMPACT
+    ]
+    assert [finding.plans[::-1] for finding in back] == [finding.plans for finding in findings]
+
+
+def test_no_upgrade_impact_on_the_configured_series_or_where_nothing_changes():
+    chains = {("a", G): ["b"], ("x", CW): ["y"]}
+    assert UPGRADE_IMPACT not in {finding.code for finding in lint(upgrade(chains, configured="1.110", asked="1.110"))}
+    same = {("a", G): ["b"], ("a", CW): ["c"], ("a", CP): ["d"]}
+    assert UPGRADE_IMPACT not in {finding.code for finding in lint(upgrade(same, configured="1.109", asked="1.110"))}
+    assert all("plans" not in finding.as_dict() for finding in lint(upgrade(chains, configured="1.109", asked="1.109")))
+
+
+def test_upgrade_impact_includes_the_release_s_provider_names():
+    # `wally` is a provider of LiteLLM 1.110.2, not of 1.109.1: wally/x uses the rule of x only on 1.110.
+    # With no typed chain at all, every type's errors walk the general chains: all three change.
+    chains = {("x", G): ["c"]}
+    findings = lint(upgrade(chains, configured="1.109", asked="1.110", extra_groups={"wally/x"}))
+    assert codes(findings) == [(UPGRADE_IMPACT, WARNING, "wally/x", kind) for kind in (G, CW, CP)]
+    assert [plan["served_by"] for plan in findings[0].plans] == [None, "c"]
+
+
+def test_upgrade_impact_names_a_change_deeper_in_the_walk():
+    # Only when wally/x fails too does the walk differ (on 1.110 it uses the rule of x): the first choice is the same.
+    chains = {("a", G): ["wally/x", "d"], ("x", G): ["c"]}
+    (finding,) = [
+        finding
+        for finding in lint(upgrade(chains, configured="1.109", asked="1.110"))
+        if (finding.code, finding.source, finding.fallback_type) == (UPGRADE_IMPACT, "a", G)
+    ]
+    assert [plan["served_by"] for plan in finding.plans] == ["wally/x", "wally/x"]
+    assert [plan["attempts"] for plan in finding.plans] == [["a", "wally/x", "d"], ["a", "wally/x", "c", "d"]]
+    assert "the models tried when they fail too change" in finding.message
