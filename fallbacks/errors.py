@@ -28,6 +28,7 @@ class ErrorCode(StrEnum):
     DUPLICATE_TARGETS = "duplicate_targets"
     SELF_FALLBACK = "self_fallback"
     MODEL_NOT_FOUND = "model_not_found"
+    MODEL_NOT_SERVED = "model_not_served"  # `GET /v1/models/{model}`: answered in LiteLLM's own error shape
     GROUP_NOT_FOUND = "group_not_found"
     NOTHING_CONFIGURED = "nothing_configured"
     NAME_TAKEN = "name_taken"
@@ -90,7 +91,13 @@ BLANK_MODEL = "model must be a non-empty string"
 INVALID_FALLBACK_TYPE = "Invalid fallback_type. Must be one of: {types}"
 NOTHING_CONFIGURED = "No {fallback_type} fallbacks configured for model '{model}'"
 WRITES_DISABLED = "Database storage not enabled. Set 'STORE_MODEL_IN_DB=True' in your environment to use this feature."
-MODEL_NOT_SERVED = "Model '{model}' not found"
+MODEL_NOT_SERVED = "The model `{model}` does not exist or is not accessible"  # LiteLLM 1.110.2's words
+
+# Authentication (PRODUCT.md 3.1 and 4), in LiteLLM 1.110.2's words where it has them.
+AUTH_NO_KEY = "Authentication Error, No api key passed in."
+AUTH_MALFORMED_KEY = "Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix."
+AUTH_INVALID_KEY = "Authentication Error, Invalid proxy server token passed"
+AUTH_READ_ONLY_KEY = "This API key is read-only"
 
 # Messages this service adds where the contract is silent.
 NAME_TOO_LONG = "{field} must be at most {limit} characters"

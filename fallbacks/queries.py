@@ -49,7 +49,7 @@ def model_object(name: str, *, fallback_type: str | None = None) -> dict:
     """One model group's OpenAI model object; NotFound in LiteLLM's words when there is none."""
     objects = model_objects(name=name, fallback_type=fallback_type)
     if not objects:
-        raise NotFound(errors.MODEL_NOT_SERVED.format(model=name), code=ErrorCode.MODEL_NOT_FOUND)
+        raise NotFound(errors.MODEL_NOT_SERVED.format(model=name), code=ErrorCode.MODEL_NOT_SERVED)
     return objects[0]
 
 

@@ -202,6 +202,19 @@ class ErrorSerializer(serializers.Serializer):
     detail = ErrorBodySerializer()
 
 
+class LiteLLMErrorBodySerializer(serializers.Serializer):
+    message = serializers.CharField()
+    type = serializers.CharField(help_text="`auth_error`, or `invalid_request_error` for an unknown model.")
+    param = serializers.CharField(help_text='The parameter at fault (`model`), or `"None"`.')
+    code = serializers.CharField(help_text='The HTTP status, as a string (`"401"`).')
+
+
+class LiteLLMErrorSerializer(serializers.Serializer):
+    """LiteLLM's own error shape (its ProxyException), which OpenAI SDKs read."""
+
+    error = LiteLLMErrorBodySerializer()
+
+
 class PlainErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 

@@ -27,8 +27,9 @@ FALLBACK_TYPE_PARAM = OpenApiParameter(
 MODEL_PATH_PARAM = OpenApiParameter(
     "model", OpenApiTypes.STR, OpenApiParameter.PATH, description="A model group name (may contain `/`), or `*`."
 )
-ERRORS = {400: shapes.ErrorSerializer, 401: shapes.ErrorSerializer, 404: shapes.ErrorSerializer}
-WRITE_ERRORS = {**ERRORS, 403: shapes.ErrorSerializer}
+# Authentication failures (401, and 403 for a read-only key writing) answer in LiteLLM's own shape.
+ERRORS = {400: shapes.ErrorSerializer, 401: shapes.LiteLLMErrorSerializer, 404: shapes.ErrorSerializer}
+WRITE_ERRORS = {**ERRORS, 403: shapes.LiteLLMErrorSerializer}
 # Writes that read a JSON body: too large for DATA_UPLOAD_MAX_MEMORY_SIZE, or not JSON at all.
 BODY_ERRORS = {413: shapes.ErrorSerializer, 415: shapes.ErrorSerializer}
 
@@ -135,7 +136,7 @@ MODEL_LIST_PARAMS = [
 MODEL_LIST_RESPONSES = {
     200: shapes.ModelListSerializer,
     400: shapes.MODEL_LIST_BAD_REQUEST,
-    401: shapes.ErrorSerializer,
+    401: shapes.LiteLLMErrorSerializer,
 }
 
 
@@ -167,7 +168,12 @@ class ModelDetailView(APIView):
     @extend_schema(
         operation_id="model_get",
         parameters=[MODEL_PATH_PARAM, *MODEL_LIST_PARAMS],
-        responses={**ERRORS, 200: shapes.ModelObjectSerializer, 400: shapes.MODEL_LIST_BAD_REQUEST},
+        responses={
+            **ERRORS,
+            200: shapes.ModelObjectSerializer,
+            400: shapes.MODEL_LIST_BAD_REQUEST,
+            404: shapes.LiteLLMErrorSerializer,
+        },
     )
     def get(self, request, model: str):
         query = shapes.ModelListQuery.parse(request)

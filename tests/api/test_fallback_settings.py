@@ -56,7 +56,7 @@ def test_read_only_keys_cannot_patch_settings(read_only_api):
     before = database_snapshot()
     response = read_only_api.patch("/fallback_settings", {"max_fallbacks": 2}, format="json")
     assert response.status_code == 403
-    assert "error" in response.json()["detail"]
+    assert response.json()["error"]["type"] == "auth_error"
     assert database_snapshot() == before
 
 
