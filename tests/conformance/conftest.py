@@ -28,9 +28,13 @@ ENVIRONMENTS = {
 }
 
 
+# LiteLLM reads these from the environment too (the proxy would connect to this service's database): never pass them.
+NOT_FOR_LITELLM = ("DATABASE_URL", "DIRECT_URL", "LITELLM_MASTER_KEY", "STORE_MODEL_IN_DB", "REDIS_URL")
+
+
 def oracle_env() -> dict:
     return {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name not in NOT_FOR_LITELLM},
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",  # never fetch the cost map from the network
         "LITELLM_TELEMETRY": "False",
         "LITELLM_LOG": "ERROR",
