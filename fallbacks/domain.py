@@ -40,7 +40,8 @@ class FallbackType:
     config_key: str  # where a LiteLLM config keeps these rules (router_settings or litellm_settings)
     error: str | None  # the LiteLLM exception that selects these chains; None: any error no other type claims
     # True: errors of this type walk chains of their own type as soon as one exists anywhere, and the
-    # general chains only while none does. False: the general chains themselves.
+    # general chains only while none does (and, on some series, when none of them applies to the failed
+    # model: fallbacks.resolution.SERIES_RULES). False: the general chains themselves.
     own_chains_when_any: bool
 
     @property
@@ -110,7 +111,8 @@ FALLBACK_TYPES = FallbackTypeRegistry(
         label="Context window",
         uses=(
             "Tried when the request is too long for the model (ContextWindowExceededError). Once any chain of this "
-            "type exists, a model without one (own or *) gets no fallback at all on this error."
+            "type exists, a model none applies to (own, by another spelling of its name, or *) gets no fallback at "
+            "all on this error on LiteLLM 1.109; LiteLLM 1.110 then walks its general chain."
         ),
         config_key="context_window_fallbacks",
         error="ContextWindowExceededError",
@@ -121,7 +123,8 @@ FALLBACK_TYPES = FallbackTypeRegistry(
         label="Content policy",
         uses=(
             "Tried when the provider refuses the content (ContentPolicyViolationError). Once any chain of this "
-            "type exists, a model without one (own or *) gets no fallback at all on this error."
+            "type exists, a model none applies to (own, by another spelling of its name, or *) gets no fallback at "
+            "all on this error, on LiteLLM 1.109 and 1.110 alike."
         ),
         config_key="content_policy_fallbacks",
         error="ContentPolicyViolationError",

@@ -2,8 +2,9 @@
 
 Chains arrive as a mapping `(source, fallback_type) -> [target, ...]`, source `*` being the
 default chain, as fallbacks.selectors.chain_map builds it with one query. Every function that
-resolves takes the series (`"1.110"`, `"1.109"`: fallbacks.domain.LITELLM_SERIES) as a parameter;
-where the series' routers differ is said once, in SERIES_RULES below, and nowhere else.
+resolves takes the series (`"1.110"`, `"1.109"`: fallbacks.domain.LITELLM_SERIES) as a parameter.
+The series' routers differ in one rule, said once, in SERIES_RULES below, and in the provider names
+each release reads (its generated data, fallbacks/litellm_names); nowhere else.
 """
 
 from collections.abc import Collection, Mapping, Sequence
@@ -19,7 +20,7 @@ ChainMap = Mapping[tuple[str, str], Sequence[str]]
 #
 # Everything else in this module is what both routers do alike (measured: tests/conformance runs the
 # same random graphs through LiteLLM 1.109.1 and 1.110.2). A new series is one entry here, one in
-# fallbacks.domain.LITELLM_SERIES, and its release's names data (README, "Adding a LiteLLM release").
+# fallbacks.domain.LITELLM_SERIES, and its release's names data (README, "LiteLLM releases").
 
 
 @dataclass(frozen=True)
