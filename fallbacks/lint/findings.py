@@ -472,7 +472,7 @@ def upgrade_impact(context: LintContext) -> list[Finding]:
     # Plans can differ only where the series do: in SERIES_RULES for a type, or in how a name is spelled.
     names = {*context.groups, *_targets(context.chains)}
     spelled_alike = all(
-        series_names(before).other_spellings(n) == series_names(after).other_spellings(n) for n in names
+        series_names(before).other_spellings(name) == series_names(after).other_spellings(name) for name in names
     )
     types = [
         kind
