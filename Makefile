@@ -4,7 +4,7 @@ VENV := .venv
 PORT ?= 8000
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-only lint format bench conformance conformance-env attack
+.PHONY: run test test-only lint format bench conformance conformance-env attack litellm-names
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -57,14 +57,26 @@ bench: $(VENV)/.dev
 	$(PY) scripts/bench_config.py
 	$(PY) scripts/bench_history.py
 
-## make conformance: build the LiteLLM oracle environment (.venv-oracle) and run the conformance tests
+## make conformance: build the LiteLLM oracle environments, one per pinned release, and run the conformance tests
+# LiteLLM 1.109.1 (the router) in .venv-oracle; LiteLLM 1.110.2 (the router and the proxy) in .venv-oracle-1.110.
 ORACLE := .venv-oracle
+ORACLE_1110 := .venv-oracle-1.110
 $(ORACLE)/.installed: tests/conformance/litellm-oracle-requirements.txt
 	test -x $(ORACLE)/bin/python || $(PYTHON) -m venv $(ORACLE)
 	$(ORACLE)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r tests/conformance/litellm-oracle-requirements.txt
 	touch $@
 
-conformance-env: $(ORACLE)/.installed
+$(ORACLE_1110)/.installed: tests/conformance/litellm-1.110-requirements.txt
+	test -x $(ORACLE_1110)/bin/python || $(PYTHON) -m venv $(ORACLE_1110)
+	$(ORACLE_1110)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -r tests/conformance/litellm-1.110-requirements.txt
+	touch $@
+
+conformance-env: $(ORACLE)/.installed $(ORACLE_1110)/.installed
+
+## make litellm-names: regenerate fallbacks/litellm_names/litellm-<release>.json from each pinned wheel
+litellm-names: conformance-env
+	$(ORACLE)/bin/python scripts/generate_litellm_names.py
+	$(ORACLE_1110)/bin/python scripts/generate_litellm_names.py
 
 conformance: $(VENV)/.dev conformance-env
 	REQUIRE_CONFORMANCE=1 $(PY) -m pytest tests/conformance $(PYTEST_ARGS)

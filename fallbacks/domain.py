@@ -3,10 +3,16 @@
 The fallback types are one registry, FALLBACK_TYPES: every door (models, validation, resolution,
 lint, the config file format, the API's serializers, the admin) reads it, so a new type is one
 entry here plus a migration (the column's choices and its check constraint).
+
+The LiteLLM series whose router the resolution follows are another, LITELLM_SERIES: each names
+the release it is proven against (tests/conformance) and whose provider names it reads
+(fallbacks/litellm_names/). How the series' routers differ is fallbacks.resolution's to say, in
+one table (SERIES_RULES).
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 DEFAULT_CHAIN_SOURCE = "*"  # the name of the default chain, which no model group may take
 MAX_NAME_LENGTH = 255
@@ -38,7 +44,8 @@ class FallbackType:
     config_key: str  # where a LiteLLM config keeps these rules (router_settings or litellm_settings)
     error: str | None  # the LiteLLM exception that selects these chains; None: any error no other type claims
     # True: errors of this type walk chains of their own type as soon as one exists anywhere, and the
-    # general chains only while none does. False: the general chains themselves.
+    # general chains only while none does (and, on some series, when none of them applies to the failed
+    # model: fallbacks.resolution.SERIES_RULES). False: the general chains themselves.
     own_chains_when_any: bool
 
     @property
@@ -49,13 +56,20 @@ class FallbackType:
         return self.value
 
 
-class FallbackTypeRegistry:
-    """The fallback types in their display order; looked up by value (`"general"`)."""
+class _Valued(Protocol):
+    value: str
 
-    def __init__(self, *types: FallbackType):
+
+Entry = TypeVar("Entry", bound=_Valued)
+
+
+class Registry(Generic[Entry]):
+    """Entries in their display order; looked up by value (`"general"`, `"1.110"`)."""
+
+    def __init__(self, *types: Entry):
         self._types = list(types)
 
-    def __iter__(self) -> Iterator[FallbackType]:
+    def __iter__(self) -> Iterator[Entry]:
         return iter(self._types)
 
     def __len__(self) -> int:
@@ -64,7 +78,7 @@ class FallbackTypeRegistry:
     def __contains__(self, value: object) -> bool:
         return any(kind.value == value for kind in self._types)
 
-    def __getitem__(self, value: str) -> FallbackType:
+    def __getitem__(self, value: str) -> Entry:
         for kind in self._types:
             if kind.value == value:
                 return kind
@@ -77,8 +91,11 @@ class FallbackTypeRegistry:
         return [(kind.value, kind.label) for kind in self._types]
 
     def order(self, value: str) -> int:
-        """The position of a type in display order (for sorting chains by type)."""
+        """The position of an entry in display order (for sorting chains by type)."""
         return self.values().index(value)
+
+
+FallbackTypeRegistry = Registry[FallbackType]
 
 
 FALLBACK_TYPES = FallbackTypeRegistry(
@@ -98,7 +115,8 @@ FALLBACK_TYPES = FallbackTypeRegistry(
         label="Context window",
         uses=(
             "Tried when the request is too long for the model (ContextWindowExceededError). Once any chain of this "
-            "type exists, a model without one (own or *) gets no fallback at all on this error."
+            "type exists, a model none applies to (own, by another spelling of its name, or *) gets no fallback at "
+            "all on this error on LiteLLM 1.109; LiteLLM 1.110 then walks its general chain."
         ),
         config_key="context_window_fallbacks",
         error="ContextWindowExceededError",
@@ -109,7 +127,8 @@ FALLBACK_TYPES = FallbackTypeRegistry(
         label="Content policy",
         uses=(
             "Tried when the provider refuses the content (ContentPolicyViolationError). Once any chain of this "
-            "type exists, a model without one (own or *) gets no fallback at all on this error."
+            "type exists, a model none applies to (own, by another spelling of its name, or *) gets no fallback at "
+            "all on this error, on LiteLLM 1.109 and 1.110 alike."
         ),
         config_key="content_policy_fallbacks",
         error="ContentPolicyViolationError",
@@ -122,3 +141,24 @@ DEFAULT_FALLBACK_TYPE = GENERAL
 def describe_chain(source: str, fallback_type: str) -> str:
     """How a chain is named in messages: `gpt-4 (general)`, `* (context_window)`."""
     return f"{source} ({fallback_type})"
+
+
+@dataclass(frozen=True)
+class LiteLLMSeries:
+    """A LiteLLM series whose router the resolution follows (PRODUCT.md section 2)."""
+
+    value: str  # as the setting `litellm_version` and `?litellm_version=` spell it: "1.110"
+    release: str  # the release of the series proven against the real router (tests/conformance): "1.110.2"
+    label: str  # for people
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# Newest first. Adding a release: README, "Adding a LiteLLM release".
+LITELLM_SERIES: Registry[LiteLLMSeries] = Registry(
+    LiteLLMSeries(value="1.110", release="1.110.2", label="LiteLLM 1.110 (router core in Rust)"),
+    LiteLLMSeries(value="1.109", release="1.109.1", label="LiteLLM 1.109"),
+)
+DEFAULT_LITELLM_VERSION = "1.110"
+LITELLM_VERSION_MAX_LENGTH = 16  # the column's width

@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     DUPLICATE_TARGETS = "duplicate_targets"
     SELF_FALLBACK = "self_fallback"
     MODEL_NOT_FOUND = "model_not_found"
+    MODEL_NOT_SERVED = "model_not_served"  # `GET /v1/models/{model}`: answered in LiteLLM's own error shape
     GROUP_NOT_FOUND = "group_not_found"
     NOTHING_CONFIGURED = "nothing_configured"
     NAME_TAKEN = "name_taken"
@@ -39,6 +40,7 @@ class ErrorCode(StrEnum):
     INVALID_OWNED_BY = "invalid_owned_by"
     INVALID_MAX_INPUT_TOKENS = "invalid_max_input_tokens"
     INVALID_MAX_FALLBACKS = "invalid_max_fallbacks"
+    INVALID_LITELLM_VERSION = "invalid_litellm_version"
     UNKNOWN_SETTINGS = "unknown_settings"
     INVALID_DEPLOYMENT = "invalid_deployment"
     INVALID_FAILING_MODELS = "invalid_failing_models"
@@ -102,7 +104,13 @@ BLANK_MODEL = "model must be a non-empty string"
 INVALID_FALLBACK_TYPE = "Invalid fallback_type. Must be one of: {types}"
 NOTHING_CONFIGURED = "No {fallback_type} fallbacks configured for model '{model}'"
 WRITES_DISABLED = "Database storage not enabled. Set 'STORE_MODEL_IN_DB=True' in your environment to use this feature."
-MODEL_NOT_SERVED = "Model '{model}' not found"
+MODEL_NOT_SERVED = "The model `{model}` does not exist or is not accessible"  # LiteLLM 1.110.2's words
+
+# Authentication (PRODUCT.md 3.1 and 4), in LiteLLM 1.110.2's words where it has them.
+AUTH_NO_KEY = "Authentication Error, No api key passed in."
+AUTH_MALFORMED_KEY = "Authentication Error, Malformed API Key passed in. Ensure Key has `Bearer ` prefix."
+AUTH_INVALID_KEY = "Authentication Error, Invalid proxy server token passed"
+AUTH_READ_ONLY_KEY = "This API key is read-only"
 
 # Messages this service adds where the contract is silent.
 NAME_TOO_LONG = "{field} must be at most {limit} characters"
@@ -129,7 +137,12 @@ BAD_OWNED_BY = "owned_by must be a non-blank string of at most 255 characters wi
 FIELDS_NOT_SETTABLE = "These fields cannot be set: {fields}; a model group's settable fields are {settable}"
 GROUP_IN_USE = "Model group '{name}' is used by fallback chains: {chains}"
 INHERITS_DEFAULT = "Model '{model}' has no {fallback_type} chain of its own: it uses the default '*' chain"
+INHERITS_BY_NAME = (
+    "Model '{model}' has no {fallback_type} chain of its own: it uses the chain of '{source}', "
+    "another spelling of its name"
+)
 MAX_FALLBACKS_RANGE = "max_fallbacks must be an integer from 0 to {limit}"
+INVALID_LITELLM_VERSION = "Invalid litellm_version. Must be one of: {versions}"
 MAX_INPUT_TOKENS_RANGE = f"max_input_tokens must be null or an integer from 1 to {MAX_INPUT_TOKENS_LIMIT}"
 
 # Deployments (LiteLLM `model_list` entries) and the JSON data they keep.

@@ -17,7 +17,7 @@ CHAIN = "chain"
 MODEL_GROUP = "model_group"
 SETTING = "setting"
 KINDS = (MODEL_GROUP, CHAIN, SETTING)  # the order changes are listed in: groups, then chains, then settings
-SETTINGS = ("max_fallbacks",)  # the configuration's settings the history follows
+SETTINGS = ("max_fallbacks", "litellm_version")  # the configuration's settings the history follows
 
 
 @dataclass(frozen=True, order=True)

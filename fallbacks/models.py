@@ -12,9 +12,12 @@ from django.db.models import Deferrable, F, Q
 from fallbacks.domain import (
     DEFAULT_CHAIN_SOURCE,
     DEFAULT_FALLBACK_TYPE,
+    DEFAULT_LITELLM_VERSION,
     DEFAULT_MAX_FALLBACKS,
     DEFAULT_OWNED_BY,
     FALLBACK_TYPES,
+    LITELLM_SERIES,
+    LITELLM_VERSION_MAX_LENGTH,
     MAX_INPUT_TOKENS_LIMIT,
     MAX_NAME_LENGTH,
 )
@@ -135,11 +138,22 @@ class Configuration(models.Model):
 
     version = models.PositiveBigIntegerField(default=0)
     max_fallbacks = models.PositiveSmallIntegerField(default=DEFAULT_MAX_FALLBACKS)
+    litellm_version = models.CharField(
+        "LiteLLM version",
+        max_length=LITELLM_VERSION_MAX_LENGTH,
+        choices=LITELLM_SERIES.choices(),
+        default=DEFAULT_LITELLM_VERSION,
+        help_text="The LiteLLM series the gateways run: plans, lint and the model list follow its router.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(id=1), name="%(app_label)s_%(class)s_singleton"),
+            models.CheckConstraint(
+                condition=Q(litellm_version__in=LITELLM_SERIES.values()),
+                name="%(app_label)s_%(class)s_known_litellm_version",
+            ),
         ]
 
     def __str__(self) -> str:

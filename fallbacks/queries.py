@@ -3,19 +3,21 @@
 The API, the admin, the commands and the templates ask here, so each answer is computed one way.
 Each function's number of queries does not depend on how many model groups there are (tests pin
 it). A refusal (an unknown model, say) is an error kind of fallbacks.errors, never an HTTP status.
+Every read that resolves chains follows the configured LiteLLM series (the setting
+`litellm_version`); the plan and the lint may be asked about another one.
 """
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fallbacks import drawing, errors, history, selectors, validation
 from fallbacks.config_format import ConfigData, ConfigFormat, emit_config
-from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, LITELLM_SERIES
 from fallbacks.errors import ErrorCode, NotFound
 from fallbacks.history import Change, Key
-from fallbacks.lint import Finding, LintReport, lint, lint_chain, lint_report
+from fallbacks.lint import Finding, LintReport, lint, lint_chain, lint_report, upgrade_impact
 from fallbacks.models import ModelGroup
-from fallbacks.resolution import AttemptPlan, ChainMap, DirectChain, attempt_plan, direct_chain
+from fallbacks.resolution import AttemptPlan, ChainMap, DirectChain, attempt_plan, direct_chain, rule_keys
 
 # Model lists ---------------------------------------------------------------------------------
 
@@ -23,8 +25,8 @@ from fallbacks.resolution import AttemptPlan, ChainMap, DirectChain, attempt_pla
 def model_objects(*, name: str | None = None, fallback_type: str | None = None) -> list[dict]:
     """OpenAI model objects of every model group (or of `name`), by name.
 
-    With `fallback_type`, each has `metadata.fallbacks`: its direct chain of that type. Two
-    queries at most, whatever the number of groups.
+    With `fallback_type`, each has `metadata.fallbacks`: its direct chain of that type, for the
+    configured LiteLLM series. Three queries at most, whatever the number of groups.
     """
     rows = selectors.model_list_rows(name=name)
     objects = [
@@ -33,13 +35,14 @@ def model_objects(*, name: str | None = None, fallback_type: str | None = None) 
     ]
     if fallback_type is None or not objects:
         return objects
+    series = selectors.litellm_version()
     chains = (
         selectors.chain_map(fallback_type=fallback_type, names={row[0]: row[1] for row in rows})
         if name is None
-        else selectors.chains_for_model(name, fallback_type)
+        else selectors.chains_of_sources(rule_keys(name, series), fallback_type=fallback_type)
     )
     for item in objects:
-        item["metadata"] = {"fallbacks": direct_chain(chains, item["id"], fallback_type).targets}
+        item["metadata"] = {"fallbacks": direct_chain(chains, item["id"], fallback_type, series=series).targets}
     return objects
 
 
@@ -47,7 +50,7 @@ def model_object(name: str, *, fallback_type: str | None = None) -> dict:
     """One model group's OpenAI model object; NotFound in LiteLLM's words when there is none."""
     objects = model_objects(name=name, fallback_type=fallback_type)
     if not objects:
-        raise NotFound(errors.MODEL_NOT_SERVED.format(model=name), code=ErrorCode.MODEL_NOT_FOUND)
+        raise NotFound(errors.MODEL_NOT_SERVED.format(model=name), code=ErrorCode.MODEL_NOT_SERVED)
     return objects[0]
 
 
@@ -55,10 +58,13 @@ def model_object(name: str, *, fallback_type: str | None = None) -> dict:
 
 
 def model_direct_chain(model: str, fallback_type: str) -> DirectChain:
-    """`GET /fallback/{model}`: the chain `model` uses (its own, else `*`); NotFound when none applies."""
+    """`GET /fallback/{model}`: the chain `model` uses (its own, else one named by another spelling of its name,
+    else `*`) on the configured LiteLLM series; NotFound when none applies."""
     if model != DEFAULT_CHAIN_SOURCE and not selectors.model_group_exists(model):
         raise validation.model_not_found(model, selectors.model_group_names())
-    chain = direct_chain(selectors.chains_for_model(model, fallback_type), model, fallback_type)
+    series = selectors.litellm_version()
+    chains = selectors.chains_of_sources(rule_keys(model, series), fallback_type=fallback_type)
+    chain = direct_chain(chains, model, fallback_type, series=series)
     if not chain.targets:
         raise NotFound(
             errors.NOTHING_CONFIGURED.format(fallback_type=fallback_type, model=model),
@@ -68,9 +74,14 @@ def model_direct_chain(model: str, fallback_type: str) -> DirectChain:
 
 
 def direct_chains(names: Sequence[str]) -> dict[str, dict[str, DirectChain]]:
-    """Each named group's direct chain of every type (`name -> type -> chain`). One query."""
-    chains = selectors.chains_of_sources([*names, DEFAULT_CHAIN_SOURCE])
-    return {name: {kind: direct_chain(chains, name, kind) for kind in FALLBACK_TYPES.values()} for name in names}
+    """Each named group's direct chain of every type (`name -> type -> chain`) on the configured series.
+    Two queries."""
+    series = selectors.litellm_version()
+    chains = selectors.chains_of_sources(key for name in names for key in rule_keys(name, series))
+    return {
+        name: {kind: direct_chain(chains, name, kind, series=series) for kind in FALLBACK_TYPES.values()}
+        for name in names
+    }
 
 
 def check_group_deletable(group: ModelGroup) -> None:
@@ -92,8 +103,11 @@ class PlanAnswer:
     config_version: int
 
 
-def fallback_plan(model: str, fallback_type: str, failing: Iterable[str]) -> PlanAnswer:
-    """`GET /fallback_plan/{model}`: what the gateway does when `model` (and every `failing` model) fails."""
+def fallback_plan(
+    model: str, fallback_type: str, failing: Iterable[str], *, litellm_version: str | None = None
+) -> PlanAnswer:
+    """`GET /fallback_plan/{model}`: what the gateway does when `model` (and every `failing` model) fails,
+    on the configured LiteLLM series or on `litellm_version`."""
     failing = list(failing)
     known = selectors.existing_group_names([model, *failing])
     if model not in known:
@@ -101,7 +115,12 @@ def fallback_plan(model: str, fallback_type: str, failing: Iterable[str]) -> Pla
     validation.check_failing_models(failing, known, selectors.model_group_names)
     settings = selectors.fallback_settings()
     plan = attempt_plan(
-        selectors.plan_chains(fallback_type), model, fallback_type, set(failing), settings["max_fallbacks"]
+        selectors.plan_chains(fallback_type),
+        model,
+        fallback_type,
+        set(failing),
+        settings["max_fallbacks"],
+        series=litellm_version or settings["litellm_version"],
     )
     return PlanAnswer(plan=plan, config_version=settings["config_version"])
 
@@ -110,14 +129,41 @@ def fallback_plan(model: str, fallback_type: str, failing: Iterable[str]) -> Pla
 class LintAnswer:
     report: LintReport
     config_version: int
+    litellm_version: str  # the series the findings follow
 
 
-def fallback_lint(*, model: str | None = None, severity: str | None = None) -> LintAnswer:
-    """The whole configuration's lint, narrowed to `model` and `severity`."""
+def fallback_lint(
+    *, model: str | None = None, severity: str | None = None, litellm_version: str | None = None
+) -> LintAnswer:
+    """The whole configuration's lint on the configured LiteLLM series (or on `litellm_version`), narrowed to
+    `model` and `severity`."""
+    context = selectors.lint_context(series=litellm_version)
     return LintAnswer(
-        report=lint_report(selectors.lint_context(), model=model, severity=severity),
+        report=lint_report(context, model=model, severity=severity),
         config_version=selectors.config_version(),
+        litellm_version=context.series,
     )
+
+
+@dataclass(frozen=True)
+class SeriesChange:
+    """What switching the gateways to another LiteLLM series would change: the upgrade impact findings."""
+
+    litellm_version: str
+    label: str
+    findings: list[Finding]
+
+
+def series_changes() -> list[SeriesChange]:
+    """For every series but the configured one, the plans a switch to it would change (the settings page)."""
+    context = selectors.lint_context()
+    changes = []
+    for series in LITELLM_SERIES:
+        if series.value == context.configured_series:
+            continue
+        other = replace(context, series=series.value)
+        changes.append(SeriesChange(litellm_version=series.value, label=series.label, findings=upgrade_impact(other)))
+    return changes
 
 
 # The admin's pages ---------------------------------------------------------------------------
@@ -143,6 +189,7 @@ class GroupPage:
     plans: list[TypePlans] = field(default_factory=list)
     max_fallbacks: int = 0
     findings: list[Finding] = field(default_factory=list)
+    litellm_version: str = ""  # the configured series, which the plans and findings follow
 
 
 def default_chains() -> dict[str, list[str]]:
@@ -160,11 +207,12 @@ def group_page(name: str) -> GroupPage:
     own = {kind: list(chains.get((name, kind), [])) for kind in FALLBACK_TYPES.values()}
     defaults = {kind: list(targets) for (source, kind), targets in chains.items() if source == DEFAULT_CHAIN_SOURCE}
     everything = {name} | {target for targets in chains.values() for target in targets}
+    series = context.series
     plans = [
         TypePlans(
             fallback_type=kind,
-            walk=attempt_plan(chains, name, kind, everything, context.max_fallbacks),
-            first_choice_fails=attempt_plan(chains, name, kind, {name}, context.max_fallbacks),
+            walk=attempt_plan(chains, name, kind, everything, context.max_fallbacks, series=series),
+            first_choice_fails=attempt_plan(chains, name, kind, {name}, context.max_fallbacks, series=series),
         )
         for kind in FALLBACK_TYPES.values()
     ]
@@ -172,10 +220,11 @@ def group_page(name: str) -> GroupPage:
         name=name,
         own=own,
         defaults=defaults,
-        reported={kind: direct_chain(chains, name, kind) for kind in FALLBACK_TYPES.values()},
+        reported={kind: direct_chain(chains, name, kind, series=series) for kind in FALLBACK_TYPES.values()},
         plans=plans,
         max_fallbacks=context.max_fallbacks,
         findings=[finding for finding in lint(context) if finding.concerns(name)],
+        litellm_version=series,
     )
 
 

@@ -1,32 +1,99 @@
-"""What a LiteLLM gateway does with the chains (PRODUCT.md section 2). Pure: no ORM.
+"""What a LiteLLM gateway does with the chains (PRODUCT.md section 2), for each LiteLLM series. Pure: no ORM.
 
 Chains arrive as a mapping `(source, fallback_type) -> [target, ...]`, source `*` being the
-default chain, as fallbacks.selectors.chain_map builds it with one query.
+default chain, as fallbacks.selectors.chain_map builds it with one query. Every function that
+resolves takes the series (`"1.110"`, `"1.109"`: fallbacks.domain.LITELLM_SERIES) as a parameter.
+The series' routers differ in one rule, said once, in SERIES_RULES below, and in the provider names
+each release reads (its generated data, fallbacks/litellm_names); nowhere else.
 """
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, GENERAL
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, GENERAL, LITELLM_SERIES
+from fallbacks.litellm_names import ProviderNames, provider_names
 
 ChainMap = Mapping[tuple[str, str], Sequence[str]]
+
+
+# Where the series differ -------------------------------------------------------------------------
+#
+# Everything else in this module is what both routers do alike (measured: tests/conformance runs the
+# same random graphs through LiteLLM 1.109.1 and 1.110.2). A new series is one entry here, one in
+# fallbacks.domain.LITELLM_SERIES, and its release's names data (README, "LiteLLM releases").
+
+
+@dataclass(frozen=True)
+class SeriesRules:
+    """How one series' router differs from the others when it picks the chain a failure walks."""
+
+    # LiteLLM errors (FallbackType.error) that, when chains of their own type exist but none applies
+    # to the failed model, walk that model's general chain instead; the others get no fallback at all.
+    general_when_no_typed_chain_applies: frozenset[str]
+
+
+SERIES_RULES: Mapping[str, SeriesRules] = {
+    "1.109": SeriesRules(general_when_no_typed_chain_applies=frozenset()),
+    # The Rust router core: a context-window error now falls back to the general chain; a
+    # content-policy error still raises (measured on 1.110.2; PRODUCT.md's table says both fall back).
+    "1.110": SeriesRules(general_when_no_typed_chain_applies=frozenset({"ContextWindowExceededError"})),
+}
+
+
+def series_rules(series: str) -> SeriesRules:
+    return SERIES_RULES[series]
+
+
+def series_names(series: str) -> ProviderNames:
+    """The provider names of the release the series is proven with (fallbacks/litellm_names)."""
+    return provider_names(LITELLM_SERIES[series].release)
+
+
+def general_when_no_typed_chain_applies(fallback_type: str, series: str) -> bool:
+    """Whether errors of `fallback_type` walk the general chain when typed chains exist but none applies."""
+    error = FALLBACK_TYPES[fallback_type].error
+    return error is not None and error in series_rules(series).general_when_no_typed_chain_applies
+
+
+# Which rule names a model ------------------------------------------------------------------------
+
+
+def rule_naming(chains: ChainMap, name: str, chain_type: str, series: str) -> str | None:
+    """The key of the rule that names `name` itself (`*` aside): its own, else one keyed with another
+    spelling of it (the provider prefix stripped or added: LiteLLM's `get_fallback_model_group`)."""
+    if chains.get((name, chain_type)):
+        return name
+    if name == DEFAULT_CHAIN_SOURCE:
+        return None
+    return next(
+        (other for other in series_names(series).other_spellings(name) if chains.get((other, chain_type))), None
+    )
+
+
+def rule_keys(model: str, series: str) -> list[str]:
+    """Every rule key that may name `model`, in the order they are tried: `model`, its other spellings, `*`."""
+    if model == DEFAULT_CHAIN_SOURCE:
+        return [DEFAULT_CHAIN_SOURCE]
+    return [model, *series_names(series).other_spellings(model), DEFAULT_CHAIN_SOURCE]
 
 
 @dataclass(frozen=True)
 class DirectChain:
     targets: list[str]
-    inherited_from: str | None = None  # "*" when the chain shown is the default one
+    inherited_from: str | None = None  # "*", or the model group whose rule names the model by another spelling
 
 
-def direct_chain(chains: ChainMap, model: str, fallback_type: str) -> DirectChain:
-    """M's own chain of the type, else the `*` chain without M itself (the router skips M), else none."""
-    own = chains.get((model, fallback_type))
-    if own:
-        return DirectChain(list(own))
-    default = chains.get((DEFAULT_CHAIN_SOURCE, fallback_type))
-    if default and model != DEFAULT_CHAIN_SOURCE:
-        return DirectChain([name for name in default if name != model], inherited_from=DEFAULT_CHAIN_SOURCE)
-    return DirectChain([])
+def direct_chain(chains: ChainMap, model: str, fallback_type: str, *, series: str) -> DirectChain:
+    """M's own chain of the type, else the chain of a rule keyed with another spelling of M, else the `*`
+    chain, else none. An inherited chain is shown without M itself, which the router skips."""
+    key = rule_naming(chains, model, fallback_type, series)
+    if key == model:
+        return DirectChain(list(chains[(model, fallback_type)]))
+    if key is None and model != DEFAULT_CHAIN_SOURCE and chains.get((DEFAULT_CHAIN_SOURCE, fallback_type)):
+        key = DEFAULT_CHAIN_SOURCE
+    if key is None:
+        return DirectChain([])
+    return DirectChain([name for name in chains[(key, fallback_type)] if name != model], inherited_from=key)
 
 
 # The attempt plan ------------------------------------------------------------------------------
@@ -34,7 +101,8 @@ def direct_chain(chains: ChainMap, model: str, fallback_type: str) -> DirectChai
 # What follows mirrors LiteLLM 1.109.1's router (`async_function_with_fallbacks_common_utils` in
 # router_python_core.py, `run_async_fallback`, `fallback_lookup_groups` and
 # `get_fallback_model_group_for_lookup_groups` in router_utils/fallback_event_handlers.py) step for
-# step, so that the plan is what the gateway does; tests/conformance checks it against that router.
+# step, and 1.110.2's Rust core, which walks the same way but where SERIES_RULES says; tests/conformance
+# checks it against both routers.
 
 ANSWERED = "answered"
 FAILED = "failed"
@@ -89,11 +157,12 @@ class PlanStep:
 class AttemptPlan:
     model: str
     fallback_type: str  # the type of the error the requested model (and every failing model) raises
-    chain_type: str  # the type whose chains the router uses for that error
+    chain_type: str  # the type whose chains the router uses first for that error (`via` says which it did)
     max_fallbacks: int
     steps: list[PlanStep]
     served_by: str | None
     note: str | None = None  # what an operator may not expect about the type rule, when it matters
+    litellm_version: str = ""  # the series whose router the plan follows
 
     @property
     def attempts(self) -> list[str]:
@@ -108,6 +177,7 @@ class AttemptPlan:
             "served_by": self.served_by,
             "chain_type": self.chain_type,
             "max_fallbacks": self.max_fallbacks,
+            "litellm_version": self.litellm_version,
             "note": self.note,
             "steps": [step.as_dict() for step in self.steps],
         }
@@ -125,18 +195,35 @@ def chain_type_for_error(chains: ChainMap, fallback_type: str) -> str:
     return GENERAL
 
 
-def applicable_chain(chains: ChainMap, chain_type: str, failed: str, original: str) -> ChainRef | None:
-    """The chain the router walks when `failed` fails during a request that named `original`.
-
-    LiteLLM looks the chain up for the failed model, then for the original one, and only when
-    neither has one of its own does it use the `*` chain.
-    """
+def lookup_chain(chains: ChainMap, chain_type: str, failed: str, original: str, series: str) -> ChainRef | None:
+    """The chain of `chain_type` LiteLLM's `get_fallback_model_group_for_lookup_groups` finds for (failed,
+    original): the first with a rule naming it (its own or by another spelling), and only when neither
+    has one, the `*` chain. For one model, pass it as both."""
     for name in dict.fromkeys((failed, original)):
-        if chains.get((name, chain_type)):
-            return ChainRef(name, chain_type)
+        key = rule_naming(chains, name, chain_type, series)
+        if key is not None:
+            return ChainRef(key, chain_type)
     if chains.get((DEFAULT_CHAIN_SOURCE, chain_type)):
         return ChainRef(DEFAULT_CHAIN_SOURCE, chain_type)
     return None
+
+
+def applicable_chain(
+    chains: ChainMap, fallback_type: str, failed: str, original: str, *, series: str
+) -> ChainRef | None:
+    """The chain the router walks when `failed` fails with an error of `fallback_type`, during a request
+    that named `original`.
+
+    LiteLLM looks the chain up for the failed model, then for the original one, and only when
+    neither has one (of its own or by another spelling of its name) does it use the `*` chain. The
+    type of chains looked up is chain_type_for_error's; when no chain of that type applies, the
+    series decides whether the general chains are looked up instead (SERIES_RULES).
+    """
+    chain_type = chain_type_for_error(chains, fallback_type)
+    ref = lookup_chain(chains, chain_type, failed, original, series)
+    if ref is None and chain_type != GENERAL and general_when_no_typed_chain_applies(fallback_type, series):
+        ref = lookup_chain(chains, GENERAL, failed, original, series)
+    return ref
 
 
 def describe_chain_ref(ref: ChainRef) -> str:
@@ -145,19 +232,28 @@ def describe_chain_ref(ref: ChainRef) -> str:
     return f"the {ref.fallback_type} chain of {ref.source}"
 
 
-def _why_tried(ref: ChainRef, failed: str, original: str) -> str:
+def _why_tried(ref: ChainRef, chain_type: str, failed: str, original: str, series: str) -> str:
+    reasons = []
+    if ref.fallback_type != chain_type:
+        reasons.append(f"no {chain_type} chain applies to {failed}, so LiteLLM {series} walks a general one")
+    if ref.source == DEFAULT_CHAIN_SOURCE:
+        reasons.append(f"{failed} has no {ref.fallback_type} chain of its own")
+    elif ref.source in rule_keys(failed, series):
+        if ref.source != failed:
+            reasons.append(f"LiteLLM reads the rule of {ref.source} for {failed}, another spelling of its name")
+    else:
+        reason = f"{failed} has no {ref.fallback_type} chain of its own, and the requested model's comes first"
+        if ref.source != original:
+            reason += f" (the rule of {ref.source}, another spelling of {original})"
+        reasons.append(reason)
     why = f"next in {describe_chain_ref(ref)}"
-    if ref.source == failed:
-        return why
-    if ref.source == original:
-        return f"{why}: {failed} has no {ref.fallback_type} chain of its own, and the requested model's comes first"
-    return f"{why}: {failed} has no {ref.fallback_type} chain of its own"
+    return f"{why}: {'; '.join(reasons)}" if reasons else why
 
 
 def attempt_plan(
-    chains: ChainMap, model: str, fallback_type: str, failing: Collection[str], max_fallbacks: int
+    chains: ChainMap, model: str, fallback_type: str, failing: Collection[str], max_fallbacks: int, *, series: str
 ) -> AttemptPlan:
-    """What the gateway does after a request to `model` fails with an error of `fallback_type`.
+    """What the gateway of `series` does after a request to `model` fails with an error of `fallback_type`.
 
     Every model in `failing` fails too (with an error of the same type); every other model
     answers. The requested model is the first attempt and always fails.
@@ -172,7 +268,7 @@ def attempt_plan(
 
     def follow(failed_index: int, failed: str, depth: int, level: int) -> str | None:
         """Walk the chain that applies to `failed` (whose step is `failed_index`); the model that answers."""
-        ref = applicable_chain(chains, chain_type, failed, model)
+        ref = applicable_chain(chains, fallback_type, failed, model, series=series)
         if ref is None:
             steps[failed_index] = _with_then(steps[failed_index], THEN_NO_CHAIN, None)
             return None
@@ -194,7 +290,7 @@ def attempt_plan(
             attempted.add(target)
             # The count rises with every target tried at this level, and the nested walk inherits it.
             depth += 1
-            why = _why_tried(ref, failed, model)
+            why = _why_tried(ref, chain_type, failed, model, series)
             if target not in failing:
                 steps.append(PlanStep(target, ANSWERED, level, depth, ref, why))
                 return target
@@ -212,23 +308,30 @@ def attempt_plan(
         max_fallbacks=max_fallbacks,
         steps=steps,
         served_by=served_by,
-        note=type_rule_note(chains, model, fallback_type),
+        note=type_rule_note(chains, model, fallback_type, series=series),
+        litellm_version=series,
     )
 
 
-def type_rule_note(chains: ChainMap, model: str, fallback_type: str) -> str | None:
+def type_rule_note(chains: ChainMap, model: str, fallback_type: str, *, series: str) -> str | None:
     """Say so when the type rule of PRODUCT.md section 2 decides `model`'s fate for `fallback_type` errors."""
     if not walks_own_chains(fallback_type):
         return None
     chain_type = chain_type_for_error(chains, fallback_type)
     if chain_type != fallback_type:
         return f"No {fallback_type} chain exists at all, so {fallback_type} errors use the general chains."
-    if applicable_chain(chains, chain_type, model, model) is None:
+    if lookup_chain(chains, chain_type, model, model, series) is not None:
+        return None
+    if general_when_no_typed_chain_applies(fallback_type, series):
         return (
-            f"{fallback_type} chains exist, but none applies to {model} (no chain of its own, no '*' chain): "
-            f"the gateway does not fall back on a {fallback_type} error, not even to the general chain."
+            f"{fallback_type} chains exist, but none applies to {model} (no chain of its own, none by another "
+            f"spelling of its name, no '*' chain): LiteLLM {series} then walks its general chain instead."
         )
-    return None
+    return (
+        f"{fallback_type} chains exist, but none applies to {model} (no chain of its own, none by another "
+        f"spelling of its name, no '*' chain): a LiteLLM {series} gateway does not fall back on a "
+        f"{fallback_type} error, not even to the general chain."
+    )
 
 
 def _with_then(step: PlanStep, then: str, then_via: ChainRef | None) -> PlanStep:

@@ -96,24 +96,21 @@ def chain_map(
     return dict(chains)
 
 
-def chains_for_model(model: str, fallback_type: str) -> dict[tuple[str, str], list[str]]:
-    """The chains `direct_chain` needs for one model: its own and the default one. One query."""
-    entries = FallbackEntry.objects.filter(fallback_type=fallback_type).filter(
-        Q(source__isnull=True) | Q(source__name=model)
-    )
-    chains: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for source, target in entries.order_by("source_id", "position").values_list("source__name", "target__name"):
-        chains[(source or DEFAULT_CHAIN_SOURCE, fallback_type)].append(target)
-    return dict(chains)
+def litellm_version() -> str:
+    """The LiteLLM series the gateways run (the setting). One query."""
+    return configuration().litellm_version
 
 
-def chains_of_sources(sources: Iterable[str]) -> dict[tuple[str, str], list[str]]:
-    """The chains (every type) of the named sources, `*` naming the default ones. One query."""
+def chains_of_sources(sources: Iterable[str], *, fallback_type: str | None = None) -> dict[tuple[str, str], list[str]]:
+    """The chains (every type, or one) of the named sources, `*` naming the default ones. One query."""
     names = set(sources)
     wanted = Q(source__name__in=names - {DEFAULT_CHAIN_SOURCE})
     if DEFAULT_CHAIN_SOURCE in names:
         wanted |= Q(source__isnull=True)
-    entries = FallbackEntry.objects.filter(wanted).order_by("source_id", "fallback_type", "position")
+    entries = FallbackEntry.objects.filter(wanted)
+    if fallback_type is not None:
+        entries = entries.filter(fallback_type=fallback_type)
+    entries = entries.order_by("source_id", "fallback_type", "position")
     chains: dict[tuple[str, str], list[str]] = defaultdict(list)
     for source, entry_type, target in entries.values_list("source__name", "fallback_type", "target__name"):
         chains[(source or DEFAULT_CHAIN_SOURCE, entry_type)].append(target)
@@ -241,9 +238,13 @@ def existing_group_names(names: Iterable[str]) -> set[str]:
 
 
 def fallback_settings() -> dict:
-    """`max_fallbacks` and the config version it belongs to. One query."""
+    """`max_fallbacks`, `litellm_version` and the config version they belong to. One query."""
     settings = configuration()
-    return {"max_fallbacks": settings.max_fallbacks, "config_version": settings.version}
+    return {
+        "max_fallbacks": settings.max_fallbacks,
+        "litellm_version": settings.litellm_version,
+        "config_version": settings.version,
+    }
 
 
 def plan_chains(fallback_type: str) -> ChainMap:
@@ -251,8 +252,12 @@ def plan_chains(fallback_type: str) -> ChainMap:
     return chain_map(fallback_types={fallback_type, DEFAULT_FALLBACK_TYPE})
 
 
-def lint_context() -> LintContext:
-    """Every chain, each group's facts and max_fallbacks: what the lint reads. Three queries."""
+def lint_context(*, series: str | None = None) -> LintContext:
+    """Every chain, each group's facts and the settings: what the lint reads. Three queries.
+
+    The findings follow the configured LiteLLM series, or `series` when given (and then say which plans the
+    switch from the configured series would change).
+    """
     rows = list(
         ModelGroup.objects.annotate(deployment_count=Count("deployments")).values_list(
             "id", "name", "max_input_tokens", "deployment_count"
@@ -263,7 +268,14 @@ def lint_context() -> LintContext:
         for _, name, max_input_tokens, deployment_count in rows
     }
     chains = chain_map(names={group_id: name for group_id, name, _, _ in rows})
-    return LintContext(chains=chains, groups=groups, max_fallbacks=configuration().max_fallbacks)
+    settings = configuration()
+    return LintContext(
+        chains=chains,
+        groups=groups,
+        max_fallbacks=settings.max_fallbacks,
+        series=series or settings.litellm_version,
+        configured_series=settings.litellm_version,
+    )
 
 
 # The history ------------------------------------------------------------------------------------

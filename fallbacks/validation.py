@@ -15,6 +15,7 @@ from fallbacks.domain import (
     DEFAULT_FALLBACK_TYPE,
     DEFAULT_OWNED_BY,
     FALLBACK_TYPES,
+    LITELLM_SERIES,
     MAX_CHAIN_LENGTH,
     MAX_FALLBACKS_LIMIT,
     MAX_INPUT_TOKENS_LIMIT,
@@ -267,22 +268,39 @@ def check_settable_fields(data: object, settable: Sequence[str]) -> None:
             )
 
 
-def parse_settings_request(data: object) -> dict:
-    """A `PATCH /fallback_settings` body: an object whose only key may be `max_fallbacks`."""
-    if not isinstance(data, dict):
-        raise Invalid(errors.BODY_NOT_AN_OBJECT, code=ErrorCode.INVALID_BODY)
-    unknown = sorted(set(data) - {"max_fallbacks"})
-    if unknown:
-        raise Invalid(errors.UNKNOWN_SETTINGS.format(names=unknown), code=ErrorCode.UNKNOWN_SETTINGS)
-    return {name: clean_max_fallbacks(value) for name, value in data.items()}
-
-
 def clean_max_fallbacks(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_FALLBACKS_LIMIT:
         raise Invalid(
             errors.MAX_FALLBACKS_RANGE.format(limit=MAX_FALLBACKS_LIMIT), code=ErrorCode.INVALID_MAX_FALLBACKS
         )
     return value
+
+
+def clean_litellm_version(value: object) -> str:
+    """A supported LiteLLM series (`"1.110"`, `"1.109"`); anything else is refused, naming them."""
+    if not isinstance(value, str) or value not in LITELLM_SERIES:
+        raise Invalid(
+            errors.INVALID_LITELLM_VERSION.format(versions=LITELLM_SERIES.values()),
+            code=ErrorCode.INVALID_LITELLM_VERSION,
+        )
+    return value
+
+
+# The settings a `PATCH /fallback_settings` may name, each with its rule.
+SETTING_RULES: dict[str, Callable[[object], object]] = {
+    "max_fallbacks": clean_max_fallbacks,
+    "litellm_version": clean_litellm_version,
+}
+
+
+def parse_settings_request(data: object) -> dict:
+    """A `PATCH /fallback_settings` body: an object whose keys are settings (`max_fallbacks`, `litellm_version`)."""
+    if not isinstance(data, dict):
+        raise Invalid(errors.BODY_NOT_AN_OBJECT, code=ErrorCode.INVALID_BODY)
+    unknown = sorted(set(data) - set(SETTING_RULES))
+    if unknown:
+        raise Invalid(errors.UNKNOWN_SETTINGS.format(names=unknown), code=ErrorCode.UNKNOWN_SETTINGS)
+    return {name: SETTING_RULES[name](value) for name, value in data.items()}
 
 
 def check_failing_models(failing: Iterable[str], known: Collection[str], all_names: Callable[[], Iterable[str]]):

@@ -227,11 +227,12 @@ class ModelGroupForm(ChainEditingForm):
 
 
 class ConfigurationForm(ChainEditingForm):
-    """max_fallbacks, and the default `*` chains that apply to every group without its own."""
+    """The settings (max_fallbacks, litellm_version), and the default `*` chains that apply to every group without
+    its own."""
 
     class Meta:
         model = Configuration
-        fields = ["max_fallbacks"]
+        fields = ["max_fallbacks", "litellm_version"]
 
     def current_chains(self) -> dict[str, list[ModelGroup]]:
         return selectors.chain_target_groups(None)
@@ -241,6 +242,9 @@ class ConfigurationForm(ChainEditingForm):
 
     def clean_max_fallbacks(self):
         return validation.clean_max_fallbacks(self.cleaned_data.get("max_fallbacks"))
+
+    def clean_litellm_version(self):
+        return validation.clean_litellm_version(self.cleaned_data.get("litellm_version"))
 
 
 class DeploymentDataField(forms.JSONField):

@@ -27,7 +27,7 @@ from fallbacks.admin.filters import FallbacksFilter, NoRegexLookups, ProviderFil
 from fallbacks.admin.forms import ConfigurationForm, DeploymentForm, ModelGroupForm, deployment_rows
 from fallbacks.admin.history import VersionAdmin
 from fallbacks.admin.permissions import actor_of, can_edit_chains, can_grant_writes, can_view_chains
-from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, GROUP_FIELDS
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, GROUP_FIELDS
 from fallbacks.errors import DomainError, ErrorCode, PreconditionFailed
 from fallbacks.history import defaults_scope, group_scope
 from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, ModelGroup, Via
@@ -202,8 +202,15 @@ class ModelGroupAdmin(ChainEditingAdmin):
         if not chain.targets:
             return self.get_empty_value_display()
         text = CHAIN_ARROW.join(chain.targets)
-        if chain.inherited_from:
+        if chain.inherited_from == DEFAULT_CHAIN_SOURCE:
             return format_html('<span class="chain-inherited" title="the default * chain">* {}</span>', text)
+        if chain.inherited_from:
+            return format_html(
+                '<span class="chain-inherited" title="the chain of {}, another spelling of this name">{}: {}</span>',
+                chain.inherited_from,
+                chain.inherited_from,
+                text,
+            )
         return text
 
     def get_list_display(self, request):
@@ -308,10 +315,10 @@ class ModelGroupAdmin(ChainEditingAdmin):
 
 @admin.register(Configuration)
 class ConfigurationAdmin(ChainEditingAdmin):
-    """The one configuration row: max_fallbacks and the default `*` chains, edited on one page."""
+    """The one configuration row: the settings and the default `*` chains, edited on one page."""
 
     form = ConfigurationForm
-    fields = ["max_fallbacks", "version", "updated_at"]
+    fields = ["max_fallbacks", "litellm_version", "version", "updated_at"]
     readonly_fields = ["version", "updated_at"]
 
     def has_add_permission(self, request):
@@ -333,7 +340,13 @@ class ConfigurationAdmin(ChainEditingAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         defaults = queries.default_chains()
         context["chain_sections"] = self.chain_sections(request, context["adminform"].form, defaults, {})
-        context["title"] = "Default fallbacks (*) and max_fallbacks"
+        if can_view_chains(request):
+            # Before an operator switches litellm_version: which plans the switch changes, with both plans.
+            context["series_changes"] = [
+                {**change.__dict__, "findings": [finding.as_dict() for finding in change.findings]}
+                for change in queries.series_changes()
+            ]
+        context["title"] = "Default fallbacks (*) and settings"
         context["subtitle"] = None
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -341,13 +354,15 @@ class ConfigurationAdmin(ChainEditingAdmin):
         return queries.last_changed(defaults_scope())
 
     def save_model(self, request, obj, form, change):
-        pass  # max_fallbacks and the `*` chains are saved together, by one service call (save_related)
+        pass  # the settings and the `*` chains are saved together, by one service call (save_related)
 
     def save_related(self, request, form, formsets, change):
-        changed_max = "max_fallbacks" in form.changed_data
+        changed = {
+            name: form.cleaned_data[name] for name in ("max_fallbacks", "litellm_version") if name in form.changed_data
+        }
         services.defaults_save(
             actor=actor_of(request),
-            max_fallbacks=form.cleaned_data["max_fallbacks"] if changed_max else None,
+            **changed,
             chains=self.changed_chains(form),
             via=Via.ADMIN,
             unchanged_since=form.cleaned_data.get("opened_at"),

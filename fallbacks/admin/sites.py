@@ -13,7 +13,7 @@ from fallbacks.admin.views import config, graph
 from fallbacks.domain import DEFAULT_FALLBACK_TYPE
 from fallbacks.models import Configuration
 
-DEFAULT_CHAINS_ENTRY = "Default fallbacks (*) and max_fallbacks"
+DEFAULT_CHAINS_ENTRY = "Default fallbacks (*) and settings"
 # Pages that are not a model's: (URL name in the admin's namespace, URL kwargs, label), listed with the models.
 GRAPH_PAGE = "fallbacks_graph"
 IMPORT_PAGE = "fallbacks_config_import"

@@ -7,7 +7,7 @@ from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from fallbacks import selectors
+from fallbacks import errors, selectors
 from fallbacks.api.throttling import FailedAuthenticationThrottle
 from fallbacks.services import hash_api_key
 
@@ -53,7 +53,7 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
             return MASTER, None
         key = selectors.active_api_key(hash_api_key(secret))
         if key is None:
-            raise exceptions.AuthenticationFailed("Invalid API key")
+            raise exceptions.AuthenticationFailed(errors.AUTH_INVALID_KEY)
         return KeyPrincipal(actor=key.name, can_write=key.can_write), key
 
     def authenticate_header(self, request) -> str:
@@ -65,7 +65,7 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
         if authorization is not None:
             scheme, _, value = authorization.strip().partition(" ")
             if scheme.lower() != "bearer" or not value.strip():
-                raise exceptions.AuthenticationFailed("Use 'Authorization: Bearer <key>'")
+                raise exceptions.AuthenticationFailed(errors.AUTH_MALFORMED_KEY)
             return value.strip()
         litellm_header = request.META.get("HTTP_X_LITELLM_API_KEY", "").strip()
         if litellm_header:

@@ -1,8 +1,10 @@
 """Every API error as JSON, in the contract's shape (PRODUCT.md 3.1), never a 500 page.
 
 This is the one place where an error kind of fallbacks.errors becomes an HTTP status. Errors are
-`{"detail": {"error": "<message>", ...}}`. The one exception the contract fixes is `/v1/models`'
-own `{"detail": "<message>"}`, raised as PlainDetail.
+`{"detail": {"error": "<message>", ...}}`. The contract fixes two exceptions: `/v1/models`' own
+`{"detail": "<message>"}`, raised as PlainDetail; and what OpenAI SDKs read, in LiteLLM's own error
+shape (its ProxyException), `{"error": {"message", "type", "param", "code"}}`: authentication failures
+(401, and 403 for a read-only key writing) on every endpoint, and `GET /v1/models/{model}`'s 404.
 """
 
 import logging
@@ -46,6 +48,20 @@ def status_of(error: DomainError) -> int:
     return status.HTTP_400_BAD_REQUEST
 
 
+# LiteLLM's error shape (litellm/proxy/_types.py, ProxyException.to_dict in 1.110.2): its `type` for an error,
+# and the `param` it names. `param` is the string "None" where none applies, as PRODUCT.md 3.1 says (LiteLLM
+# 1.110.2 itself now sends a JSON null there; OpenAI SDKs read either).
+AUTH_ERROR = "auth_error"
+INVALID_REQUEST_ERROR = "invalid_request_error"
+NO_PARAM = "None"
+LITELLM_SHAPED_CODES = {ErrorCode.MODEL_NOT_SERVED: (INVALID_REQUEST_ERROR, "model")}
+
+
+def litellm_error(message: str, *, type: str, param: str, status_code: int) -> dict:
+    """LiteLLM's `{"error": {...}}`, which OpenAI SDKs read (their `str(err)` shows the message)."""
+    return {"error": {"message": message, "type": type, "param": param, "code": str(status_code)}}
+
+
 class PlainDetail(exceptions.APIException):
     """A 400 whose body is `{"detail": "<message>"}`, as LiteLLM's `/v1/models` answers."""
 
@@ -78,6 +94,10 @@ def database_unavailable(error: OperationalError | InterfaceError) -> Unavailabl
 
 
 def _error_response(exc, context):
+    if isinstance(exc, DomainError) and exc.code in LITELLM_SHAPED_CODES:
+        kind, param = LITELLM_SHAPED_CODES[exc.code]
+        code = status_of(exc)
+        return Response(litellm_error(exc.message, type=kind, param=param, status_code=code), status=code)
     if isinstance(exc, OperationalError | InterfaceError):
         logger.warning("database unavailable in %s: %s", context.get("view"), exc)
         exc = database_unavailable(exc)
@@ -95,6 +115,11 @@ def _error_response(exc, context):
         message = BODY_TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         return Response({"detail": {"error": message}}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     response = drf_exception_handler(exc, context)
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed | exceptions.PermissionDenied):
+        # (DRF answers 403 instead of 401 when no authenticator can say how to authenticate: not the case here.)
+        message = errors.AUTH_NO_KEY if isinstance(exc, exceptions.NotAuthenticated) else str(exc.detail)
+        response.data = litellm_error(message, type=AUTH_ERROR, param=NO_PARAM, status_code=response.status_code)
+        return response
     if response is None:
         logger.exception("unhandled error in %s", context.get("view"))
         return Response({"detail": {"error": "Internal server error"}}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)

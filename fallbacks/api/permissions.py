@@ -1,12 +1,13 @@
 from rest_framework import permissions
 
+from fallbacks import errors
 from fallbacks.api.authentication import KeyPrincipal
 
 
 class HasKeyForMethod(permissions.BasePermission):
     """Any valid key reads; only the master key and read-write keys write."""
 
-    message = "This API key is read-only"
+    message = errors.AUTH_READ_ONLY_KEY
 
     def has_permission(self, request, view) -> bool:
         principal = request.user

@@ -10,7 +10,14 @@ from rest_framework import serializers
 
 from fallbacks import errors, validation
 from fallbacks.api.errors import PlainDetail
-from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, MAX_FALLBACKS_LIMIT, MAX_NAME_LENGTH, SEVERITIES
+from fallbacks.domain import (
+    DEFAULT_FALLBACK_TYPE,
+    FALLBACK_TYPES,
+    LITELLM_SERIES,
+    MAX_FALLBACKS_LIMIT,
+    MAX_NAME_LENGTH,
+    SEVERITIES,
+)
 from fallbacks.errors import ErrorCode, Invalid
 from fallbacks.models import ModelGroup, Via
 
@@ -22,6 +29,13 @@ class TypeChoiceField(serializers.ChoiceField):
 
     def __init__(self, **kwargs):
         super().__init__(choices=FALLBACK_TYPES.values(), **kwargs)
+
+
+class SeriesChoiceField(serializers.ChoiceField):
+    """A LiteLLM series, its choices read from the registry (fallbacks.domain.LITELLM_SERIES)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=LITELLM_SERIES.values(), **kwargs)
 
 
 # Query parameters ------------------------------------------------------------------------------
@@ -86,22 +100,35 @@ class ModelListQuery(QuerySerializer):
         return {"metadata_type": fallback_type}
 
 
+def parse_litellm_version(data) -> str | None:
+    """`?litellm_version=`: a supported series, or None (absent) for the configured one."""
+    value = data.get("litellm_version")
+    return None if value is None else validation.clean_litellm_version(value)
+
+
 class PlanQuery(FallbackTypeQuery):
     failing = serializers.ListField(child=serializers.CharField(), required=False)
+    litellm_version = SeriesChoiceField(required=False)
 
     def to_internal_value(self, data) -> dict:
-        return {**super().to_internal_value(data), "failing": [name.strip() for name in data.getlist("failing")]}
+        return {
+            **super().to_internal_value(data),
+            "failing": [name.strip() for name in data.getlist("failing")],
+            "litellm_version": parse_litellm_version(data),
+        }
 
 
 class LintQuery(QuerySerializer):
     model = serializers.CharField(required=False)
     severity = serializers.ChoiceField(choices=SEVERITIES, required=False)
+    litellm_version = SeriesChoiceField(required=False)
 
     def to_internal_value(self, data) -> dict:
         severity = data.get("severity")
         return {
             "model": data.get("model"),
             "severity": None if severity is None else validation.clean_severity(severity),
+            "litellm_version": parse_litellm_version(data),
         }
 
 
@@ -134,7 +161,11 @@ class FallbackGetResponseSerializer(serializers.Serializer):
     fallback_models = serializers.ListField(child=serializers.CharField())
     fallback_type = TypeChoiceField()
     inherited_from = serializers.CharField(
-        required=False, help_text="`*` when the chain shown is the default chain, not the model's own."
+        required=False,
+        help_text=(
+            "When the chain shown is not the model's own: `*` (the default chain), or the model group whose rule "
+            "names this model by another spelling (`gpt-4o` for `openai/gpt-4o`, and the reverse)."
+        ),
     )
 
 
@@ -173,6 +204,19 @@ class ErrorBodySerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = ErrorBodySerializer()
+
+
+class LiteLLMErrorBodySerializer(serializers.Serializer):
+    message = serializers.CharField()
+    type = serializers.CharField(help_text="`auth_error`, or `invalid_request_error` for an unknown model.")
+    param = serializers.CharField(help_text='The parameter at fault (`model`), or `"None"`.')
+    code = serializers.CharField(help_text='The HTTP status, as a string (`"401"`).')
+
+
+class LiteLLMErrorSerializer(serializers.Serializer):
+    """LiteLLM's own error shape (its ProxyException), which OpenAI SDKs read."""
+
+    error = LiteLLMErrorBodySerializer()
 
 
 class PlainErrorSerializer(serializers.Serializer):
@@ -335,9 +379,20 @@ class AttemptPlanSerializer(serializers.Serializer):
         help_text="Which type's chains the router walks for that error (a fallback type)."
     )
     max_fallbacks = serializers.IntegerField()
+    litellm_version = SeriesChoiceField(help_text="The LiteLLM series whose router the plan follows.")
     note = serializers.CharField(allow_null=True)
     steps = PlanStepSerializer(many=True)
     config_version = serializers.IntegerField()
+
+
+class SeriesPlanSerializer(serializers.Serializer):
+    litellm_version = SeriesChoiceField()
+    attempts = serializers.ListField(
+        child=serializers.CharField(), help_text="The models the gateway tries, in order, when each fails in turn."
+    )
+    served_by = serializers.CharField(
+        allow_null=True, help_text="The model that answers when only the requested model fails; null when none does."
+    )
 
 
 class LintFindingSerializer(serializers.Serializer):
@@ -347,6 +402,11 @@ class LintFindingSerializer(serializers.Serializer):
     model = serializers.CharField(help_text="The source of the chain the finding is about (`*` for a default chain).")
     fallback_type = TypeChoiceField()
     models = serializers.ListField(child=serializers.CharField(), help_text="Every model group concerned.")
+    plans = SeriesPlanSerializer(
+        many=True,
+        required=False,
+        help_text="Only with `upgrade_impact`: the model's plan on the configured series, then on the one asked.",
+    )
 
 
 class LintCountsSerializer(serializers.Serializer):
@@ -359,6 +419,7 @@ class LintResponseSerializer(serializers.Serializer):
     findings = LintFindingSerializer(many=True)
     counts = LintCountsSerializer()
     config_version = serializers.IntegerField()
+    litellm_version = SeriesChoiceField(help_text="The LiteLLM series whose router the findings follow.")
 
 
 class FallbackWriteResponseSerializer(FallbackResponseSerializer):
@@ -369,13 +430,18 @@ class FallbackWriteResponseSerializer(FallbackResponseSerializer):
 
 class FallbackSettingsSerializer(serializers.Serializer):
     max_fallbacks = serializers.IntegerField(min_value=0, max_value=MAX_FALLBACKS_LIMIT)
+    litellm_version = SeriesChoiceField(
+        help_text="The LiteLLM series the gateways run: the model list's metadata, `GET /fallback/{model}`, "
+        "plans and lint follow its router."
+    )
     config_version = serializers.IntegerField(read_only=True)
 
 
 class FallbackSettingsRequestSerializer(serializers.Serializer):
-    """`PATCH /fallback_settings`. The field is for the schema; parsing is validation.parse_settings_request."""
+    """`PATCH /fallback_settings`. The fields are for the schema; parsing is validation.parse_settings_request."""
 
-    max_fallbacks = serializers.IntegerField(min_value=0, max_value=MAX_FALLBACKS_LIMIT)
+    max_fallbacks = serializers.IntegerField(min_value=0, max_value=MAX_FALLBACKS_LIMIT, required=False)
+    litellm_version = SeriesChoiceField(required=False)
 
     def to_internal_value(self, data) -> dict:
         return validation.parse_settings_request(data)

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from fallbacks import queries, selectors, services, validation
 from fallbacks.api import serializers as shapes
 from fallbacks.api.conditional import ETAG, etag, if_match, list_response
-from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, SEVERITIES, describe_chain
+from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, LITELLM_SERIES, SEVERITIES, describe_chain
 from fallbacks.models import ModelGroup, Via
 
 logger = logging.getLogger(__name__)
@@ -28,16 +28,17 @@ FALLBACK_TYPE_PARAM = OpenApiParameter(
 MODEL_PATH_PARAM = OpenApiParameter(
     "model", OpenApiTypes.STR, OpenApiParameter.PATH, description="A model group name (may contain `/`), or `*`."
 )
-# 429: the client's address failed to authenticate too often (fallbacks.api.throttling); 503: the database
-# cannot answer now (a lock or statement timeout, an outage), with Retry-After.
+# Authentication failures (401, and 403 for a read-only key writing) answer in LiteLLM's own shape. 429: the
+# client's address failed to authenticate too often (fallbacks.api.throttling); 503: the database cannot answer
+# now (a lock or statement timeout, an outage), with Retry-After.
 ERRORS = {
     400: shapes.ErrorSerializer,
-    401: shapes.ErrorSerializer,
+    401: shapes.LiteLLMErrorSerializer,
     404: shapes.ErrorSerializer,
     429: shapes.ErrorSerializer,
     503: shapes.ErrorSerializer,
 }
-WRITE_ERRORS = {**ERRORS, 403: shapes.ErrorSerializer}
+WRITE_ERRORS = {**ERRORS, 403: shapes.LiteLLMErrorSerializer}
 # Writes that read a JSON body: too large for DATA_UPLOAD_MAX_MEMORY_SIZE, or not JSON at all.
 BODY_ERRORS = {413: shapes.ErrorSerializer, 415: shapes.ErrorSerializer}
 
@@ -100,7 +101,11 @@ class FallbackDetailView(APIView):
         operation_id="fallback_get",
         parameters=[MODEL_PATH_PARAM, FALLBACK_TYPE_PARAM],
         responses={200: shapes.FallbackGetResponseSerializer, **ERRORS},
-        description='The direct chain: the model\'s own, else the default `*` chain (then `inherited_from: "*"`).',
+        description=(
+            "The direct chain on the configured LiteLLM series: the model's own, else the chain of a rule keyed "
+            "with another spelling of its name (`inherited_from` names it), else the default `*` chain "
+            '(`inherited_from: "*"`).'
+        ),
     )
     def get(self, request, model: str):
         fallback_type = shapes.FallbackTypeQuery.parse(request)["fallback_type"]
@@ -152,7 +157,7 @@ MODEL_LIST_PARAMS = [
 MODEL_LIST_RESPONSES = {
     200: shapes.ModelListSerializer,
     400: shapes.MODEL_LIST_BAD_REQUEST,
-    401: shapes.ErrorSerializer,
+    401: shapes.LiteLLMErrorSerializer,
     429: shapes.ErrorSerializer,
     503: shapes.ErrorSerializer,
 }
@@ -190,7 +195,12 @@ class ModelDetailView(APIView):
     @extend_schema(
         operation_id="model_get",
         parameters=[MODEL_PATH_PARAM, *MODEL_LIST_PARAMS],
-        responses={**ERRORS, 200: shapes.ModelObjectSerializer, 400: shapes.MODEL_LIST_BAD_REQUEST},
+        responses={
+            **ERRORS,
+            200: shapes.ModelObjectSerializer,
+            400: shapes.MODEL_LIST_BAD_REQUEST,
+            404: shapes.LiteLLMErrorSerializer,
+        },
     )
     def get(self, request, model: str):
         query = shapes.ModelListQuery.parse(request)
@@ -299,6 +309,12 @@ class ReadinessView(APIView):
         return Response({"status": "ok", "database": "ok", "config_version": version})
 
 
+LITELLM_VERSION_PARAM = OpenApiParameter(
+    "litellm_version",
+    OpenApiTypes.STR,
+    enum=LITELLM_SERIES.values(),
+    description="The LiteLLM series whose router to follow; the configured one (`GET /fallback_settings`) when absent.",
+)
 FAILING_PARAM = OpenApiParameter(
     "failing",
     OpenApiTypes.STR,
@@ -311,7 +327,7 @@ FAILING_PARAM = OpenApiParameter(
 class FallbackPlanView(APIView):
     @extend_schema(
         operation_id="fallback_plan",
-        parameters=[MODEL_PATH_PARAM, FALLBACK_TYPE_PARAM, FAILING_PARAM],
+        parameters=[MODEL_PATH_PARAM, FALLBACK_TYPE_PARAM, FAILING_PARAM, LITELLM_VERSION_PARAM],
         responses={200: shapes.AttemptPlanSerializer, **ERRORS},
         description=(
             "The dry run of a gateway's fallback test, calling no LLM: supposing a request to `model` failed with "
@@ -330,13 +346,20 @@ class FallbackLintView(APIView):
         parameters=[
             OpenApiParameter("model", OpenApiTypes.STR, description="Only the findings that concern this model group."),
             OpenApiParameter("severity", OpenApiTypes.STR, enum=list(SEVERITIES)),
+            LITELLM_VERSION_PARAM,
         ],
         responses={200: shapes.LintResponseSerializer, **ERRORS},
         description="Chains that are legal but will not do what an operator expects, errors first.",
     )
     def get(self, request):
         answer = queries.fallback_lint(**shapes.LintQuery.parse(request))
-        return Response({**answer.report.as_dict(), "config_version": answer.config_version})
+        return Response(
+            {
+                **answer.report.as_dict(),
+                "config_version": answer.config_version,
+                "litellm_version": answer.litellm_version,
+            }
+        )
 
 
 class FallbackSettingsView(APIView):
@@ -348,7 +371,10 @@ class FallbackSettingsView(APIView):
         operation_id="fallback_settings_update",
         request=shapes.FallbackSettingsRequestSerializer,
         responses={200: shapes.FallbackSettingsSerializer, **WRITE_ERRORS, **BODY_ERRORS},
-        description="`max_fallbacks`: how deep the gateway follows chains (LiteLLM's setting of that name, default 5).",
+        description=(
+            "`max_fallbacks`: how deep the gateway follows chains (LiteLLM's setting of that name, default 5); "
+            "`litellm_version`: the LiteLLM series the gateways run (default `1.110`). One write, one version."
+        ),
     )
     def patch(self, request):
         changes = shapes.FallbackSettingsRequestSerializer().to_internal_value(request.data)

@@ -8,7 +8,16 @@ Severities, chosen so that `manage.py lint_fallbacks` can gate a deployment pipe
 - **warning**: the chain works, but part of it never will. Targets a request can never reach
   because `max_fallbacks` is used up first; context-window or content-policy errors of a model
   with general fallbacks that get no fallback at all, because chains of that type exist only for
-  other models; a context-window target that accepts no more input tokens than its source.
+  other models (on the series whose router does that: fallbacks.resolution.SERIES_RULES); a
+  context-window target that accepts no more input tokens than its source.
+
+Every finding is computed for one LiteLLM series (LintContext.series), with the rules of
+fallbacks.resolution for that series.
+  A chain a model inherits (the `*` one, or one named by another spelling of its name) that names
+  only that model: the router skips the model that just failed, so its errors of that type get no
+  fallback at all, and its general chain is not used for them either. Upgrade impact, when the lint
+  is asked about another series than the configured one: each model group whose plan for an error
+  type differs between the two series, with both plans.
 - **info**: worth seeing, harmless. A cycle (the router never tries a model twice in a request).
 
 Findings are about one chain (its source, `*` for the default chain, and its type) and name the
@@ -25,9 +34,13 @@ from fallbacks.resolution import (
     THEN_MAX_FALLBACKS,
     ChainMap,
     ChainRef,
+    applicable_chain,
     attempt_plan,
     chain_type_for_error,
     describe_chain_ref,
+    general_when_no_typed_chain_applies,
+    lookup_chain,
+    series_names,
     walks_own_chains,
 )
 
@@ -39,6 +52,8 @@ NO_FALLBACKS_AT_ALL = "max_fallbacks_zero"
 NO_TYPED_FALLBACK = "no_typed_fallback"
 SMALLER_CONTEXT_WINDOW = "smaller_context_window"
 NO_DEPLOYMENTS = "target_without_deployments"
+INHERITED_CHAIN_ONLY_ITSELF = "inherited_chain_only_itself"
+UPGRADE_IMPACT = "upgrade_impact"
 
 MAX_NAMES_SHOWN = 5
 
@@ -56,6 +71,9 @@ class LintContext:
     chains: ChainMap
     groups: Mapping[str, GroupFacts]
     max_fallbacks: int
+    series: str  # the LiteLLM series whose router the findings follow
+    # The series the gateways run (the setting): when it is not `series`, the lint also says which plans change.
+    configured_series: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,9 +84,10 @@ class Finding:
     source: str  # the chain the finding is about: its source (`*` for the default chain) ...
     fallback_type: str  # ... and its type
     models: tuple[str, ...] = field(default=())  # every model group the finding concerns
+    plans: tuple[dict, ...] = field(default=())  # an upgrade impact's plan on each series (SeriesPlan.as_dict)
 
     def as_dict(self) -> dict:
-        return {
+        found = {
             "severity": self.severity,
             "code": self.code,
             "message": self.message,
@@ -76,6 +95,9 @@ class Finding:
             "fallback_type": self.fallback_type,
             "models": list(self.models),
         }
+        if self.plans:
+            found["plans"] = [dict(plan) for plan in self.plans]
+        return found
 
     def concerns(self, model: str) -> bool:
         return model == self.source or model in self.models
@@ -98,8 +120,10 @@ def lint(context: LintContext) -> list[Finding]:
         *_cycles(context.chains),
         *_beyond_max_fallbacks(context, sources=None),
         *_no_typed_fallback(context),
+        *_inherited_chains_only_itself(context),
         *_smaller_context_windows(context),
         *_targets_without_deployments(context),
+        *upgrade_impact(context),
     ]
     return sorted(findings, key=_severity_order)
 
@@ -137,6 +161,7 @@ def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Fi
         for finding in (
             *_beyond_max_fallbacks(context, sources={source}, types=[fallback_type]),
             *_no_typed_fallback(context, only=source),
+            *_inherited_chains_only_itself(context, only=(source, fallback_type)),
             *_smaller_context_windows(context, only=(source, fallback_type)),
             *_targets_without_deployments(context, only=(source, fallback_type)),
         )
@@ -149,8 +174,8 @@ def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Fi
     ]
     left_without: list[Finding] = []
     if walks_own_chains(fallback_type):
-        own_general, inheritors = _stranded(chains, context.groups.keys(), fallback_type)
-        stranded = [*own_general, *inheritors]
+        own_general, inheritors = _stranded(context, fallback_type)
+        stranded = [model for model, _ in own_general] + inheritors
         if stranded:
             left_without.append(
                 Finding(
@@ -264,7 +289,9 @@ def _beyond_max_fallbacks(
         planned = sorted(requesters & in_chains) + outsiders[:1]
         unreached: dict[str, dict[str, list[str]]] = defaultdict(dict)  # chain source -> requester -> targets
         for requester in planned:
-            plan = attempt_plan(chains, requester, fallback_type, in_chains, context.max_fallbacks)
+            plan = attempt_plan(
+                chains, requester, fallback_type, in_chains, context.max_fallbacks, series=context.series
+            )
             attempted = set(plan.attempts)
             for step in plan.steps:
                 if step.then != THEN_MAX_FALLBACKS or step.then_via is None:
@@ -294,45 +321,56 @@ def _beyond_max_fallbacks(
     return findings
 
 
-def _stranded(chains: ChainMap, names: Collection[str], fallback_type: str) -> tuple[list[str], list[str]]:
+def _stranded(context: LintContext, fallback_type: str) -> tuple[list[tuple[str, str]], list[str]]:
     """Models whose `fallback_type` errors get no fallback although their general errors get one.
 
-    Returns those with a general chain of their own, and those that only inherit the `*` general
-    chain. Empty unless chains of the type exist (else general chains serve) and no `*` one does.
+    Returns `(model, the key of its general rule)` for those with a general rule naming them (their own,
+    or by another spelling of the name), and the names of those that only inherit the `*` general chain.
+    Empty unless chains of the type exist (else general chains serve), none applies to the model, and the
+    series does not then walk the general chain (SERIES_RULES).
     """
-    if chain_type_for_error(chains, fallback_type) != fallback_type or (DEFAULT_CHAIN_SOURCE, fallback_type) in chains:
+    chains, series = context.chains, context.series
+    if chain_type_for_error(chains, fallback_type) != fallback_type:
         return [], []
-    general = {name for (name, entry_type) in chains if entry_type == GENERAL}
-    typed = {name for (name, entry_type) in chains if entry_type == fallback_type}
-    own = sorted(general - typed - {DEFAULT_CHAIN_SOURCE})
-    inheritors = []
-    if DEFAULT_CHAIN_SOURCE in general:
-        inheritors = sorted(name for name in names if name not in general and name not in typed)
+    if general_when_no_typed_chain_applies(fallback_type, series):
+        return [], []
+    own, inheritors = [], []
+    for name in sorted(context.groups):
+        if lookup_chain(chains, fallback_type, name, name, series) is not None:
+            continue
+        general = lookup_chain(chains, GENERAL, name, name, series)
+        if general is None:
+            continue
+        if general.source == DEFAULT_CHAIN_SOURCE:
+            inheritors.append(name)
+        else:
+            own.append((name, general.source))
     return own, inheritors
 
 
 def _no_typed_fallback(context: LintContext, only: str | None = None) -> list[Finding]:
     """Models with general fallbacks whose context-window or content-policy errors get none.
 
-    The finding is about the model's general chain, or about the `*` general chain for the models
-    that only inherit that one.
+    The finding is about the general chain that names the model (its own, or by another spelling of
+    its name), or about the `*` general chain for the models that only inherit that one.
     """
     findings = []
     for fallback_type in (kind for kind in FALLBACK_TYPES.values() if walks_own_chains(kind)):
-        own, inheritors = _stranded(context.chains, context.groups.keys(), fallback_type)
-        for source in own:
+        own, inheritors = _stranded(context, fallback_type)
+        for model, source in own:
             if only is not None and source != only:
                 continue
+            chain = "a general chain" if source == model else f"a general chain (the rule of {source})"
             findings.append(
                 Finding(
                     WARNING,
                     NO_TYPED_FALLBACK,
-                    f"{source} has a general chain but no {fallback_type} chain, and {fallback_type} chains exist "
+                    f"{model} has {chain} but no {fallback_type} chain, and {fallback_type} chains exist "
                     f"for other models: its {fallback_type} errors get no fallback at all (the router uses the "
                     "general chains for them only when no chain of that type exists anywhere).",
                     source,
                     GENERAL,
-                    (source,),
+                    (model,),
                 )
             )
         if inheritors and only in (None, DEFAULT_CHAIN_SOURCE):
@@ -346,6 +384,127 @@ def _no_typed_fallback(context: LintContext, only: str | None = None) -> list[Fi
                     DEFAULT_CHAIN_SOURCE,
                     GENERAL,
                     tuple(inheritors),
+                )
+            )
+    return findings
+
+
+def _inherited_chains_only_itself(context: LintContext, only: tuple[str, str] | None = None) -> list[Finding]:
+    """Models with a general chain of their own whose context-window or content-policy errors walk a chain they
+    inherit (`*`, or one named by another spelling of their name) that names only themselves.
+
+    The router skips the model that just failed, so nothing is tried; and since a chain of the type applies,
+    the model's general chain is not walked instead (measured on both series). A model without a general
+    chain of its own is left alone: a default chain's last resort having nowhere further to go is expected.
+    """
+    chains, series = context.chains, context.series
+    findings = []
+    for (source, fallback_type), targets in _chains(context, only):
+        if fallback_type == GENERAL or len(targets) != 1 or targets[0] == source:
+            continue
+        (model,) = targets
+        if applicable_chain(chains, fallback_type, model, model, series=series) != ChainRef(source, fallback_type):
+            continue  # the model has a chain of the type of its own (or one that comes first): not this one
+        general = lookup_chain(chains, GENERAL, model, model, series)
+        if general is None or general.source == DEFAULT_CHAIN_SOURCE:
+            continue
+        findings.append(
+            Finding(
+                WARNING,
+                INHERITED_CHAIN_ONLY_ITSELF,
+                f"{_capitalised(describe_chain_ref(ChainRef(source, fallback_type)))} names only {model}, which has "
+                f"no {fallback_type} chain of its own: the router skips the model that just failed, so {model}'s "
+                f"{fallback_type} errors get no fallback at all, and its general chain ({describe_chain_ref(general)}) "
+                f"is not used for them either, since a {fallback_type} chain applies.",
+                source,
+                fallback_type,
+                (model,),
+            )
+        )
+    return findings
+
+
+@dataclass(frozen=True)
+class SeriesPlan:
+    """What one series' gateway does for an error of one type: the order it tries models when each fails
+    in turn, and the model that answers when only the requested one fails."""
+
+    litellm_version: str
+    attempts: list[str]
+    served_by: str | None
+
+    def as_dict(self) -> dict:
+        return {"litellm_version": self.litellm_version, "attempts": self.attempts, "served_by": self.served_by}
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def series_plan(
+    context: LintContext, model: str, fallback_type: str, series: str, targets: Collection[str]
+) -> SeriesPlan:
+    """`model`'s plan for errors of `fallback_type` on `series`, as an upgrade impact shows it (`targets`: every
+    model the chains name, all failing in the walk)."""
+    walk = attempt_plan(context.chains, model, fallback_type, targets, context.max_fallbacks, series=series)
+    first = attempt_plan(context.chains, model, fallback_type, {model}, context.max_fallbacks, series=series)
+    return SeriesPlan(litellm_version=series, attempts=walk.attempts, served_by=first.served_by)
+
+
+def _targets(chains: ChainMap) -> set[str]:
+    return {target for targets in chains.values() for target in targets}
+
+
+def _describe_outcome(plan: SeriesPlan) -> str:
+    return f"is served by {plan.served_by}" if plan.served_by else "gets no fallback"
+
+
+def upgrade_impact(context: LintContext) -> list[Finding]:
+    """Every model group whose plan for an error type differs between the configured series and `series`.
+
+    A plan with every model failing shows every chain the walk uses, and a plan with fewer models
+    failing is its beginning, up to the first model that answers: so when the walks agree, every plan
+    agrees.
+    """
+    before, after = context.configured_series, context.series
+    if before is None or before == after:
+        return []
+    # Plans can differ only where the series do: in SERIES_RULES for a type, or in how a name is spelled.
+    names = {*context.groups, *_targets(context.chains)}
+    spelled_alike = all(
+        series_names(before).other_spellings(name) == series_names(after).other_spellings(name) for name in names
+    )
+    types = [
+        kind
+        for kind in FALLBACK_TYPES.values()
+        if not spelled_alike
+        or general_when_no_typed_chain_applies(kind, before) != general_when_no_typed_chain_applies(kind, after)
+    ]
+    findings = []
+    targets = _targets(context.chains)
+    for model in sorted(context.groups):
+        for fallback_type in types:
+            old = series_plan(context, model, fallback_type, before, targets)
+            new = series_plan(context, model, fallback_type, after, targets)
+            if old == SeriesPlan(before, new.attempts, new.served_by):
+                continue
+            if old.served_by != new.served_by:
+                change = f"{_describe_outcome(new)} ({before}: {_describe_outcome(old)})"
+            else:
+                change = (
+                    f"{_describe_outcome(new)} as on {before}, but the models tried when they fail too change: "
+                    f"{' -> '.join(old.attempts)} ({before}), {' -> '.join(new.attempts)} ({after})"
+                )
+            findings.append(
+                Finding(
+                    WARNING,
+                    UPGRADE_IMPACT,
+                    f"Switching the gateways from LiteLLM {before} to {after} changes what a {fallback_type} error of "
+                    f"{model} does: on {after} it {change}.",
+                    model,
+                    fallback_type,
+                    (model,),
+                    plans=(old.as_dict(), new.as_dict()),
                 )
             )
     return findings

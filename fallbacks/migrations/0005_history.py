@@ -36,7 +36,7 @@ def join_records(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("fallbacks", "0003_modelgroup_max_input_tokens_range"),
+        ("fallbacks", "0004_configuration_litellm_version"),
     ]
 
     operations = [

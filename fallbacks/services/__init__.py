@@ -20,7 +20,7 @@ from fallbacks.services.model_groups import (
 )
 from fallbacks.services.recording import Action
 from fallbacks.services.rollback import RollbackResult, config_rollback
-from fallbacks.services.settings import defaults_save, max_fallbacks_set, settings_update
+from fallbacks.services.settings import defaults_save, litellm_version_set, max_fallbacks_set, settings_update
 
 __all__ = [
     "API_KEY_PREFIX",
@@ -43,6 +43,7 @@ __all__ = [
     "group_save",
     "group_update",
     "hash_api_key",
+    "litellm_version_set",
     "max_fallbacks_set",
     "settings_update",
 ]

@@ -8,6 +8,7 @@ from fallbacks.domain import DEFAULT_CHAIN_SOURCE, describe_chain
 from fallbacks.errors import ErrorCode, NotFound
 from fallbacks.history import Key
 from fallbacks.models import FallbackEntry, ModelGroup, Via
+from fallbacks.resolution import direct_chain, rule_keys
 from fallbacks.services.recording import Action, ConfigWrite, check_writes_enabled, config_write
 
 
@@ -93,11 +94,13 @@ def erase_chain(write: ConfigWrite, *, source: str, fallback_type: str, note: bo
     deleted, _ = FallbackEntry.objects.filter(source=source_group, fallback_type=fallback_type).delete()
     if not deleted:
         extra = {}
-        if source_group is not None and FallbackEntry.objects.filter(source=None, fallback_type=fallback_type).exists():
-            extra = {
-                "inherited_from": DEFAULT_CHAIN_SOURCE,
-                "note": errors.INHERITS_DEFAULT.format(model=source, fallback_type=fallback_type),
-            }
+        inherited_from = _inherited_from(write, source, fallback_type) if source_group is not None else None
+        if inherited_from == DEFAULT_CHAIN_SOURCE:
+            note = errors.INHERITS_DEFAULT.format(model=source, fallback_type=fallback_type)
+            extra = {"inherited_from": inherited_from, "note": note}
+        elif inherited_from is not None:
+            note = errors.INHERITS_BY_NAME.format(model=source, fallback_type=fallback_type, source=inherited_from)
+            extra = {"inherited_from": inherited_from, "note": note}
         raise NotFound(
             errors.NOTHING_CONFIGURED.format(fallback_type=fallback_type, model=source),
             code=ErrorCode.NOTHING_CONFIGURED,
@@ -110,6 +113,13 @@ def erase_chain(write: ConfigWrite, *, source: str, fallback_type: str, note: bo
             {"model": source, "fallback_type": fallback_type},
             f"deleted chain {describe_chain(source, fallback_type)}",
         )
+
+
+def _inherited_from(write: ConfigWrite, model: str, fallback_type: str) -> str | None:
+    """The rule `model` uses for `fallback_type` when it has none of its own, on the configured LiteLLM series."""
+    series = write.config.litellm_version
+    chains = selectors.chains_of_sources(rule_keys(model, series), fallback_type=fallback_type)
+    return direct_chain(chains, model, fallback_type, series=series).inherited_from
 
 
 def save_chains(write: ConfigWrite, source: str, chains: Mapping[str, list[str]]) -> None:

@@ -41,6 +41,8 @@ class Action(StrEnum):
     DEPLOYMENTS_SET = "deployments_set"
     GROUP_SAVE = "group_save"  # one admin save of a model group page: several of the above at once
     MAX_FALLBACKS_SET = "max_fallbacks_set"
+    LITELLM_VERSION_SET = "litellm_version_set"
+    SETTINGS_UPDATE = "settings_update"  # one `PATCH /fallback_settings` that set several settings at once
     DEFAULTS_SAVE = "defaults_save"  # one admin save of the `*` chains page
     CONFIG_IMPORT = "config_import"
     ROLLBACK = "rollback"
@@ -165,7 +167,7 @@ def config_write(*, actor: str, via: Via, summary: Action | None = None) -> Iter
 def _record(write: ConfigWrite) -> None:
     config = write.config
     config.version += 1
-    config.save(update_fields=["version", "max_fallbacks", "updated_at"])
+    config.save(update_fields=["version", "max_fallbacks", "litellm_version", "updated_at"])
     if len(write.parts) == 1:
         (part,) = write.parts
         action, subject, details, summary = part.action, part.subject, part.details, part.summary

@@ -7,7 +7,7 @@ from django.db import transaction
 from fallbacks import config_format, errors, selectors, validation
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE
 from fallbacks.errors import Conflict, ErrorCode, Invalid, NotFound
-from fallbacks.history import Change, Key, changes_between, config_values, values_before, with_values
+from fallbacks.history import SETTING, Change, Key, changes_between, config_values, values_before, with_values
 from fallbacks.models import ModelGroup, Via
 from fallbacks.services.bulk import apply_config
 from fallbacks.services.chains import erase_chain, write_chain
@@ -121,6 +121,8 @@ def _rollback_all(write: ConfigWrite, to_version: int, *, dry_run: bool) -> list
     desired = with_values(current, targets)
     diff = config_format.diff_configs(current, desired)
     current_values = config_values(current)
+    # Settings the file format does not carry (the LiteLLM series) are read from the configuration itself.
+    current_values.update(selectors.current_values([key for key in targets if key.kind == SETTING]))
     changes = changes_between({key: current_values.get(key) for key in targets}, targets)
     if dry_run or not changes:
         return changes
@@ -128,6 +130,8 @@ def _rollback_all(write: ConfigWrite, to_version: int, *, dry_run: bool) -> list
     apply_config(desired, diff)
     _restore_created(current, desired)
     write.config.max_fallbacks = desired.max_fallbacks
+    if targets.get(Key.setting("litellm_version")) is not None:
+        write.config.litellm_version = targets[Key.setting("litellm_version")]
     write.changes = changes
     write.note(
         Action.ROLLBACK,

@@ -15,61 +15,89 @@ SETTINGS_WHAT = "settings"  # how a precondition failure names them
 def max_fallbacks_set(*, actor: str, max_fallbacks: object, via: Via = Via.COMMAND, if_match: int | None = None) -> int:
     """Set how deep the gateway follows chains (LiteLLM's `max_fallbacks`); returns the config version.
 
-    With `if_match`, no setting may have changed since that version. Setting the value it already
-    has writes nothing.
+    Setting the value it already has writes nothing.
     """
-    check_writes_enabled()
-    with config_write(actor=actor, via=via) as write:
-        write.check_unchanged_since([Key.setting(name) for name in SETTINGS], if_match, what=SETTINGS_WHAT)
-        _set_max_fallbacks(write, max_fallbacks)
-    return write.version
+    return settings_update(
+        actor=actor, max_fallbacks=validation.clean_max_fallbacks(max_fallbacks), via=via, if_match=if_match
+    )
+
+
+def litellm_version_set(*, actor: str, litellm_version: object, via: Via = Via.COMMAND) -> int:
+    """Set the LiteLLM series the gateways run, which every resolving read follows; returns the config version.
+
+    Setting the value it already has writes nothing.
+    """
+    return settings_update(actor=actor, litellm_version=validation.clean_litellm_version(litellm_version), via=via)
 
 
 def settings_update(
-    *, actor: str, max_fallbacks: object | None = None, via: Via = Via.COMMAND, if_match: int | None = None
+    *,
+    actor: str,
+    max_fallbacks: object | None = None,
+    litellm_version: object | None = None,
+    via: Via = Via.COMMAND,
+    if_match: int | None = None,
 ) -> int:
-    """A `PATCH /fallback_settings`: set the settings given (None: leave as is); returns the config version.
+    """A `PATCH /fallback_settings`: set the settings given (None: leave as is), as one config version;
+    returns the config version.
 
-    Nothing given writes nothing and is not refused in read-only mode.
+    With `if_match`, no setting may have changed since that version. Nothing given writes nothing and is
+    not refused in read-only mode; anything given is refused there, as LiteLLM refuses every write without
+    a database. Values it already has write nothing.
     """
-    if max_fallbacks is None:
+    if max_fallbacks is None and litellm_version is None:
         return selectors.config_version()
-    return max_fallbacks_set(actor=actor, max_fallbacks=max_fallbacks, via=via, if_match=if_match)
+    check_writes_enabled()
+    with config_write(actor=actor, via=via, summary=Action.SETTINGS_UPDATE) as write:
+        write.check_unchanged_since([Key.setting(name) for name in SETTINGS], if_match, what=SETTINGS_WHAT)
+        write.subject = "settings"
+        _set_settings(write, max_fallbacks=max_fallbacks, litellm_version=litellm_version)
+    return write.version
 
 
 def defaults_save(
     *,
     actor: str,
     max_fallbacks: object | None = None,
+    litellm_version: object | None = None,
     chains: Mapping[str, list[str]] | None = None,
     via: Via = Via.ADMIN,
     unchanged_since: int | None = None,
 ) -> int:
-    """One save of the defaults page: `max_fallbacks` (when given) and the `*` chains (type -> targets, empty
-    deletes), as one config version; returns the config version. Nothing changed, nothing written (and
+    """One save of the defaults page: the settings given (None: leave as is) and the `*` chains (type -> targets,
+    empty deletes), as one config version; returns the config version. Nothing changed, nothing written (and
     nothing refused in read-only mode). With `unchanged_since` (the version the page was opened at), the
     settings and the `*` chains must not have changed since, or PreconditionFailed says when they did."""
     with config_write(actor=actor, via=via, summary=Action.DEFAULTS_SAVE) as write:
         write.check_unchanged_since(defaults_scope(), unchanged_since, what="the defaults")
         write.subject = "defaults"
-        if max_fallbacks is not None:
-            _set_max_fallbacks(write, max_fallbacks)
+        _set_settings(write, max_fallbacks=max_fallbacks, litellm_version=litellm_version)
         save_chains(write, DEFAULT_CHAIN_SOURCE, chains or {})
         if write.parts:
             check_writes_enabled()
     return write.version
 
 
-def _set_max_fallbacks(write: ConfigWrite, value: object) -> None:
-    value = validation.clean_max_fallbacks(value)
-    if value == write.config.max_fallbacks:
-        return
-    write.touch([Key.setting("max_fallbacks")])
-    before = write.config.max_fallbacks
-    write.config.max_fallbacks = value
-    write.note(
-        Action.MAX_FALLBACKS_SET,
-        "max_fallbacks",
-        {"max_fallbacks": value},
-        f"set max_fallbacks from {before} to {value}",
-    )
+def _set_settings(write: ConfigWrite, *, max_fallbacks: object | None, litellm_version: object | None) -> None:
+    if max_fallbacks is not None:
+        value = validation.clean_max_fallbacks(max_fallbacks)
+        if value != write.config.max_fallbacks:
+            write.touch([Key.setting("max_fallbacks")])
+            before, write.config.max_fallbacks = write.config.max_fallbacks, value
+            write.note(
+                Action.MAX_FALLBACKS_SET,
+                "max_fallbacks",
+                {"max_fallbacks": value},
+                f"set max_fallbacks from {before} to {value}",
+            )
+    if litellm_version is not None:
+        series = validation.clean_litellm_version(litellm_version)
+        if series != write.config.litellm_version:
+            write.touch([Key.setting("litellm_version")])
+            before, write.config.litellm_version = write.config.litellm_version, series
+            write.note(
+                Action.LITELLM_VERSION_SET,
+                "litellm_version",
+                {"litellm_version": series, "before": before},
+                f"set litellm_version from {before} to {series}",
+            )

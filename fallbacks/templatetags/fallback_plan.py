@@ -57,7 +57,12 @@ def attempt_plan_diagrams(page):
                 "has_fallback": len(walk.steps) > 1,
             }
         )
-    return {"plans": plans, "group_name": page.name, "max_fallbacks": page.max_fallbacks}
+    return {
+        "plans": plans,
+        "group_name": page.name,
+        "max_fallbacks": page.max_fallbacks,
+        "litellm_version": page.litellm_version,
+    }
 
 
 @register.inclusion_tag("admin/fallbacks/plan/lint_findings.html")

@@ -378,6 +378,59 @@ def test_max_fallbacks_out_of_range_is_refused(operator, db):
     assert database_snapshot() == before
 
 
+def test_the_litellm_version_is_set_on_the_settings_page(operator, db, api):
+    page = operator.get(DEFAULTS_URL).content.decode()
+    assert 'name="litellm_version"' in page
+    data = form_data(operator.get(DEFAULTS_URL), "configuration_form")
+    assert data["litellm_version"] == "1.110"
+    data["litellm_version"] = "1.109"
+
+    response = operator.post(DEFAULTS_URL, data)
+
+    assert response.status_code == 302
+    assert api.get("/fallback_settings").json()["litellm_version"] == "1.109"
+    record = ChangeRecord.objects.get()
+    assert (record.action, record.details["litellm_version"]) == ("litellm_version_set", "1.109")
+
+
+def test_the_settings_page_shows_what_switching_the_series_changes(operator, groups, set_chain, api):
+    set_chain("gpt-4", ["claude-3-haiku"])
+    set_chain("gemini-pro", ["gpt-4"], "context_window")
+    page = operator.get(DEFAULTS_URL).content.decode()
+    # Configured 1.110: on 1.109 gpt-4's context-window errors would get no fallback.
+    start = page.index('id="series-change-1.109"')
+    section = unescape(page[start : page.index("</fieldset>", start)])
+    assert "If the gateways ran LiteLLM 1.109" in section
+    impact = api.get("/fallback_lint?litellm_version=1.109").json()["findings"]
+    rows = [item for item in impact if item["code"] == "upgrade_impact"]
+    # openrouter/gpt-4 uses the rule of gpt-4 (its provider prefix stripped)
+    assert [(item["model"], item["fallback_type"]) for item in rows] == [
+        ("gpt-4", "context_window"),
+        ("openrouter/gpt-4", "context_window"),
+    ]
+    assert section.count('class="upgrade-impact"') == len(rows)
+    assert "<code>gpt-4 → claude-3-haiku</code><br>answered by <strong>claude-3-haiku</strong>" in section
+    assert "<code>gpt-4</code><br>no fallback answers" in section
+
+    services.litellm_version_set(actor="test", litellm_version="1.109")
+    page = unescape(operator.get(DEFAULTS_URL).content.decode())
+    assert 'id="series-change-1.110"' in page
+    assert 'id="series-change-1.109"' not in page
+
+
+def test_an_unknown_litellm_version_is_refused_on_the_settings_page(operator, db):
+    data = form_data(operator.get(DEFAULTS_URL), "configuration_form")
+    data["litellm_version"] = "1.111"
+    before = database_snapshot()
+
+    response = operator.post(DEFAULTS_URL, data)
+
+    assert response.status_code == 200
+    assert 'name="litellm_version"' in response.content.decode()
+    assert response.context["adminform"].form.errors["litellm_version"]
+    assert database_snapshot() == before
+
+
 def test_operators_find_the_default_chains_from_the_index_and_the_list(operator, db):
     index = operator.get(reverse("admin:index")).content.decode()
     assert f'<a href="{DEFAULTS_URL}">{DEFAULT_CHAINS_ENTRY}</a>' in index
@@ -406,6 +459,7 @@ def test_the_group_page_shows_what_v1_models_reports(operator, groups, set_chain
 
 
 def test_the_group_page_shows_the_attempt_plan_and_lint(operator, groups, set_chain, api):
+    services.litellm_version_set(actor="test", litellm_version="1.109")  # the series whose router strands gpt-4
     set_chain("gpt-4", ["claude-3-haiku", "gemini-pro"])
     set_chain("claude-3-haiku", ["gemini-pro"], "context_window")
     page = operator.get(change_url(groups["gpt-4"])).content.decode()
@@ -672,8 +726,9 @@ def test_the_list_reads_a_constant_number_of_queries(operator, make_groups, set_
     assert list_page_queries() == few
 
 
-# Session, user, two counts (filtered and total), the page, its chains with the `*` chains, the providers filter.
-LIST_PAGE_QUERIES = 7
+# Session, user, two counts (filtered and total), the page, the configured LiteLLM series, its chains with the `*`
+# chains (and those of other spellings of its names), the providers filter.
+LIST_PAGE_QUERIES = 8
 
 
 def test_the_change_page_reads_the_same_queries_at_10_and_at_1000_groups(

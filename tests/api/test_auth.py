@@ -1,9 +1,17 @@
-"""Keys and roles (PRODUCT.md section 4): 401 and 403 as JSON, keys stored only as hashes."""
+"""Keys and roles (PRODUCT.md section 4): 401 and 403 as JSON in LiteLLM's error shape (3.1), keys stored only as
+hashes."""
 
 import pytest
 from rest_framework.test import APIClient
 
+from fallbacks import errors
 from fallbacks.models import ApiKey, ChangeRecord
+
+
+def litellm_error(message: str, code: str) -> dict:
+    """LiteLLM's ProxyException body, which OpenAI SDKs read."""
+    return {"error": {"message": message, "type": "auth_error", "param": "None", "code": code}}
+
 
 PROTECTED = [
     ("get", "/fallback"),
@@ -27,16 +35,26 @@ def test_missing_key_is_401_json(anonymous, method, path):
     assert response.status_code == 401
     assert response["Content-Type"] == "application/json"
     assert response["WWW-Authenticate"] == "Bearer"
-    assert "error" in response.json()["detail"]
+    assert response.json() == litellm_error(errors.AUTH_NO_KEY, "401")
 
 
-@pytest.mark.parametrize("header", ["Bearer wrong", "Bearer ", "Basic abc", "sk-test-master-key", "Bearer sk-1234"])
-def test_wrong_key_is_401(db, header):
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("Bearer wrong", errors.AUTH_INVALID_KEY),
+        ("Bearer ", errors.AUTH_MALFORMED_KEY),
+        ("Basic abc", errors.AUTH_MALFORMED_KEY),
+        ("sk-test-master-key", errors.AUTH_MALFORMED_KEY),
+        ("Bearer sk-1234", errors.AUTH_INVALID_KEY),
+    ],
+)
+def test_wrong_key_is_401(db, header, message):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
     response = client.get("/v1/models")
     assert response.status_code == 401
-    assert response.json()["detail"]["error"]
+    assert response.json() == litellm_error(message, "401")
+    assert response.json()["error"]["message"]
 
 
 def test_master_key_is_accepted(db, settings):
@@ -64,7 +82,7 @@ def test_read_only_key_reads_but_cannot_write(read_only_api, make_groups):
     ]:
         response = getattr(read_only_api, method)(path, body, format="json")
         assert response.status_code == 403, (method, path)
-        assert response.json() == {"detail": {"error": "This API key is read-only"}}
+        assert response.json() == litellm_error("This API key is read-only", "403")
     assert not ChangeRecord.objects.filter(action__startswith="chain").exists()
 
 

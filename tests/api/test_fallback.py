@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from fallbacks import errors
+from fallbacks import errors, services
 from fallbacks.domain import FALLBACK_TYPES
 from fallbacks.models import ChangeRecord, FallbackEntry
 from fallbacks.selectors import config_version
-from tests.factories import ALL_NAMES, database_snapshot, post_chain
+from tests.factories import ACTOR, ALL_NAMES, database_snapshot, post_chain
 
 
 class TestPostFallback:
@@ -288,3 +288,65 @@ class TestFallbackList:
 
     def test_bad_type_filter_is_400(self, api, groups):
         assert api.get("/fallback?fallback_type=x").status_code == 400
+
+
+class TestRulesByAnotherSpelling:
+    """PRODUCT.md section 2: `openai/gpt-4o` uses the rule of `gpt-4o`, and `gpt-4o` the rule of `openai/gpt-4o`."""
+
+    @pytest.fixture
+    def spelled(self, make_groups, set_chain):
+        make_groups("gpt-4o", "openai/gpt-4o", "azure/gpt-4o", "gpt-4.1", "openai/gpt-4.1", "claude", "x", "wally/x")
+        set_chain("gpt-4o", ["claude", "openai/gpt-4o"])
+        set_chain("openai/gpt-4.1", ["gpt-4o"])
+        set_chain("x", ["claude"])
+
+    def test_get_names_the_rule_the_chain_comes_from(self, api, spelled):
+        assert api.get("/fallback/openai/gpt-4o").json() == {
+            "model": "openai/gpt-4o",
+            "fallback_models": ["claude"],  # without the model itself, which the router skips
+            "fallback_type": "general",
+            "inherited_from": "gpt-4o",
+        }
+        assert api.get("/fallback/azure/gpt-4o").json()["inherited_from"] == "gpt-4o"
+        assert api.get("/fallback/gpt-4.1").json() == {
+            "model": "gpt-4.1",
+            "fallback_models": ["gpt-4o"],
+            "fallback_type": "general",
+            "inherited_from": "openai/gpt-4.1",
+        }
+        assert "inherited_from" not in api.get("/fallback/gpt-4o").json()
+
+    def test_a_rule_by_another_spelling_comes_before_the_default_chain(self, api, spelled, set_chain):
+        set_chain("*", ["x"])
+        assert api.get("/fallback/openai/gpt-4o").json()["inherited_from"] == "gpt-4o"
+        assert api.get("/fallback/claude").json()["inherited_from"] == "*"
+
+    def test_delete_of_a_model_that_uses_another_spelling_s_rule_says_so(self, api, spelled):
+        before = database_snapshot()
+        response = api.delete("/fallback/openai/gpt-4o")
+        assert response.status_code == 404
+        assert response.json()["detail"] == {
+            "error": "No general fallbacks configured for model 'openai/gpt-4o'",
+            "inherited_from": "gpt-4o",
+            "note": errors.INHERITS_BY_NAME.format(model="openai/gpt-4o", fallback_type="general", source="gpt-4o"),
+        }
+        assert database_snapshot() == before
+
+    def test_the_provider_list_is_the_configured_release_s(self, api, spelled):
+        # `wally` is a provider of LiteLLM 1.110.2, not of 1.109.1
+        assert api.get("/fallback/wally/x").json()["inherited_from"] == "x"
+        services.litellm_version_set(actor=ACTOR, litellm_version="1.109")
+        assert api.get("/fallback/wally/x").status_code == 404
+        assert api.get("/fallback/openai/gpt-4o").json()["inherited_from"] == "gpt-4o"
+
+    def test_the_model_list_shows_the_chain_of_the_rule_that_applies(self, api, spelled):
+        data = {
+            item["id"]: item["metadata"]["fallbacks"]
+            for item in api.get("/v1/models?include_metadata=true").json()["data"]
+        }
+        assert data["openai/gpt-4o"] == ["claude"]
+        assert data["gpt-4o"] == data["azure/gpt-4o"] == ["claude", "openai/gpt-4o"]
+        assert data["gpt-4.1"] == data["openai/gpt-4.1"] == ["gpt-4o"]
+        assert data["wally/x"] == ["claude"]
+        one = api.get("/v1/models/openai/gpt-4o?include_metadata=true").json()
+        assert one["metadata"] == {"fallbacks": ["claude"]}

@@ -1,5 +1,7 @@
 """`/health` without a key; the OpenAPI schema with one, and its docs page for admin users."""
 
+from fallbacks import errors
+
 
 class TestHealthAndSchema:
     def test_health_needs_no_key(self, anonymous):
@@ -28,4 +30,6 @@ def test_schema_errors_are_json(anonymous):
     response = anonymous.get("/api/schema")
     assert response.status_code == 401
     assert response["Content-Type"] == "application/json"
-    assert response.json()["detail"]["error"]
+    assert response.json() == {
+        "error": {"message": errors.AUTH_NO_KEY, "type": "auth_error", "param": "None", "code": "401"}
+    }

@@ -62,10 +62,17 @@ class TestModelList:
         rich = api.get("/v1/models/openrouter/gpt-4?include_metadata=true").json()
         assert rich["metadata"] == {"fallbacks": ["gpt-4o"]}
 
-    def test_one_model_unknown_is_404(self, api, groups):
+    def test_one_model_unknown_is_404_in_litellm_s_error_shape(self, api, groups):
         response = api.get("/v1/models/gpt-5")
         assert response.status_code == 404
-        assert response.json()["detail"]["error"] == "Model 'gpt-5' not found"
+        assert response.json() == {
+            "error": {
+                "message": "The model `gpt-5` does not exist or is not accessible",
+                "type": "invalid_request_error",
+                "param": "model",
+                "code": "404",
+            }
+        }
 
     def test_created_is_set_once(self, api, groups):
         first = api.get("/v1/models/gpt-4o").json()["created"]

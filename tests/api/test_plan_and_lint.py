@@ -78,11 +78,50 @@ def test_plan_applies_the_type_rule(api, graph, set_chain):
     assert "No context_window chain exists at all" in body["note"]
 
     set_chain("small", ["claude-3-haiku"], "context_window")
-    body = api.get("/fallback_plan/gpt-4o?fallback_type=context_window").json()
+    # LiteLLM 1.109: context-window chains exist, none applies to gpt-4o: no fallback at all.
+    body = api.get("/fallback_plan/gpt-4o?fallback_type=context_window&litellm_version=1.109").json()
     assert (body["chain_type"], body["attempts"], body["served_by"]) == ("context_window", ["gpt-4o"], None)
     assert "not even to the general chain" in body["note"]
+    assert body["litellm_version"] == "1.109"
     body = api.get("/fallback_plan/small?fallback_type=context_window").json()
     assert (body["fallback_type"], body["served_by"]) == ("context_window", "claude-3-haiku")
+    # LiteLLM 1.110 (the default) walks gpt-4o's general chain instead; content policy errors would still get none.
+    body = api.get("/fallback_plan/gpt-4o?fallback_type=context_window").json()
+    assert (body["attempts"], body["served_by"], body["litellm_version"]) == (
+        ["gpt-4o", "openrouter/gpt-4"],
+        "openrouter/gpt-4",
+        "1.110",
+    )
+    assert body["steps"][0]["then_via"] == {"source": "gpt-4o", "fallback_type": "general"}
+
+
+def test_plan_follows_the_configured_series_and_may_ask_about_another(api, graph, set_chain):
+    set_chain("small", ["claude-3-haiku"], "context_window")
+    path = "/fallback_plan/gpt-4o?fallback_type=context_window"
+    assert api.get(path).json()["served_by"] == "openrouter/gpt-4"
+    services.litellm_version_set(actor=ACTOR, litellm_version="1.109")
+    assert (api.get(path).json()["served_by"], api.get(path).json()["litellm_version"]) == (None, "1.109")
+    assert api.get(path + "&litellm_version=1.110").json()["served_by"] == "openrouter/gpt-4"
+
+
+@pytest.mark.parametrize("value", ["1.111", "", "1.110.2", "latest"])
+def test_an_unknown_litellm_version_is_a_400_naming_the_supported_ones(api, graph, value):
+    message = errors.INVALID_LITELLM_VERSION.format(versions=["1.110", "1.109"])
+    for path in ("/fallback_plan/gpt-4o", "/fallback_lint"):
+        response = api.get(f"{path}?litellm_version={value}")
+        assert response.status_code == 400
+        assert response.json() == {"detail": {"error": message}}
+
+
+def test_plan_uses_the_rule_of_another_spelling_of_the_model_s_name(api, make_groups, set_chain):
+    make_groups("gpt-4o", "openai/gpt-4o", "claude", "gpt-4.1", "openai/gpt-4.1")
+    set_chain("gpt-4o", ["claude"])
+    set_chain("openai/gpt-4.1", ["gpt-4o"])
+    body = api.get("/fallback_plan/openai/gpt-4o").json()
+    assert (body["attempts"], body["served_by"]) == (["openai/gpt-4o", "claude"], "claude")
+    assert body["steps"][0]["then_via"] == {"source": "gpt-4o", "fallback_type": "general"}
+    body = api.get("/fallback_plan/gpt-4.1?failing=gpt-4o").json()
+    assert body["attempts"] == ["gpt-4.1", "gpt-4o", "claude"]
 
 
 def test_plan_through_the_default_chain(api, graph, set_chain):
@@ -142,6 +181,7 @@ def findings_in_database(make_groups, set_chain):
 
 
 def test_lint_endpoint_lists_findings_with_counts(api, findings_in_database):
+    services.litellm_version_set(actor=ACTOR, litellm_version="1.109")  # the series whose router strands a and b
     response = api.get("/fallback_lint")
     assert response.status_code == 200
     body = response.json()
@@ -153,12 +193,28 @@ def test_lint_endpoint_lists_findings_with_counts(api, findings_in_database):
         ("warning", SMALLER_CONTEXT_WINDOW, "big"),
         ("info", CYCLE, "a"),
     ]
-    assert body["config_version"] == 8
+    assert body["config_version"] == 9  # the fixture's 8 writes, and the setting
+    assert body["litellm_version"] == "1.109"
+
+
+def test_lint_endpoint_follows_the_configured_series(api, findings_in_database):
+    # On LiteLLM 1.110 (the default) a context-window error no chain applies to walks the general chain:
+    # nothing is stranded by big's context-window chain.
+    body = api.get("/fallback_lint").json()
+    assert [(item["code"], item["model"]) for item in body["findings"]] == [
+        (NO_DEPLOYMENTS, "a"),
+        (SMALLER_CONTEXT_WINDOW, "big"),
+        (CYCLE, "a"),
+    ]
+    assert body["litellm_version"] == "1.110"
+    services.litellm_version_set(actor=ACTOR, litellm_version="1.109")
+    assert api.get("/fallback_lint").json()["counts"] == {"error": 1, "warning": 3, "info": 1}
 
 
 def test_lint_endpoint_filters_by_model_and_severity(api, findings_in_database):
     body = api.get("/fallback_lint?model=c").json()
     assert [item["code"] for item in body["findings"]] == [NO_DEPLOYMENTS]
+    services.litellm_version_set(actor=ACTOR, litellm_version="1.109")
     body = api.get("/fallback_lint?severity=info").json()
     assert [item["code"] for item in body["findings"]] == [CYCLE]
     assert body["counts"]["warning"] == 3  # counts are before the severity filter
@@ -232,3 +288,60 @@ def test_a_refused_post_has_no_warnings_and_writes_nothing(api, make_groups):
     assert response.status_code == 400
     assert response.json() == {"detail": {"error": errors.SELF_FALLBACK.format(model="a")}}
     assert database_snapshot() == before
+
+
+# The README's example, and upgrade impact ------------------------------------------------------------------------
+
+
+def test_post_of_a_default_chain_naming_only_one_model_warns_that_it_strands_that_model(api, make_groups, set_chain):
+    make_groups("gpt-4o", "anthropic/claude-3-haiku")
+    set_chain("gpt-4o", ["anthropic/claude-3-haiku"])
+    response = api.post(
+        "/fallback", {"model": "*", "fallback_models": ["gpt-4o"], "fallback_type": "context_window"}, format="json"
+    )
+    [warning] = response.json()["warnings"]
+    assert (warning["code"], warning["model"], warning["fallback_type"], warning["models"]) == (
+        "inherited_chain_only_itself",
+        "*",
+        "context_window",
+        ["gpt-4o"],
+    )
+    for series in ("1.110", "1.109"):
+        lint = api.get(f"/fallback_lint?litellm_version={series}").json()
+        assert ("inherited_chain_only_itself", "*") in [(item["code"], item["model"]) for item in lint["findings"]]
+        plan = api.get(f"/fallback_plan/gpt-4o?fallback_type=context_window&litellm_version={series}").json()
+        assert (plan["attempts"], plan["served_by"]) == (["gpt-4o"], None)
+
+
+def test_lint_asked_about_another_series_lists_the_plans_a_switch_changes(api, make_groups, set_chain):
+    make_groups("a", "b", "c", "x", "y")
+    set_chain("a", ["b"])
+    set_chain("x", ["y"], "context_window")
+    services.litellm_version_set(actor=ACTOR, litellm_version="1.109")
+
+    body = api.get("/fallback_lint?litellm_version=1.110").json()
+
+    impact = [item for item in body["findings"] if item["code"] == "upgrade_impact"]
+    assert impact == [
+        {
+            "severity": "warning",
+            "code": "upgrade_impact",
+            "message": (
+                "Switching the gateways from LiteLLM 1.109 to 1.110 changes what a context_window error of a does: "
+                "on 1.110 it is served by b (1.109: gets no fallback)."
+            ),
+            "model": "a",
+            "fallback_type": "context_window",
+            "models": ["a"],
+            "plans": [
+                {"litellm_version": "1.109", "attempts": ["a"], "served_by": None},
+                {"litellm_version": "1.110", "attempts": ["a", "b"], "served_by": "b"},
+            ],
+        }
+    ]
+    assert body["litellm_version"] == "1.110"
+    # The 1.109 trap is not a finding on 1.110; on the configured series there is nothing to compare.
+    assert "no_typed_fallback" not in [item["code"] for item in body["findings"]]
+    configured = api.get("/fallback_lint").json()
+    assert [item["code"] for item in configured["findings"]] == ["no_typed_fallback"]
+    assert api.get("/fallback_lint?model=a&litellm_version=1.110").json()["findings"] == impact

@@ -319,6 +319,31 @@ SCENARIO = [
     get("a control character in the URL", "/fallback/gpt-4o%00"),
     _step("a method the endpoint lacks", "PUT", "/fallback", chain(GPT, [CLAUDE])),
     delete("no DELETE on the list", "/model_groups"),
+    # The LiteLLM series (PRODUCT.md section 2): 1.110 by default, 1.109 on request or as the setting.
+    post("a context_window chain for one model", "/fallback", chain(CLAUDE, [MISTRAL], "context_window")),
+    get(
+        "1.110: gpt-4o's context_window error walks its general chain",
+        f"/fallback_plan/{GPT}?fallback_type=context_window",
+    ),
+    get(
+        "1.109: no fallback at all",
+        f"/fallback_plan/{GPT}?fallback_type=context_window&litellm_version=1.109",
+    ),
+    get("lint on 1.109", "/fallback_lint?litellm_version=1.109&severity=warning"),
+    get("plan: unknown litellm_version", f"/fallback_plan/{GPT}?litellm_version=1.111"),
+    get("lint: unknown litellm_version", "/fallback_lint?litellm_version=latest"),
+    patch("the gateways run LiteLLM 1.109", "/fallback_settings", {"litellm_version": "1.109"}),
+    patch("unknown litellm_version", "/fallback_settings", {"litellm_version": "1.111"}),
+    get("the plan follows the setting", f"/fallback_plan/{GPT}?fallback_type=context_window"),
+    get("lint asked about 1.110 on a 1.109 configuration", "/fallback_lint?litellm_version=1.110"),
+    # Rules named by another spelling of a model's name: `openai/gpt-4o` uses the rule of `gpt-4o`.
+    post("a group named with its provider", "/model_groups", {"name": f"openai/{GPT}"}),
+    get("it uses the rule of gpt-4o", f"/fallback/openai/{GPT}"),
+    get("and the model list says so", f"/v1/models/openai/{GPT}?include_metadata=true"),
+    delete("nothing of its own to delete: it uses gpt-4o's rule", f"/fallback/openai/{GPT}"),
+    patch("back to LiteLLM 1.110", "/fallback_settings", {"litellm_version": "1.110"}),
+    delete("remove the context_window chain", f"/fallback/{CLAUDE}?fallback_type=context_window"),
+    delete("remove the group", f"/model_groups/openai/{GPT}"),
     # Where it all ends.
     get("every chain at the end", "/fallback"),
     get("every group at the end", "/model_groups"),

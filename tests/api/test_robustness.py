@@ -14,7 +14,8 @@ def assert_json_4xx(response):
     assert 400 <= response.status_code < 500, (response.status_code, response.content[:300])
     assert response["Content-Type"].startswith("application/json")
     body = response.json()
-    assert "detail" in body
+    # The contract's `{"detail": ...}`, or LiteLLM's own error shape where the contract says so (PRODUCT.md 3.1).
+    assert "detail" in body or set(body["error"]) == {"message", "type", "param", "code"}, body
     return body
 
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from rest_framework.test import APIClient
 
-from fallbacks.models import ApiKey
+from fallbacks.models import ApiKey, ChangeRecord
 from fallbacks.services import hash_api_key
 
 
@@ -73,3 +73,20 @@ def test_create_api_key_refuses_a_name_the_database_cannot_hold(db, name, messag
     assert not ApiKey.objects.exists()
     call_command("create_api_key", "k" * 100, stdout=StringIO(), stderr=StringIO())
     assert ApiKey.objects.get().name == "k" * 100
+
+
+def test_fallback_settings_shows_and_sets_the_settings(db, capsys):
+    call_command("fallback_settings")
+    assert capsys.readouterr().out.splitlines() == ["max_fallbacks: 5", "litellm_version: 1.110", "config_version: 0"]
+
+    call_command("fallback_settings", "--litellm-version", "1.109", "--max-fallbacks", "3")
+
+    assert capsys.readouterr().out.splitlines() == ["max_fallbacks: 3", "litellm_version: 1.109", "config_version: 1"]
+    record = ChangeRecord.objects.get()
+    assert (record.actor, record.action) == ("manage.py fallback_settings", "settings_update")
+
+
+def test_fallback_settings_refuses_an_unknown_series_naming_the_supported_ones(db):
+    with pytest.raises(CommandError, match=re.escape("Must be one of: ['1.110', '1.109']")):
+        call_command("fallback_settings", "--litellm-version", "1.111")
+    assert not ChangeRecord.objects.exists()

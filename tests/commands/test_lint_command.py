@@ -64,3 +64,19 @@ def test_model_filter(with_an_error, make_groups, set_chain):
     Deployment.objects.create(model_group=ModelGroup.objects.get(name="d"), litellm_params={"model": "d"})
     set_chain("d", ["b"])
     assert run("--model", "d") == "0 errors, 0 warnings, 0 infos\n"
+
+
+def test_lint_for_another_series_prints_what_a_switch_changes(make_groups, set_chain):
+    make_groups("a", "b", "x", "y")
+    set_chain("a", ["b"])
+    set_chain("x", ["y"], "context_window")
+    assert run() == "0 errors, 0 warnings, 0 infos\n"  # LiteLLM 1.110, the default
+    output = run("--litellm-version", "1.109").splitlines()
+    assert output[0].startswith("WARNING a (general): a has a general chain but no context_window chain")
+    assert output[1].startswith("WARNING a (context_window): Switching the gateways from LiteLLM 1.110 to 1.109")
+    assert output[-1] == "0 errors, 2 warnings, 0 infos"
+
+
+def test_lint_refuses_an_unknown_series(db):
+    with pytest.raises(CommandError, match=r"Must be one of: \['1.110', '1.109'\]"):
+        run("--litellm-version", "1.108")

@@ -18,14 +18,16 @@ def count_queries(client, path: str) -> tuple[int, object]:
 # row, fallbacks.api.throttling): an address that failed too often is refused before any key is looked at.
 KEY_CHECK_QUERIES = 1
 
-# Each list reads the config version first, for its ETag (PRODUCT.md 3.3); a chain reads its own ETag.
+# Each list reads the config version first, for its ETag (PRODUCT.md 3.3); a chain reads its own ETag; reads
+# that resolve chains read the configured LiteLLM series too (one query on the settings row).
 READS = {
-    "/v1/models?include_metadata=true": 3,
-    "/v1/models?include_metadata=true&fallback_type=content_policy": 3,
+    "/v1/models?include_metadata=true": 4,  # the version, groups, the series, chains
+    "/v1/models?include_metadata=true&fallback_type=content_policy": 4,
     "/v1/models": 2,
     "/fallback": 2,
     "/model_groups": 4,
-    "/fallback/model-00000": 3,
+    "/fallback/model-00000": 4,  # its ETag, the group exists, the series, the chains of its rule keys
+    "/v1/models/model-00000?include_metadata=true": 3,
 }
 
 
@@ -38,7 +40,7 @@ def test_query_count_is_pinned_and_constant(api, path, expected, groups):
     # With one group, model-00000 has no chain (the `*` chain names only itself): a 404 after the same queries.
     assert response.status_code == (404 if groups == 1 and path.startswith("/fallback/") else 200)
     body = response.json()
-    if path.startswith("/v1/models") or path == "/model_groups":
+    if path.split("?")[0] in ("/v1/models", "/model_groups"):
         assert len(body["data"]) == groups
 
 
@@ -48,27 +50,69 @@ def test_api_key_lookup_adds_exactly_one_query(read_only_api):
     assert queries == READS["/v1/models?include_metadata=true"] + KEY_CHECK_QUERIES + 1
 
 
+def load_other_spellings(count: int) -> None:
+    """Beside load(count)'s groups, `openai/model-NNNNN` for each (no chains of their own: LiteLLM reads the rule of
+    `model-NNNNN` for them), and `ft:gpt-4-NNNNN` with a chain, whose name LiteLLM prefixes with `openai/`."""
+    services.config_import(
+        actor=ACTOR,
+        document=dump(
+            {
+                "model_list": [
+                    {"model_name": name, "litellm_params": {"model": f"openai/{name}"}}
+                    for index in range(count)
+                    for name in (f"openai/model-{index:05d}", f"ft:gpt-4-{index:05d}", f"openai/ft:gpt-4-{index:05d}")
+                ],
+                "router_settings": {
+                    "fallbacks": [{f"openai/ft:gpt-4-{index:05d}": [f"model-{index:05d}"]} for index in range(count)]
+                },
+            }
+        ),
+    )
+
+
+@pytest.mark.parametrize(("path", "expected"), READS.items())
+@pytest.mark.parametrize("groups", [1, 1000])
+def test_other_spellings_of_names_cost_no_query_more(api, path, expected, groups):
+    load(groups)
+    load_other_spellings(groups)
+    queries, response = count_queries(api, path)
+    assert queries == expected + KEY_CHECK_QUERIES
+    stripped, _ = count_queries(api, "/fallback/openai/model-00000")
+    prefixed, _ = count_queries(api, "/fallback/ft:gpt-4-00000")
+    assert stripped == prefixed == READS["/fallback/model-00000"] + KEY_CHECK_QUERIES
+    if path == "/v1/models?include_metadata=true":
+        shown = {model["id"]: model["metadata"]["fallbacks"] for model in response.json()["data"]}
+        assert len(shown) == groups * 4
+        assert shown["ft:gpt-4-00000"] == ["model-00000"]
+        if groups > 1:  # (one group's only chain is the `*` one, naming itself)
+            assert shown["openai/model-00000"] == shown["model-00000"] == ["model-00001", "model-00002", "model-00003"]
+
+
 # GET /fallback_lint and GET /fallback_plan/{model} (tests/api/test_plan_and_lint.py) ---------------------------
 
 
 LINT_QUERIES = 4  # chains, groups with their deployment counts, settings, config version
 
 
+@pytest.mark.parametrize("path", ["/fallback_lint", "/fallback_lint?litellm_version=1.109"])
 @pytest.mark.parametrize("groups", [1, 1000])
-def test_lint_query_count_is_constant(api, django_assert_num_queries, groups):
+def test_lint_query_count_is_constant(api, django_assert_num_queries, groups, path):
     load(groups)
+    if groups > 1:
+        load_other_spellings(groups)
     with django_assert_num_queries(LINT_QUERIES + KEY_CHECK_QUERIES):
-        response = api.get("/fallback_lint")
+        response = api.get(path)
     assert response.status_code == 200
 
 
 PLAN_QUERIES = 3  # the names asked about, the chains of two types, the settings row
 
 
+@pytest.mark.parametrize("series", ["", "&litellm_version=1.109", "&litellm_version=1.110"])
 @pytest.mark.parametrize("groups", [1, 1000])
-def test_plan_query_count_is_constant(api, django_assert_num_queries, groups):
+def test_plan_query_count_is_constant(api, django_assert_num_queries, groups, series):
     load(groups)
-    path = "/fallback_plan/model-00000?fallback_type=context_window&failing=model-00000"
+    path = "/fallback_plan/model-00000?fallback_type=context_window&failing=model-00000" + series
     if groups > 1:
         path += "&failing=model-00001&failing=model-00002"
     with django_assert_num_queries(PLAN_QUERIES + KEY_CHECK_QUERIES):

@@ -21,7 +21,11 @@ NAMES = ["a", "b", "c", "d", "openai/e", "f:1"]
 
 
 def config_now() -> dict[Key, object]:
-    return history.config_values(selectors.config_data())
+    """The whole configuration as the history sees it: the file format's data, and the LiteLLM series."""
+    return {
+        **history.config_values(selectors.config_data()),
+        **selectors.current_values([Key.setting("litellm_version")]),
+    }
 
 
 def recorded_changes(version: int) -> list[Change]:
@@ -32,7 +36,7 @@ def recorded_changes(version: int) -> list[Change]:
 
 
 def replay(changes: list[Change]) -> dict[Key, object]:
-    state: dict[Key, object] = {Key.setting("max_fallbacks"): 5}
+    state: dict[Key, object] = {Key.setting("max_fallbacks"): 5, Key.setting("litellm_version"): "1.110"}
     for change in changes:
         assert state.get(change.key) == change.before, change  # each change starts where the last one left it
         if change.after is None:
@@ -48,7 +52,8 @@ def random_write(rng: random.Random, snapshots: dict[int, dict]) -> None:
     kind = rng.choice(list(FALLBACK_TYPES.values()))
     pick = rng.choice(
         ["create", "create", "chain", "chain", "chain", "delete_chain", "rename", "update", "delete_group",
-         "deployments", "max_fallbacks", "group_save", "defaults_save", "import", "rollback", "rollback_chain"]
+         "deployments", "max_fallbacks", "litellm_version", "group_save", "defaults_save", "import", "rollback",
+         "rollback_chain"]
     )  # fmt: skip
     if pick == "create" or not groups:
         services.group_create(actor=ACTOR, name=rng.choice(NAMES) + rng.choice(["", "-x"]))
@@ -74,6 +79,8 @@ def random_write(rng: random.Random, snapshots: dict[int, dict]) -> None:
         services.deployments_set(actor=ACTOR, group=group, deployments=deployments * rng.randint(0, 2))
     elif pick == "max_fallbacks":
         services.max_fallbacks_set(actor=ACTOR, max_fallbacks=rng.randint(0, 6))
+    elif pick == "litellm_version":
+        services.litellm_version_set(actor=ACTOR, litellm_version=rng.choice(["1.109", "1.110"]))
     elif pick == "group_save":
         group = ModelGroup.objects.get(name=rng.choice(groups))
         others = [name for name in groups if name != group.name]

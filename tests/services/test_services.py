@@ -1,8 +1,11 @@
 """The services: what each guarantees, and that a refused call writes nothing at all."""
 
-import pytest
+import re
 
-from fallbacks import errors, services
+import pytest
+from django.db import IntegrityError, transaction
+
+from fallbacks import errors, selectors, services
 from fallbacks.errors import Conflict, DomainError, Invalid, NotFound
 from fallbacks.models import ChangeRecord, Configuration, FallbackEntry
 from fallbacks.selectors import chain_map, config_version
@@ -125,6 +128,28 @@ def test_max_fallbacks_must_be_a_small_integer(db, value):
     with pytest.raises(DomainError):
         services.max_fallbacks_set(actor=ACTOR, max_fallbacks=value)
     assert database_snapshot() == before
+
+
+@pytest.mark.parametrize("value", ["1.111", "1.110.2", "", None, 1.11, "1.110 "])
+def test_litellm_version_must_be_a_supported_series(db, value):
+    before = database_snapshot()
+    with pytest.raises(Invalid, match=re.escape("Must be one of: ['1.110', '1.109']")):
+        services.litellm_version_set(actor=ACTOR, litellm_version=value)
+    assert database_snapshot() == before
+
+
+def test_litellm_version_set_writes_once_and_only_a_change(db):
+    assert selectors.configuration().litellm_version == "1.110"
+    version = services.litellm_version_set(actor=ACTOR, litellm_version="1.109")
+    assert selectors.configuration().litellm_version == "1.109"
+    assert services.litellm_version_set(actor=ACTOR, litellm_version="1.109") == version
+    assert ChangeRecord.objects.filter(action="litellm_version_set").count() == 1
+
+
+def test_the_database_refuses_an_unknown_litellm_version(db):
+    services.max_fallbacks_set(actor=ACTOR, max_fallbacks=4)  # the configuration row exists
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Configuration.objects.update(litellm_version="1.111")
 
 
 @pytest.mark.parametrize("value", [0, -3, 2**31, True, "100"])

@@ -17,7 +17,7 @@ from fallbacks import config_format, errors, validation
 from fallbacks.admin.filters import FallbacksFilter
 from fallbacks.admin.forms import ModelGroupForm
 from fallbacks.api import serializers as shapes
-from fallbacks.domain import FALLBACK_TYPES, FallbackType
+from fallbacks.domain import DEFAULT_LITELLM_VERSION, FALLBACK_TYPES, LITELLM_SERIES, FallbackType
 from fallbacks.errors import Invalid
 from fallbacks.lint import CYCLE, GroupFacts, LintContext, lint
 from fallbacks.models import FallbackEntry, ModelGroup
@@ -56,17 +56,27 @@ def test_validation_accepts_a_new_type_and_names_it_among_the_valid_ones(safety_
     )
 
 
-def test_resolution_walks_a_new_type_by_its_registry_entry(safety_type):
+@pytest.mark.parametrize("series", LITELLM_SERIES.values())
+def test_resolution_walks_a_new_type_by_its_registry_entry(safety_type, series):
     chains = {("a", "general"): ["b"], ("a", "safety"): ["c"]}
 
     assert chain_type_for_error(chains, "safety") == "safety"
-    assert attempt_plan(chains, "a", "safety", set(), 5).served_by == "c"
+    assert attempt_plan(chains, "a", "safety", set(), 5, series=series).served_by == "c"
     assert chain_type_for_error({("a", "general"): ["b"]}, "safety") == "general"
+    # a new LiteLLM error is in no series' list of errors that walk the general chain when no chain of theirs applies
+    assert (
+        attempt_plan(
+            {("a", "general"): ["b"], ("x", "safety"): ["y"]}, "a", "safety", set(), 5, series=series
+        ).served_by
+        is None
+    )
 
 
 def test_lint_looks_at_chains_of_a_new_type(safety_type):
     chains = {("a", "safety"): ["b"], ("b", "safety"): ["a"]}
-    context = LintContext(chains=chains, groups={"a": GroupFacts(), "b": GroupFacts()}, max_fallbacks=5)
+    context = LintContext(
+        chains=chains, groups={"a": GroupFacts(), "b": GroupFacts()}, max_fallbacks=5, series=DEFAULT_LITELLM_VERSION
+    )
 
     assert [(finding.code, finding.fallback_type) for finding in lint(context)] == [(CYCLE, "safety")]
 

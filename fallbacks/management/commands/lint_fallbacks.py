@@ -4,7 +4,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from fallbacks import queries
+from fallbacks import queries, validation
+from fallbacks.domain import LITELLM_SERIES
+from fallbacks.errors import DomainError
 from fallbacks.lint import ERROR
 
 
@@ -14,9 +16,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=["text", "json"], default="text")
         parser.add_argument("--model", help="Only the findings that concern this model group.")
+        parser.add_argument(
+            "--litellm-version",
+            metavar="SERIES",
+            help=f"Lint for this LiteLLM series ({', '.join(LITELLM_SERIES.values())}) instead of the configured one.",
+        )
 
-    def handle(self, *args, format: str, model: str | None, **options):
-        report = queries.fallback_lint(model=model).report
+    def handle(self, *args, format: str, model: str | None, litellm_version: str | None, **options):
+        try:
+            series = None if litellm_version is None else validation.clean_litellm_version(litellm_version)
+        except DomainError as error:
+            raise CommandError(error.message) from None
+        report = queries.fallback_lint(model=model, litellm_version=series).report
         counts = report.counts
         if format == "json":
             self.stdout.write(json.dumps(report.as_dict()))
