@@ -238,7 +238,7 @@ TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False  # per address: a success must not clear the guesses made from it
 AXES_CLIENT_IP_CALLABLE = "fallbacks.api.throttling.client_address"
 AXES_LOCKOUT_CALLABLE = "fallbacks.admin.views.login.locked_out"
 AXES_ENABLE_ADMIN = False  # fallbacks.admin.options registers axes's pages itself, with the same lookup rules

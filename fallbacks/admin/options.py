@@ -16,6 +16,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -443,4 +444,10 @@ for model, model_admin in (
     (AccessLog, AccessLogAdmin),
     (AccessFailureLog, AccessFailureLogAdmin),
 ):
+    admin.site.register(model, type(model_admin.__name__, (NoRegexLookups, model_admin), {}))
+
+# Django's own user and group admins, likewise.
+for model in (User, Group):
+    model_admin = type(admin.site._registry[model])
+    admin.site.unregister(model)
     admin.site.register(model, type(model_admin.__name__, (NoRegexLookups, model_admin), {}))

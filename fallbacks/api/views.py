@@ -73,14 +73,18 @@ class FallbackView(APIView):
     )
     def post(self, request):
         chain = shapes.FallbackRequestSerializer().to_internal_value(request.data)
-        written = services.chain_set(
-            actor=request.user.actor,
-            via=Via.API,
-            source=chain.model,
-            fallback_type=chain.fallback_type,
-            targets=chain.fallback_models,
-            if_match=if_match(request),
-        )
+        # The answer's ETag is read before the configuration lock is let go (the outer transaction keeps it),
+        # so no other write can land between the chain written and the version it is labelled with.
+        with transaction.atomic():
+            written = services.chain_set(
+                actor=request.user.actor,
+                via=Via.API,
+                source=chain.model,
+                fallback_type=chain.fallback_type,
+                targets=chain.fallback_models,
+                if_match=if_match(request),
+            )
+            chain_etag = queries.chain_etag(written.source, written.fallback_type)
         verb = "created" if written.created else "updated"
         body = {
             "model": written.source,
@@ -91,8 +95,6 @@ class FallbackView(APIView):
         warnings = _chain_warnings(written.source, written.fallback_type)
         if warnings:  # the contract's keys otherwise stay exactly LiteLLM's
             body["warnings"] = warnings
-        # The chain's own ETag: the version that last changed it (a write of the same chain changes nothing).
-        chain_etag = queries.chain_etag(written.source, written.fallback_type)
         return Response(body, headers={CONFIG_VERSION_HEADER: str(written.version), ETAG: etag(chain_etag)})
 
 
@@ -238,9 +240,8 @@ class ModelGroupViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request, name: str):
         group = self.get_object()
-        return Response(
-            selectors.model_group_documents(name=group.name)[0], headers={ETAG: etag(queries.group_etag(group.name))}
-        )
+        group_etag = queries.group_etag(group.name)  # read first: never newer than the group shown
+        return Response(selectors.model_group_documents(name=group.name)[0], headers={ETAG: etag(group_etag)})
 
     # The writes name the group as the request did, and read their answer back before the lock is released
     # (the outer transaction keeps the service's): a parallel rename or delete can neither be overwritten
@@ -365,7 +366,8 @@ class FallbackLintView(APIView):
 class FallbackSettingsView(APIView):
     @extend_schema(operation_id="fallback_settings_get", responses={200: shapes.FallbackSettingsSerializer, **ERRORS})
     def get(self, request):
-        return Response(selectors.fallback_settings(), headers={ETAG: etag(queries.settings_etag())})
+        settings_etag = queries.settings_etag()  # read first: never newer than the settings shown
+        return Response(selectors.fallback_settings(), headers={ETAG: etag(settings_etag)})
 
     @extend_schema(
         operation_id="fallback_settings_update",
@@ -378,11 +380,12 @@ class FallbackSettingsView(APIView):
     )
     def patch(self, request):
         changes = shapes.FallbackSettingsRequestSerializer().to_internal_value(request.data)
-        version = services.settings_update(actor=request.user.actor, via=Via.API, if_match=if_match(request), **changes)
-        return Response(
-            selectors.fallback_settings(),
-            headers={CONFIG_VERSION_HEADER: str(version), ETAG: etag(queries.settings_etag())},
-        )
+        with transaction.atomic():  # the answer is read before the configuration lock is let go
+            version = services.settings_update(
+                actor=request.user.actor, via=Via.API, if_match=if_match(request), **changes
+            )
+            body, settings_etag = selectors.fallback_settings(), queries.settings_etag()
+        return Response(body, headers={CONFIG_VERSION_HEADER: str(version), ETAG: etag(settings_etag)})
 
 
 # History, diff and rollback (PRODUCT.md 3.3) ---------------------------------------------------

@@ -875,6 +875,8 @@ def test_the_list_refuses_regex_lookups(operator, groups, query):
         reverse("admin:fallbacks_changerecord_changelist") + "?subject__regex=x",
         reverse("admin:fallbacks_apikey_changelist") + "?name__regex=x",
         reverse("admin:axes_accessattempt_changelist") + "?username__regex=x",
+        reverse("admin:auth_user_changelist") + "?username__regex=%5Ea",
+        reverse("admin:auth_group_changelist") + "?name__iregex=x",
     ],
 )
 def test_every_list_refuses_regex_lookups(operator, db, url):
