@@ -47,6 +47,7 @@ class ErrorCode(StrEnum):
     INVALID_SEVERITY = "invalid_severity"
     INVALID_INCLUDE_METADATA = "invalid_include_metadata"
     INVALID_MODE = "invalid_mode"
+    INVALID_CONFIG_FORMAT = "invalid_config_format"
     CONFIG_REFUSED = "config_refused"
     STALE_PREVIEW = "stale_preview"
     PRECONDITION_FAILED = "precondition_failed"
@@ -143,6 +144,7 @@ INHERITS_BY_NAME = (
 )
 MAX_FALLBACKS_RANGE = "max_fallbacks must be an integer from 0 to {limit}"
 INVALID_LITELLM_VERSION = "Invalid litellm_version. Must be one of: {versions}"
+INVALID_CONFIG_FORMAT = "Invalid format. Must be one of: {formats}"
 MAX_INPUT_TOKENS_RANGE = f"max_input_tokens must be null or an integer from 1 to {MAX_INPUT_TOKENS_LIMIT}"
 
 # Deployments (LiteLLM `model_list` entries) and the JSON data they keep.

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from fallbacks import errors, validation
 from fallbacks.api.errors import PlainDetail
+from fallbacks.config_format import ConfigFormat
 from fallbacks.domain import (
     DEFAULT_FALLBACK_TYPE,
     FALLBACK_TYPES,
@@ -104,6 +105,22 @@ def parse_litellm_version(data) -> str | None:
     """`?litellm_version=`: a supported series, or None (absent) for the configured one."""
     value = data.get("litellm_version")
     return None if value is None else validation.clean_litellm_version(value)
+
+
+class ConfigQuery(QuerySerializer):
+    """`GET /config`: `format` (yaml, the default, or json); `litellm_version` is accepted and unused, since the file
+    format is the same for every series."""
+
+    format = serializers.ChoiceField(choices=[fmt.value for fmt in ConfigFormat], default=ConfigFormat.YAML.value)
+    litellm_version = SeriesChoiceField(required=False)
+
+    def to_internal_value(self, data) -> dict:
+        value = data.get("format", ConfigFormat.YAML.value)
+        if value not in ConfigFormat._value2member_map_:
+            formats = [fmt.value for fmt in ConfigFormat]
+            raise Invalid(errors.INVALID_CONFIG_FORMAT.format(formats=formats), code=ErrorCode.INVALID_CONFIG_FORMAT)
+        parse_litellm_version(data)  # a series we do not know is still a 400, as on every read that takes it
+        return {"fmt": ConfigFormat(value)}
 
 
 class PlanQuery(FallbackTypeQuery):

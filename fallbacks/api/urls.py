@@ -18,6 +18,7 @@ urlpatterns = [
     path("fallback_plan/<path:model>", views.FallbackPlanView.as_view(), name="fallback-plan"),
     path("fallback_lint", views.FallbackLintView.as_view(), name="fallback-lint"),
     path("fallback_settings", views.FallbackSettingsView.as_view(), name="fallback-settings"),
+    path("config", views.ConfigFeedView.as_view(), name="config"),
     path("config/versions", views.ConfigVersionsView.as_view(), name="config-versions"),
     path("config/versions/<int:version>", views.ConfigVersionView.as_view(), name="config-version"),
     path("config/diff", views.ConfigDiffView.as_view(), name="config-diff"),

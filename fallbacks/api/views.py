@@ -3,16 +3,19 @@
 import logging
 
 from django.db import connection, transaction
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fallbacks import queries, selectors, services, validation
 from fallbacks.api import serializers as shapes
-from fallbacks.api.conditional import ETAG, etag, if_match, list_response
+from fallbacks.api.conditional import ETAG, etag, if_match, list_response, not_modified
+from fallbacks.config_format import ConfigFormat
 from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, LITELLM_SERIES, SEVERITIES, describe_chain
 from fallbacks.models import ModelGroup, Via
 
@@ -383,6 +386,52 @@ class FallbackSettingsView(APIView):
             selectors.fallback_settings(),
             headers={CONFIG_VERSION_HEADER: str(version), ETAG: etag(queries.settings_etag())},
         )
+
+
+# The config feed (PRODUCT.md 3.4) ------------------------------------------------------------------
+
+CONFIG_CONTENT_TYPES = {ConfigFormat.YAML: "application/yaml", ConfigFormat.JSON: "application/json"}
+
+
+class FormatIsAParameter(BaseContentNegotiation):
+    """`?format=` names the file's format here, not a DRF renderer: errors and 304s are JSON, the file is itself."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ConfigFeedView(APIView):
+    content_negotiation_class = FormatIsAParameter
+
+    @extend_schema(
+        operation_id="config_get",
+        parameters=[shapes.ConfigQuery],
+        responses={
+            (200, "application/yaml"): OpenApiTypes.OBJECT,  # a LiteLLM config file: a mapping
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            304: None,
+            **ERRORS,
+        },
+        description=(
+            "The whole configuration as the LiteLLM proxy config file `manage.py export_config` writes, with the "
+            "config version as `ETag` and `X-Config-Version`; `304` with no body to a matching `If-None-Match`, so "
+            "gateways and sidecars can poll it cheaply. `litellm_version` is accepted and unused: the file is the "
+            "same for every series."
+        ),
+    )
+    def get(self, request):
+        fmt = shapes.ConfigQuery.parse(request)["fmt"]
+        unchanged = not_modified(request, selectors.config_version())  # one query when the poller is up to date
+        if unchanged is not None:
+            return unchanged
+        exported = queries.exported_config(fmt)
+        response = HttpResponse(exported.text, content_type=f"{CONFIG_CONTENT_TYPES[fmt]}; charset=utf-8")
+        response[ETAG] = etag(exported.version)
+        response[CONFIG_VERSION_HEADER] = str(exported.version)
+        return response
 
 
 # History, diff and rollback (PRODUCT.md 3.3) ---------------------------------------------------
