@@ -23,6 +23,10 @@ urlpatterns = [
     path("config/versions/<int:version>", views.ConfigVersionView.as_view(), name="config-version"),
     path("config/diff", views.ConfigDiffView.as_view(), name="config-diff"),
     path("config/rollback", views.ConfigRollbackView.as_view(), name="config-rollback"),
+    path("gateways", views.GatewayListView.as_view(), name="gateway-list"),
+    path("gateways/<str:name>", views.GatewayDetailView.as_view(), name="gateway-detail"),
+    path("gateways/<str:name>/drift", views.GatewayDriftView.as_view(), name="gateway-drift"),
+    path("gateways/<str:name>/publish", views.GatewayPublishView.as_view(), name="gateway-publish"),
     path("health", views.HealthView.as_view(), name="health"),
     path("health/readiness", views.ReadinessView.as_view(), name="health-readiness"),
 ]
