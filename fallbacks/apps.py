@@ -29,4 +29,4 @@ class FallbacksAdminConfig(admin_apps.AdminConfig):
         super().ready()
         # The model admins register on the site here, once it exists: were fallbacks.admin's __init__ to
         # import them, building the site (which imports its package) would register them on a half-built one.
-        from fallbacks.admin import options  # noqa: F401
+        from fallbacks.admin import gateways, options  # noqa: F401

@@ -162,3 +162,13 @@ LITELLM_SERIES: Registry[LiteLLMSeries] = Registry(
 )
 DEFAULT_LITELLM_VERSION = "1.110"
 LITELLM_VERSION_MAX_LENGTH = 16  # the column's width
+
+
+# Gateways (PRODUCT.md 3.4): the LiteLLM proxies that run this configuration ----------------------
+
+GATEWAY_MODES = ("observe", "publish")  # publish: this service may write the gateway's chains through its API
+DEFAULT_GATEWAY_MODE = "observe"
+GATEWAY_NAME_MAX_LENGTH = 100
+GATEWAY_URL_MAX_LENGTH = 500
+GATEWAY_TIMEOUT_SECONDS = 10.0  # each call to a gateway, connect and read alike
+GATEWAY_MAX_RESPONSE_BYTES = 20 * 1024 * 1024  # a model list of 10,000 groups with chains is a few MB

@@ -47,6 +47,11 @@ class ErrorCode(StrEnum):
     INVALID_SEVERITY = "invalid_severity"
     INVALID_INCLUDE_METADATA = "invalid_include_metadata"
     INVALID_MODE = "invalid_mode"
+    INVALID_CONFIG_FORMAT = "invalid_config_format"
+    GATEWAY_NOT_FOUND = "gateway_not_found"
+    INVALID_GATEWAY = "invalid_gateway"
+    PLAIN_SECRET = "plain_secret"
+    GATEWAY_NOT_PUBLISHING = "gateway_not_publishing"
     CONFIG_REFUSED = "config_refused"
     STALE_PREVIEW = "stale_preview"
     PRECONDITION_FAILED = "precondition_failed"
@@ -143,6 +148,18 @@ INHERITS_BY_NAME = (
 )
 MAX_FALLBACKS_RANGE = "max_fallbacks must be an integer from 0 to {limit}"
 INVALID_LITELLM_VERSION = "Invalid litellm_version. Must be one of: {versions}"
+INVALID_CONFIG_FORMAT = "Invalid format. Must be one of: {formats}"
+GATEWAY_NOT_FOUND = "Gateway '{name}' not found"
+GATEWAY_NAME_TAKEN = "Gateway '{name}' already exists"
+GATEWAY_BLANK_NAME = "A gateway's name must be a non-empty string of letters, digits, '.', '_' and '-'"
+GATEWAY_BAD_URL = "base_url must be an http or https URL with a host and no query, fragment or credentials"
+GATEWAY_PLAIN_KEY = (
+    "api_key must be an os.environ/NAME reference (the gateway's key is read from this service's environment, "
+    "never stored)"
+)
+GATEWAY_UNKNOWN_FIELDS = "Unknown gateway fields: {fields}"
+GATEWAY_BAD_MODE = "Invalid mode. Must be one of: {modes}"
+GATEWAY_NOT_PUBLISHING = "Gateway '{name}' is in mode observe: set mode publish to publish to it"
 MAX_INPUT_TOKENS_RANGE = f"max_input_tokens must be null or an integer from 1 to {MAX_INPUT_TOKENS_LIMIT}"
 
 # Deployments (LiteLLM `model_list` entries) and the JSON data they keep.

@@ -12,10 +12,14 @@ from django.db.models import Deferrable, F, Q
 from fallbacks.domain import (
     DEFAULT_CHAIN_SOURCE,
     DEFAULT_FALLBACK_TYPE,
+    DEFAULT_GATEWAY_MODE,
     DEFAULT_LITELLM_VERSION,
     DEFAULT_MAX_FALLBACKS,
     DEFAULT_OWNED_BY,
     FALLBACK_TYPES,
+    GATEWAY_MODES,
+    GATEWAY_NAME_MAX_LENGTH,
+    GATEWAY_URL_MAX_LENGTH,
     LITELLM_SERIES,
     LITELLM_VERSION_MAX_LENGTH,
     MAX_INPUT_TOKENS_LIMIT,
@@ -263,3 +267,48 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…, {'read-write' if self.can_write else 'read-only'})"
+
+
+class Gateway(models.Model):
+    """A LiteLLM gateway that runs this configuration (PRODUCT.md 3.4), checked for drift and, in mode publish,
+    written to through its own `/fallback` API.
+
+    Its key is kept only as an `os.environ/NAME` reference, resolved from this service's environment when
+    the gateway is called: the secret itself is never stored here nor returned.
+    """
+
+    name = models.CharField(max_length=GATEWAY_NAME_MAX_LENGTH, unique=True)
+    base_url = models.CharField("base URL", max_length=GATEWAY_URL_MAX_LENGTH)
+    api_key = models.CharField(
+        "API key", max_length=255, blank=True, default="", help_text="An os.environ/NAME reference, never a secret."
+    )
+    litellm_version = models.CharField(
+        "LiteLLM version",
+        max_length=LITELLM_VERSION_MAX_LENGTH,
+        choices=LITELLM_SERIES.choices(),
+        default=DEFAULT_LITELLM_VERSION,
+        help_text="The LiteLLM series the gateway runs: drift compares with what that series reports.",
+    )
+    mode = models.CharField(
+        max_length=16, choices=[(mode, mode) for mode in GATEWAY_MODES], default=DEFAULT_GATEWAY_MODE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_state = models.JSONField(null=True, blank=True, editable=False, help_text="The last drift check's summary.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(api_key="") | Q(api_key__startswith="os.environ/"),
+                name="%(app_label)s_%(class)s_key_is_a_reference",
+            ),
+            models.CheckConstraint(condition=Q(mode__in=GATEWAY_MODES), name="%(app_label)s_%(class)s_known_mode"),
+            models.CheckConstraint(
+                condition=Q(litellm_version__in=LITELLM_SERIES.values()),
+                name="%(app_label)s_%(class)s_known_litellm_version",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

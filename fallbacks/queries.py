@@ -22,11 +22,14 @@ from fallbacks.resolution import AttemptPlan, ChainMap, DirectChain, attempt_pla
 # Model lists ---------------------------------------------------------------------------------
 
 
-def model_objects(*, name: str | None = None, fallback_type: str | None = None) -> list[dict]:
+def model_objects(
+    *, name: str | None = None, fallback_type: str | None = None, series: str | None = None
+) -> list[dict]:
     """OpenAI model objects of every model group (or of `name`), by name.
 
     With `fallback_type`, each has `metadata.fallbacks`: its direct chain of that type, for the
-    configured LiteLLM series. Three queries at most, whatever the number of groups.
+    configured LiteLLM series (or `series`: what a gateway of that series reports). Three queries at
+    most, whatever the number of groups.
     """
     rows = selectors.model_list_rows(name=name)
     objects = [
@@ -35,7 +38,7 @@ def model_objects(*, name: str | None = None, fallback_type: str | None = None) 
     ]
     if fallback_type is None or not objects:
         return objects
-    series = selectors.litellm_version()
+    series = series or selectors.litellm_version()
     chains = (
         selectors.chain_map(fallback_type=fallback_type, names={row[0]: row[1] for row in rows})
         if name is None
@@ -52,6 +55,23 @@ def model_object(name: str, *, fallback_type: str | None = None) -> dict:
     if not objects:
         raise NotFound(errors.MODEL_NOT_SERVED.format(model=name), code=ErrorCode.MODEL_NOT_SERVED)
     return objects[0]
+
+
+def reported_chains(series: str) -> tuple[int, dict[str, dict[str, list[str]]]]:
+    """What a gateway of `series` running this configuration reports in `/v1/models?include_metadata=true`,
+    for each type: `(config version, type -> model -> direct chain)`. The version is read first: never newer
+    than the chains."""
+    version = selectors.config_version()
+    return version, {
+        kind: {item["id"]: item["metadata"]["fallbacks"] for item in model_objects(fallback_type=kind, series=series)}
+        for kind in FALLBACK_TYPES.values()
+    }
+
+
+def own_rules() -> dict[tuple[str, str], list[str]]:
+    """Every chain as the rule it is: `(source or "*", type) -> targets`, what a gateway's `POST /fallback`
+    takes. One query."""
+    return {key: list(targets) for key, targets in selectors.chain_map().items()}
 
 
 # Chains --------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from fallbacks.models import (
     Configuration,
     Deployment,
     FallbackEntry,
+    Gateway,
     ModelGroup,
     Via,
 )
@@ -424,3 +425,34 @@ def _attach_changes(records: list[ChangeRecord], changes) -> None:
         by_record[change.record_id].append(change)
     for record in records:
         record.shown_changes = by_record[record.pk]
+
+
+# Gateways (PRODUCT.md 3.4) ----------------------------------------------------------------------
+
+GATEWAY_DOCUMENT_FIELDS = (
+    "name",
+    "base_url",
+    "api_key",
+    "litellm_version",
+    "mode",
+    "created_at",
+    "last_checked_at",
+    "last_state",
+)
+
+
+def gateway(name: str) -> Gateway | None:
+    return Gateway.objects.filter(name=name).first()
+
+
+def gateways() -> list[Gateway]:
+    return list(Gateway.objects.order_by("name"))
+
+
+def gateway_document(gateway: Gateway) -> dict:
+    """A gateway as the API shows it: its key only as the `os.environ/NAME` reference it is stored as."""
+    document = {field: getattr(gateway, field) for field in GATEWAY_DOCUMENT_FIELDS}
+    for field in ("created_at", "last_checked_at"):
+        if document[field] is not None:
+            document[field] = document[field].isoformat().replace("+00:00", "Z")
+    return document

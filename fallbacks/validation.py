@@ -5,9 +5,11 @@ fallbacks.errors (Invalid, NotFound, Conflict) with the contract's message; whic
 kind becomes is the API's business alone.
 """
 
+import re
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from fallbacks import errors
 from fallbacks.domain import (
@@ -15,6 +17,9 @@ from fallbacks.domain import (
     DEFAULT_FALLBACK_TYPE,
     DEFAULT_OWNED_BY,
     FALLBACK_TYPES,
+    GATEWAY_MODES,
+    GATEWAY_NAME_MAX_LENGTH,
+    GATEWAY_URL_MAX_LENGTH,
     LITELLM_SERIES,
     MAX_CHAIN_LENGTH,
     MAX_FALLBACKS_LIMIT,
@@ -412,3 +417,54 @@ def check_deployments(rows: Iterable[tuple[object, object]]) -> None:
         problems = deployment_problems(litellm_params, model_info)
         if problems:
             raise Invalid(problems[0].message, code=ErrorCode.INVALID_DEPLOYMENT, extra={"field": problems[0].field})
+
+
+# Gateways (PRODUCT.md 3.4) ----------------------------------------------------------------------
+
+GATEWAY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # an environment variable's name
+
+
+def clean_gateway_name(value: object) -> str:
+    name = value.strip() if isinstance(value, str) else ""
+    if not name or len(name) > GATEWAY_NAME_MAX_LENGTH or not GATEWAY_NAME.fullmatch(name):
+        raise Invalid(errors.GATEWAY_BLANK_NAME, code=ErrorCode.INVALID_GATEWAY, extra={"field": "name"})
+    return name
+
+
+def clean_gateway_url(value: object) -> str:
+    """An http(s) base URL without a trailing slash: the gateway's paths are appended to it."""
+    url = value.strip().rstrip("/") if isinstance(value, str) else ""
+    parts = urlsplit(url) if url and len(url) <= GATEWAY_URL_MAX_LENGTH else None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or parts.password
+        or has_control_characters(url)
+        or " " in url
+    ):
+        raise Invalid(errors.GATEWAY_BAD_URL, code=ErrorCode.INVALID_GATEWAY, extra={"field": "base_url"})
+    return url
+
+
+def clean_gateway_key(value: object) -> str:
+    """The gateway's key as an `os.environ/NAME` reference ("" for none); a plain secret is refused, unrepeated."""
+    if value is None or value == "":
+        return ""
+    if not is_env_reference(value) or not ENV_NAME.fullmatch(value.removeprefix(ENV_REFERENCE_PREFIX)):
+        raise Invalid(errors.GATEWAY_PLAIN_KEY, code=ErrorCode.PLAIN_SECRET, extra={"field": "api_key"})
+    return value
+
+
+def clean_gateway_mode(value: object) -> str:
+    if value not in GATEWAY_MODES:
+        raise Invalid(
+            errors.GATEWAY_BAD_MODE.format(modes=list(GATEWAY_MODES)),
+            code=ErrorCode.INVALID_GATEWAY,
+            extra={"field": "mode"},
+        )
+    return value

@@ -10,9 +10,13 @@ from rest_framework import serializers
 
 from fallbacks import errors, validation
 from fallbacks.api.errors import PlainDetail
+from fallbacks.config_format import ConfigFormat
 from fallbacks.domain import (
     DEFAULT_FALLBACK_TYPE,
+    DEFAULT_GATEWAY_MODE,
     FALLBACK_TYPES,
+    GATEWAY_MODES,
+    GATEWAY_NAME_MAX_LENGTH,
     LITELLM_SERIES,
     MAX_FALLBACKS_LIMIT,
     MAX_NAME_LENGTH,
@@ -104,6 +108,22 @@ def parse_litellm_version(data) -> str | None:
     """`?litellm_version=`: a supported series, or None (absent) for the configured one."""
     value = data.get("litellm_version")
     return None if value is None else validation.clean_litellm_version(value)
+
+
+class ConfigQuery(QuerySerializer):
+    """`GET /config`: `format` (yaml, the default, or json); `litellm_version` is accepted and unused, since the file
+    format is the same for every series."""
+
+    format = serializers.ChoiceField(choices=[fmt.value for fmt in ConfigFormat], default=ConfigFormat.YAML.value)
+    litellm_version = SeriesChoiceField(required=False)
+
+    def to_internal_value(self, data) -> dict:
+        value = data.get("format", ConfigFormat.YAML.value)
+        if value not in ConfigFormat._value2member_map_:
+            formats = [fmt.value for fmt in ConfigFormat]
+            raise Invalid(errors.INVALID_CONFIG_FORMAT.format(formats=formats), code=ErrorCode.INVALID_CONFIG_FORMAT)
+        parse_litellm_version(data)  # a series we do not know is still a 400, as on every read that takes it
+        return {"fmt": ConfigFormat(value)}
 
 
 class PlanQuery(FallbackTypeQuery):
@@ -569,3 +589,93 @@ class ChangeListSerializer(serializers.Serializer):
 class RollbackResponseSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     changes = ChangeSerializer(many=True)
+
+
+# Gateways (PRODUCT.md 3.4) ----------------------------------------------------------------------
+
+
+class GatewayRequestSerializer(serializers.Serializer):
+    """What a client sends to register (all of `name` and `base_url`) or change (any of them) a gateway.
+
+    The rules are fallbacks.validation's, applied by the service: a plain key is a 400 naming `api_key`.
+    """
+
+    name = serializers.CharField(max_length=GATEWAY_NAME_MAX_LENGTH)
+    base_url = serializers.CharField(help_text="http(s)://host[:port][/path]: the gateway's paths are appended.")
+    api_key = serializers.CharField(
+        required=False, allow_blank=True, help_text="`os.environ/NAME`: read from this service's environment."
+    )
+    litellm_version = SeriesChoiceField(required=False, help_text="The series it runs; the configured one by default.")
+    mode = serializers.ChoiceField(choices=list(GATEWAY_MODES), required=False, default=DEFAULT_GATEWAY_MODE)
+
+    def to_internal_value(self, data) -> dict:
+        if not isinstance(data, dict):
+            raise Invalid(errors.BODY_NOT_AN_OBJECT, code=ErrorCode.INVALID_BODY)
+        return dict(data)
+
+
+class GatewayStateSerializer(serializers.Serializer):
+    in_sync = serializers.BooleanField()
+    config_version = serializers.IntegerField()
+    error = serializers.CharField(allow_null=True)
+    chains_differing = serializers.IntegerField()
+    models_missing = serializers.IntegerField()
+    models_unknown = serializers.IntegerField()
+
+
+class GatewayDocumentSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    base_url = serializers.CharField()
+    api_key = serializers.CharField(help_text="The `os.environ/NAME` reference (never a secret), or empty.")
+    litellm_version = serializers.CharField()
+    mode = serializers.ChoiceField(choices=list(GATEWAY_MODES))
+    created_at = serializers.DateTimeField()
+    last_checked_at = serializers.DateTimeField(allow_null=True)
+    last_state = GatewayStateSerializer(allow_null=True, help_text="The last drift check, in short.")
+
+
+@extend_schema_serializer(many=False)
+class GatewayListSerializer(serializers.Serializer):
+    data = GatewayDocumentSerializer(many=True)
+
+
+class ChainDriftSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    fallback_type = TypeChoiceField()
+    expected = serializers.ListField(
+        child=serializers.CharField(), help_text="What this configuration makes it report."
+    )
+    live = serializers.ListField(child=serializers.CharField(), help_text="What the gateway reports.")
+
+
+class DriftSerializer(serializers.Serializer):
+    gateway = serializers.CharField()
+    checked_at = serializers.DateTimeField()
+    config_version = serializers.IntegerField()
+    litellm_version = serializers.CharField(help_text="The gateway's series, which the expected chains follow.")
+    in_sync = serializers.BooleanField()
+    models_missing = serializers.ListField(child=serializers.CharField())
+    models_unknown = serializers.ListField(child=serializers.CharField())
+    chains = ChainDriftSerializer(many=True, help_text="Only the chains that differ.")
+    error = serializers.CharField(allow_null=True, help_text="Unreachable, timed out, 401, bad body; else null.")
+    seconds = serializers.FloatField(help_text="How long the check took.")
+
+
+class PublishedChainSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    fallback_type = TypeChoiceField()
+
+
+class FailedChainSerializer(PublishedChainSerializer):
+    status = serializers.IntegerField(allow_null=True, help_text="The gateway's status; null when it did not answer.")
+    error = serializers.CharField(help_text="The gateway's own message.")
+
+
+class PublishSerializer(serializers.Serializer):
+    gateway = serializers.CharField()
+    config_version = serializers.IntegerField()
+    published = PublishedChainSerializer(many=True, help_text="The writes that landed (POST or DELETE).")
+    failed = FailedChainSerializer(many=True)
+    in_sync = serializers.BooleanField(help_text="Drift, checked again after the writes.")
+    error = serializers.CharField(allow_null=True, help_text="Why publishing stopped, or why drift failed; else null.")
+    seconds = serializers.FloatField()

@@ -3,17 +3,22 @@
 import logging
 
 from django.db import connection, transaction
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fallbacks import queries, selectors, services, validation
+from fallbacks import errors, queries, selectors, services, validation
 from fallbacks.api import serializers as shapes
-from fallbacks.api.conditional import ETAG, etag, if_match, list_response
+from fallbacks.api.conditional import ETAG, etag, if_match, list_response, not_modified
+from fallbacks.config_format import ConfigFormat
 from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, LITELLM_SERIES, SEVERITIES, describe_chain
+from fallbacks.errors import ErrorCode, NotFound
+from fallbacks.gateways import checks
 from fallbacks.models import ModelGroup, Via
 
 logger = logging.getLogger(__name__)
@@ -386,6 +391,143 @@ class FallbackSettingsView(APIView):
             )
             body, settings_etag = selectors.fallback_settings(), queries.settings_etag()
         return Response(body, headers={CONFIG_VERSION_HEADER: str(version), ETAG: etag(settings_etag)})
+
+
+# The config feed (PRODUCT.md 3.4) ------------------------------------------------------------------
+
+CONFIG_CONTENT_TYPES = {ConfigFormat.YAML: "application/yaml", ConfigFormat.JSON: "application/json"}
+
+
+class FormatIsAParameter(BaseContentNegotiation):
+    """`?format=` names the file's format here, not a DRF renderer: errors and 304s are JSON, the file is itself."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ConfigFeedView(APIView):
+    content_negotiation_class = FormatIsAParameter
+
+    @extend_schema(
+        operation_id="config_get",
+        parameters=[shapes.ConfigQuery],
+        responses={
+            (200, "application/yaml"): OpenApiTypes.OBJECT,  # a LiteLLM config file: a mapping
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            304: None,
+            **ERRORS,
+        },
+        description=(
+            "The whole configuration as the LiteLLM proxy config file `manage.py export_config` writes, with the "
+            "config version as `ETag` and `X-Config-Version`; `304` with no body to a matching `If-None-Match`, so "
+            "gateways and sidecars can poll it cheaply. `litellm_version` is accepted and unused: the file is the "
+            "same for every series."
+        ),
+    )
+    def get(self, request):
+        fmt = shapes.ConfigQuery.parse(request)["fmt"]
+        unchanged = not_modified(request, selectors.config_version())  # one query when the poller is up to date
+        if unchanged is not None:
+            return unchanged
+        exported = queries.exported_config(fmt)
+        response = HttpResponse(exported.text, content_type=f"{CONFIG_CONTENT_TYPES[fmt]}; charset=utf-8")
+        response[ETAG] = etag(exported.version)
+        response[CONFIG_VERSION_HEADER] = str(exported.version)
+        return response
+
+
+# Gateways (PRODUCT.md 3.4) ----------------------------------------------------------------------
+
+GATEWAY_PATH_PARAM = OpenApiParameter("name", OpenApiTypes.STR, OpenApiParameter.PATH, description="A gateway's name.")
+
+
+def _gateway(name: str):
+    gateway = selectors.gateway(name)
+    if gateway is None:
+        raise NotFound(errors.GATEWAY_NOT_FOUND.format(name=name), code=ErrorCode.GATEWAY_NOT_FOUND)
+    return gateway
+
+
+class GatewayListView(APIView):
+    @extend_schema(operation_id="gateway_list", responses={200: shapes.GatewayListSerializer, **ERRORS})
+    def get(self, request):
+        return Response({"data": [selectors.gateway_document(gateway) for gateway in selectors.gateways()]})
+
+    @extend_schema(
+        operation_id="gateway_create",
+        request=shapes.GatewayRequestSerializer,
+        responses={201: shapes.GatewayDocumentSerializer, **WRITE_ERRORS, 409: shapes.ErrorSerializer, **BODY_ERRORS},
+        description=(
+            "Register a LiteLLM gateway. `api_key` must be an `os.environ/NAME` reference (a plain key is a 400 "
+            "naming the field): the key is read from this service's environment when the gateway is called."
+        ),
+    )
+    def post(self, request):
+        fields = shapes.GatewayRequestSerializer().to_internal_value(request.data)
+        gateway = services.gateway_create(actor=request.user.actor, **fields)
+        return Response(selectors.gateway_document(gateway), status=status.HTTP_201_CREATED)
+
+
+class GatewayDetailView(APIView):
+    @extend_schema(
+        operation_id="gateway_get",
+        parameters=[GATEWAY_PATH_PARAM],
+        responses={200: shapes.GatewayDocumentSerializer, **ERRORS},
+    )
+    def get(self, request, name: str):
+        return Response(selectors.gateway_document(_gateway(name)))
+
+    @extend_schema(
+        operation_id="gateway_update",
+        parameters=[GATEWAY_PATH_PARAM],
+        request=shapes.GatewayRequestSerializer(partial=True),
+        responses={200: shapes.GatewayDocumentSerializer, **WRITE_ERRORS, 409: shapes.ErrorSerializer, **BODY_ERRORS},
+    )
+    def patch(self, request, name: str):
+        changes = shapes.GatewayRequestSerializer().to_internal_value(request.data)
+        gateway = services.gateway_update(actor=request.user.actor, name=name, changes=changes)
+        return Response(selectors.gateway_document(gateway))
+
+    @extend_schema(
+        operation_id="gateway_delete", parameters=[GATEWAY_PATH_PARAM], responses={204: None, **WRITE_ERRORS}
+    )
+    def delete(self, request, name: str):
+        services.gateway_delete(actor=request.user.actor, name=name)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GatewayDriftView(APIView):
+    @extend_schema(
+        operation_id="gateway_drift",
+        parameters=[GATEWAY_PATH_PARAM],
+        responses={200: shapes.DriftSerializer, **ERRORS},
+        description=(
+            "Ask the live gateway for `/v1/models?include_metadata=true` with each type (10 s timeout each) and "
+            "compare with what this configuration makes a gateway of its series report. A gateway that cannot be "
+            "reached, refuses the key or answers something else is `in_sync: false` with `error`, never a 5xx."
+        ),
+    )
+    def get(self, request, name: str):
+        return Response(checks.drift_report(_gateway(name)))
+
+
+class GatewayPublishView(APIView):
+    @extend_schema(
+        operation_id="gateway_publish",
+        parameters=[GATEWAY_PATH_PARAM],
+        request=None,
+        responses={200: shapes.PublishSerializer, **WRITE_ERRORS, 409: shapes.ErrorSerializer},
+        description=(
+            "Make a gateway in mode `publish` (one that stores its config in a database) run this configuration "
+            "through its own `POST /fallback` and `DELETE /fallback/{model}`, then check drift again. Each chain "
+            "the gateway refuses is in `failed` with its status and message; nothing is retried. 409 in mode observe."
+        ),
+    )
+    def post(self, request, name: str):
+        return Response(checks.publish(_gateway(name)))
 
 
 # History, diff and rollback (PRODUCT.md 3.3) ---------------------------------------------------

@@ -10,6 +10,7 @@ refused call raises an error kind of fallbacks.errors and leaves nothing behind.
 from fallbacks.services.api_keys import API_KEY_PREFIX, api_key_create, api_key_set_active, hash_api_key
 from fallbacks.services.chains import ChainWrite, chain_delete, chain_set
 from fallbacks.services.config_import import ConfigRefused, ImportReport, config_import
+from fallbacks.services.gateways import gateway_create, gateway_delete, gateway_record_check, gateway_update
 from fallbacks.services.model_groups import (
     GroupWrite,
     deployments_set,
@@ -38,6 +39,10 @@ __all__ = [
     "config_rollback",
     "defaults_save",
     "deployments_set",
+    "gateway_create",
+    "gateway_delete",
+    "gateway_record_check",
+    "gateway_update",
     "group_create",
     "group_delete",
     "group_save",

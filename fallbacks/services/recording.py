@@ -49,6 +49,9 @@ class Action(StrEnum):
     API_KEY_CREATE = "api_key_create"
     API_KEY_ACTIVATE = "api_key_activate"
     API_KEY_REVOKE = "api_key_revoke"
+    GATEWAY_CREATE = "gateway_create"
+    GATEWAY_UPDATE = "gateway_update"
+    GATEWAY_DELETE = "gateway_delete"
 
 
 @dataclass(frozen=True)
