@@ -78,26 +78,22 @@ def defaults_save(
     return write.version
 
 
-def _set_settings(write: ConfigWrite, *, max_fallbacks: object | None, litellm_version: object | None) -> None:
-    if max_fallbacks is not None:
-        value = validation.clean_max_fallbacks(max_fallbacks)
-        if value != write.config.max_fallbacks:
-            write.touch([Key.setting("max_fallbacks")])
-            before, write.config.max_fallbacks = write.config.max_fallbacks, value
-            write.note(
-                Action.MAX_FALLBACKS_SET,
-                "max_fallbacks",
-                {"max_fallbacks": value},
-                f"set max_fallbacks from {before} to {value}",
-            )
-    if litellm_version is not None:
-        series = validation.clean_litellm_version(litellm_version)
-        if series != write.config.litellm_version:
-            write.touch([Key.setting("litellm_version")])
-            before, write.config.litellm_version = write.config.litellm_version, series
-            write.note(
-                Action.LITELLM_VERSION_SET,
-                "litellm_version",
-                {"litellm_version": series, "before": before},
-                f"set litellm_version from {before} to {series}",
-            )
+# Each setting a write may change: how its value is cleaned, and the action a change of it is recorded as.
+SETTING_RULES = {
+    "max_fallbacks": (validation.clean_max_fallbacks, Action.MAX_FALLBACKS_SET),
+    "litellm_version": (validation.clean_litellm_version, Action.LITELLM_VERSION_SET),
+}
+
+
+def _set_settings(write: ConfigWrite, **values: object | None) -> None:
+    """Within `write`, set each setting given (None: leave it); a value it already has changes nothing."""
+    for name, given in values.items():
+        if given is None:
+            continue
+        clean, action = SETTING_RULES[name]
+        value, before = clean(given), getattr(write.config, name)
+        if value == before:
+            continue
+        write.touch([Key.setting(name)])
+        setattr(write.config, name, value)
+        write.note(action, name, {name: value, "before": before}, f"set {name} from {before} to {value}")
