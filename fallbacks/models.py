@@ -251,6 +251,24 @@ class SecurityEvent(models.Model):
         return f"{self.action} {self.subject} by {self.actor}"
 
 
+class AuthenticationFailures(models.Model):
+    """How many API authentications failed from one client address in one second (fallbacks.api.throttling).
+
+    A row per address and second, counted up by one atomic statement, so parallel failures are never lost.
+    """
+
+    address = models.CharField(max_length=64)
+    second = models.BigIntegerField(help_text="Unix seconds.")
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["address", "second"], name="authentication_failures_unique")]
+        indexes = [models.Index(fields=["second"], name="authentication_failures_second")]
+
+    def __str__(self) -> str:
+        return f"{self.failures} failures from {self.address} at {self.second}"
+
+
 class ApiKey(models.Model):
     """An operator-issued API key; only a SHA-256 hash of the secret is stored."""
 

@@ -19,6 +19,7 @@ from fallbacks.history import Change, Key
 from fallbacks.lint import GroupFacts, LintContext
 from fallbacks.models import (
     ApiKey,
+    AuthenticationFailures,
     ChangeRecord,
     ConfigChange,
     Configuration,
@@ -52,6 +53,12 @@ def model_group(name: str) -> ModelGroup | None:
 
 def active_api_key(key_hash: str) -> ApiKey | None:
     return ApiKey.objects.filter(key_hash=key_hash, is_active=True).first()
+
+
+def authentication_failures(address: str, *, after: int) -> list[tuple[int, int]]:
+    """The failed authentications of `address` in each second after `after` that had any, oldest first."""
+    rows = AuthenticationFailures.objects.filter(address=address, second__gt=after).order_by("second")
+    return list(rows.values_list("second", "failures"))
 
 
 def model_group_exists(name: str) -> bool:

@@ -7,7 +7,6 @@ one folder uses are in its own conftest.py (tests/api/conftest.py, tests/browser
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from fallbacks import services
@@ -17,16 +16,6 @@ from fallbacks.models import ModelGroup
 pytest.register_assert_rewrite("tests.factories")
 
 from tests.factories import ACTOR  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _forget_failed_authentications(request, django_db_blocker):
-    """The database cache counts failed authentications per address (fallbacks.api.throttling); its table is not
-    flushed between tests that commit, so a test that failed on purpose must not block the next one."""
-    yield
-    if {"transactional_db", "live_server"} & set(request.fixturenames):
-        with django_db_blocker.unblock():
-            cache.clear()
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ refused call raises an error kind of fallbacks.errors and leaves nothing behind.
 """
 
 from fallbacks.services.api_keys import API_KEY_PREFIX, api_key_create, api_key_set_active, hash_api_key
+from fallbacks.services.authentication_failures import authentication_failure_record
 from fallbacks.services.chains import ChainWrite, chain_delete, chain_set
 from fallbacks.services.config_import import ConfigRefused, ImportReport, config_import
 from fallbacks.services.gateways import gateway_create, gateway_delete, gateway_record_check, gateway_update
@@ -33,6 +34,7 @@ __all__ = [
     "RollbackResult",
     "api_key_create",
     "api_key_set_active",
+    "authentication_failure_record",
     "chain_delete",
     "chain_set",
     "config_import",

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 
 from tests.factories import REPO_ROOT
@@ -157,6 +156,4 @@ def served(request, transactional_db) -> Served:
         app = request.getfixturevalue("gunicorn_app")
     else:
         app = Served(url=request.getfixturevalue("live_server").url, kind="live_server")
-    cache.clear()  # failed-authentication counts of an earlier test (the cache table is not flushed)
-    yield app
-    cache.clear()
+    return app

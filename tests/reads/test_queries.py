@@ -14,8 +14,8 @@ def count_queries(client, path: str) -> tuple[int, object]:
     return len(queries), response
 
 
-# Every request that presents a key first reads its address's count of failed authentications (one cache
-# row, fallbacks.api.throttling): an address that failed too often is refused before any key is looked at.
+# Every request that presents a key first reads its address's count of failed authentications (one query,
+# fallbacks.api.throttling): an address that failed too often is refused before any key is looked at.
 KEY_CHECK_QUERIES = 1
 
 # Each list reads the config version first, for its ETag (PRODUCT.md 3.3); a chain reads its own ETag; reads
