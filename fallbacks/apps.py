@@ -16,6 +16,8 @@ class FallbacksConfig(AppConfig):
     verbose_name = "LLM fallbacks"
 
     def ready(self):
+        from fallbacks import checks  # noqa: F401  (registers the deployment checks)
+
         post_migrate.connect(create_cache_table, sender=self)
 
 

@@ -97,7 +97,7 @@ def test_dotenv_gives_development_defaults_and_the_environment_wins(tmp_path):
     assert "sk-from-environment" in overridden.stdout
 
 
-def test_deploy_checks_pass_with_production_settings(tmp_path):
+def deploy_check(tmp_path, **overrides: str) -> subprocess.CompletedProcess:
     env_file = tmp_path / "env"
     env_file.write_text("")
     env = {
@@ -105,16 +105,30 @@ def test_deploy_checks_pass_with_production_settings(tmp_path):
         **PRODUCTION,
         "FALLBACKS_ENV_FILE": str(env_file),
         "DJANGO_SETTINGS_MODULE": "project.settings",
+        **overrides,
     }
     env.pop("DATABASE_URL", None)
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=PROJECT,
         env=env,
         capture_output=True,
         text=True,
     )
+
+
+def test_deploy_checks_pass_with_production_settings(tmp_path):
+    result = deploy_check(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_checks_warn_behind_a_proxy_that_is_not_trusted(tmp_path):
+    """Behind a proxy with TRUSTED_PROXIES=0 every client has the proxy's address: one client's failures would lock
+    every client out."""
+    refused = deploy_check(tmp_path, SECURE_PROXY_SSL_HEADER="True")
+    assert refused.returncode == 1
+    assert "fallbacks.W001" in refused.stderr
+    assert deploy_check(tmp_path, SECURE_PROXY_SSL_HEADER="True", TRUSTED_PROXIES="1").returncode == 0
 
 
 @pytest.mark.parametrize(
