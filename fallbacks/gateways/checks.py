@@ -10,9 +10,15 @@ from urllib.parse import quote
 from django.utils import timezone
 
 from fallbacks import errors, queries, services
-from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
+from fallbacks.domain import (
+    DEFAULT_CHAIN_SOURCE,
+    FALLBACK_TYPES,
+    GATEWAY_TEST_FALLBACK_TIMEOUT_SECONDS,
+    MOCK_TESTING_FLAGS,
+    MOCK_TESTING_SETTING,
+)
 from fallbacks.errors import Conflict, ErrorCode
-from fallbacks.gateways.client import GatewayClient, GatewayError, error_message
+from fallbacks.gateways.client import GatewayAnswer, GatewayClient, GatewayError, error_message
 from fallbacks.gateways.drift import BadListing, Drift, compare, live_chains
 
 MODELS_PATH = "/v1/models"
@@ -155,3 +161,98 @@ def _publish(gateway, client: GatewayClient) -> dict:
         "error": error or report["error"],
         "seconds": round(time.monotonic() - started, 3),
     }
+
+
+# Test fallback ----------------------------------------------------------------------------------
+
+CHAT_PATH = "/chat/completions"
+MODEL_GROUP_HEADER = "x-litellm-model-group"
+ATTEMPTED_FALLBACKS_HEADER = "x-litellm-attempted-fallbacks"
+
+
+def check_fallback(
+    gateway,
+    model: str,
+    fallback_type: str,
+    *,
+    client: GatewayClient | None = None,
+    timeout: float = GATEWAY_TEST_FALLBACK_TIMEOUT_SECONDS,
+) -> dict:
+    """`POST /gateways/{name}/test_fallback`: make `model` fail on the live gateway with an error of `fallback_type`
+    (LiteLLM's own mock-testing flag) and compare the model that really answered with this service's plan for
+    the gateway's series with only `model` failing.
+
+    NotFound when `model` is not a group here (there is no plan to compare with); whatever the gateway does
+    (refuses the flag, the key, answers nothing or something else) is an `error` in the answer.
+    """
+    plan = queries.fallback_plan(model, fallback_type, [], litellm_version=gateway.litellm_version).plan
+    if client is not None:
+        return _check_fallback(gateway, client, model, fallback_type, plan.served_by, timeout)
+    with GatewayClient.of(gateway) as own_client:
+        return _check_fallback(gateway, own_client, model, fallback_type, plan.served_by, timeout)
+
+
+def _check_fallback(
+    gateway, client: GatewayClient, model: str, fallback_type: str, expected: str | None, timeout: float
+) -> dict:
+    started = time.monotonic()
+    request = {
+        "model": model,
+        "messages": [{"role": "user", "content": "ping"}],
+        MOCK_TESTING_FLAGS[fallback_type]: True,
+    }
+    served_by, attempted, error, failed_as_litellm_fails = None, None, None, False
+    try:
+        answer = client.request("POST", CHAT_PATH, json_body=request, timeout=timeout)
+    except GatewayError as failure:
+        error = failure.message
+    else:
+        attempted = _integer_header(answer.headers.get(ATTEMPTED_FALLBACKS_HEADER))
+        served_by, error, failed_as_litellm_fails = _who_answered(answer)
+    # The plan may say that nobody answers (no chain applies): a gateway that fails the request with its own error
+    # then agrees; a refused flag or key, a timeout or a strange body never does.
+    agrees = served_by == expected if error is None else expected is None and failed_as_litellm_fails
+    return {
+        "gateway": gateway.name,
+        "model": model,
+        "fallback_type": fallback_type,
+        "litellm_version": gateway.litellm_version,
+        "served_by": served_by,
+        "attempted_fallbacks": attempted,
+        "expected": expected,
+        "agrees": agrees,
+        "error": error,
+        "seconds": round(time.monotonic() - started, 3),
+    }
+
+
+def _integer_header(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _who_answered(answer: GatewayAnswer) -> tuple[str | None, str | None, bool]:
+    """`(served_by, error, failed as LiteLLM fails)` from the gateway's answer to the flagged request."""
+    if 200 <= answer.status < 300:
+        served_by = answer.headers.get(MODEL_GROUP_HEADER)
+        if not served_by and isinstance(answer.body, dict) and isinstance(answer.body.get("model"), str):
+            served_by = answer.body["model"]
+        if not served_by:
+            return None, errors.TEST_FALLBACK_NO_MODEL.format(path=CHAT_PATH, status=answer.status), False
+        return served_by, None, False
+    message = error_message(answer.body)
+    if answer.status in (401, 403):
+        return None, f"{answer.status}: the gateway refused this service's key ({message})", False
+    if MOCK_TESTING_SETTING.rpartition(".")[2] in message:
+        refused = errors.MOCK_TESTING_REFUSED.format(
+            setting=MOCK_TESTING_SETTING, status=answer.status, message=message
+        )
+        return None, refused, False
+    litellm_error = isinstance(answer.body, dict) and isinstance(answer.body.get("error"), dict)
+    return (
+        None,
+        errors.TEST_FALLBACK_FAILED.format(status=answer.status, path=CHAT_PATH, message=message),
+        litellm_error,
+    )
