@@ -165,6 +165,10 @@ MOCK_TESTING_REFUSED = (
     "the gateway refuses LiteLLM's mock-testing flags: set `{setting}: true` in its config.yaml "
     "to test fallbacks on it ({status}: {message})"
 )
+PUBLISH_STOPPED = (
+    "publishing stopped: no answer to {method} for {model} ({fallback_type}), which may or may not have landed; "
+    "{left} further changes not attempted (what landed is in `published`)"
+)
 TEST_FALLBACK_FAILED = "{status} from POST {path}: no model served the request ({message})"
 TEST_FALLBACK_NO_MODEL = (
     "bad body: POST {path} answered {status} with neither an `x-litellm-model-group` header nor a `model`"

@@ -62,6 +62,7 @@ def test_sends_litellm_s_flag_and_reads_the_model_group_header(api, gateway, bro
 
     assert Handler.received == [
         (
+            "POST",
             CHAT,
             {
                 "model": "primary",

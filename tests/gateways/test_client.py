@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 class Handler(http.server.BaseHTTPRequestHandler):
     answers: dict = {}  # path -> (status, body, delay[, headers])
-    received: list = []  # (path, JSON body) of each POST
+    received: list = []  # (method, path, JSON body) of each POST and DELETE
 
     def do_GET(self):
         path = self.path.split("?")[0]
@@ -34,8 +34,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
-        self.received.append((self.path, json.loads(self.rfile.read(length) or b"null")))
+        self.received.append((self.command, self.path, json.loads(self.rfile.read(length) or b"null")))
         self.do_GET()
+
+    do_DELETE = do_POST
 
     def log_message(self, *args):
         pass
