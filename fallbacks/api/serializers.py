@@ -614,6 +614,15 @@ class GatewayRequestSerializer(serializers.Serializer):
         return dict(data)
 
 
+class ChainDriftSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    fallback_type = TypeChoiceField()
+    expected = serializers.ListField(
+        child=serializers.CharField(), help_text="What this configuration makes it report."
+    )
+    live = serializers.ListField(child=serializers.CharField(), help_text="What the gateway reports.")
+
+
 class GatewayStateSerializer(serializers.Serializer):
     in_sync = serializers.BooleanField()
     config_version = serializers.IntegerField()
@@ -621,6 +630,12 @@ class GatewayStateSerializer(serializers.Serializer):
     chains_differing = serializers.IntegerField()
     models_missing = serializers.IntegerField()
     models_unknown = serializers.IntegerField()
+    differing_chains = ChainDriftSerializer(
+        many=True, required=False, help_text="The chains that differed (absent from checks stored before it was kept)."
+    )
+    missing_models = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="The groups here that the gateway did not serve."
+    )
 
 
 class GatewayDocumentSerializer(serializers.Serializer):
@@ -637,15 +652,6 @@ class GatewayDocumentSerializer(serializers.Serializer):
 @extend_schema_serializer(many=False)
 class GatewayListSerializer(serializers.Serializer):
     data = GatewayDocumentSerializer(many=True)
-
-
-class ChainDriftSerializer(serializers.Serializer):
-    model = serializers.CharField()
-    fallback_type = TypeChoiceField()
-    expected = serializers.ListField(
-        child=serializers.CharField(), help_text="What this configuration makes it report."
-    )
-    live = serializers.ListField(child=serializers.CharField(), help_text="What the gateway reports.")
 
 
 class DriftSerializer(serializers.Serializer):

@@ -80,6 +80,9 @@ def _drift_report(gateway, client: GatewayClient) -> dict:
             "chains_differing": len(drift.chains),
             "models_missing": len(drift.models_missing),
             "models_unknown": len(drift.models_unknown),
+            # which groups the gateway disagrees about, for each group's admin page
+            "differing_chains": report["chains"],
+            "missing_models": drift.models_missing,
         },
     )
     return report
@@ -207,9 +210,14 @@ def publish(gateway, *, client: GatewayClient | None = None) -> dict:
         return _publish(gateway, own_client)
 
 
-def _publish(gateway, client: GatewayClient) -> dict:
+def check_publishable(gateway) -> None:
+    """Conflict when the gateway is in mode observe: this service never writes to it."""
     if gateway.mode != "publish":
         raise Conflict(errors.GATEWAY_NOT_PUBLISHING.format(name=gateway.name), code=ErrorCode.GATEWAY_NOT_PUBLISHING)
+
+
+def _publish(gateway, client: GatewayClient) -> dict:
+    check_publishable(gateway)
     started = time.monotonic()
     published, failed, error = [], [], None
     try:

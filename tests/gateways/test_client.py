@@ -17,12 +17,12 @@ pytestmark = pytest.mark.django_db
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    answers: dict = {}  # path -> (status, body, delay[, headers])
+    answers: dict = {}  # path, or path?query, -> (status, body, delay[, headers])
     received: list = []  # (method, path, JSON body) of each POST and DELETE
 
     def do_GET(self):
         path = self.path.split("?")[0]
-        status, body, delay, *headers = self.answers.get(path, (404, b"{}", 0))
+        status, body, delay, *headers = self.answers.get(self.path) or self.answers.get(path, (404, b"{}", 0))
         time.sleep(delay)
         self.send_response(status)
         for name, value in (headers[0] if headers else {}).items():
