@@ -123,7 +123,9 @@ class GatewayAdmin(NoRegexLookups, admin.ModelAdmin):
         return gateway
 
     def _page(self, request, template: str, gateway: Gateway, title: str, **context) -> TemplateResponse:
+        steps = {"drift.html": "Drift", "publish.html": "Publish", "test_fallback.html": "Test fallback"}
         context = {
+            "step": steps[template],
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": title,

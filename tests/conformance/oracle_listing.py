@@ -15,27 +15,12 @@ imports fastapi, which that environment does not hold; so only `metadata.fallbac
 import json
 import sys
 
-import yaml
-from litellm import Router
 from litellm.proxy.auth.model_checks import get_all_fallbacks
-from oracle_chains import API_BASE, RULE_SETTINGS, _provide_environment
+from oracle_chains import RULE_SETTINGS, load_router
 
 
 def listing(text: str) -> dict:
-    config = yaml.safe_load(text)
-    model_list = config["model_list"]
-    for deployment in model_list:
-        deployment["litellm_params"]["api_base"] = API_BASE
-    _provide_environment(model_list)
-    settings = config.get("router_settings") or {}
-    router = Router(
-        model_list=model_list,
-        fallbacks=settings.get("fallbacks") or [],
-        context_window_fallbacks=settings.get("context_window_fallbacks") or [],
-        content_policy_fallbacks=settings.get("content_policy_fallbacks") or [],
-        max_fallbacks=settings.get("max_fallbacks"),
-        num_retries=0,
-    )
+    router = load_router(text)
     names = sorted({deployment["model_name"] for deployment in router.registry().all()})
     return {
         fallback_type: {
