@@ -172,3 +172,13 @@ GATEWAY_NAME_MAX_LENGTH = 100
 GATEWAY_URL_MAX_LENGTH = 500
 GATEWAY_TIMEOUT_SECONDS = 10.0  # each call to a gateway, connect and read alike
 GATEWAY_MAX_RESPONSE_BYTES = 20 * 1024 * 1024  # a model list of 10,000 groups with chains is a few MB
+# A test fallback really calls the fallback targets: longer than a listing, and under the app server's 30 s timeout.
+GATEWAY_TEST_FALLBACK_TIMEOUT_SECONDS = 25.0
+# LiteLLM's request flags that make the requested model fail with an error of each type (its "test fallback" step),
+# and the gateway setting LiteLLM 1.110 needs before it accepts them.
+MOCK_TESTING_FLAGS = {
+    GENERAL: "mock_testing_fallbacks",
+    CONTEXT_WINDOW: "mock_testing_context_fallbacks",
+    CONTENT_POLICY: "mock_testing_content_policy_fallbacks",
+}
+MOCK_TESTING_SETTING = "general_settings.dangerously_allow_mock_testing_request_params"

@@ -160,6 +160,19 @@ GATEWAY_PLAIN_KEY = (
 GATEWAY_UNKNOWN_FIELDS = "Unknown gateway fields: {fields}"
 GATEWAY_BAD_MODE = "Invalid mode. Must be one of: {modes}"
 GATEWAY_NOT_PUBLISHING = "Gateway '{name}' is in mode observe: set mode publish to publish to it"
+# What a test fallback reports (an `error` in a 200, PRODUCT.md 3.4), with the gateway's status and message.
+MOCK_TESTING_REFUSED = (
+    "the gateway refuses LiteLLM's mock-testing flags: set `{setting}: true` in its config.yaml "
+    "to test fallbacks on it ({status}: {message})"
+)
+PUBLISH_STOPPED = (
+    "publishing stopped: no answer to {method} for {model} ({fallback_type}), which may or may not have landed; "
+    "{left} further changes not attempted (what landed is in `published`)"
+)
+TEST_FALLBACK_FAILED = "{status} from POST {path}: no model served the request ({message})"
+TEST_FALLBACK_NO_MODEL = (
+    "bad body: POST {path} answered {status} with neither an `x-litellm-model-group` header nor a `model`"
+)
 MAX_INPUT_TOKENS_RANGE = f"max_input_tokens must be null or an integer from 1 to {MAX_INPUT_TOKENS_LIMIT}"
 
 # Deployments (LiteLLM `model_list` entries) and the JSON data they keep.

@@ -248,6 +248,77 @@ def group_page(name: str) -> GroupPage:
     )
 
 
+@dataclass(frozen=True)
+class GroupOnGateway:
+    """What one registered gateway's last drift check said about one model group (the group page's gateways)."""
+
+    gateway_id: int
+    gateway: str
+    mode: str
+    litellm_version: str
+    checked_at: object  # a datetime, or None: never checked
+    checked_version: int | None  # the configuration version the check compared with
+    error: str | None  # the check could not compare: nothing is known about the group
+    missing: bool  # the gateway did not serve the group
+    chains: list[dict] = field(default_factory=list)  # the group's chains that differed: fallback_type, expected, live
+
+    @property
+    def disagrees(self) -> bool:
+        return self.missing or bool(self.chains)
+
+    @property
+    def known(self) -> bool:
+        return self.checked_at is not None and self.error is None
+
+
+@dataclass(frozen=True)
+class GroupGateways:
+    name: str
+    config_version: int  # now: a check at an older version may be out of date
+    gateways: list[GroupOnGateway] = field(default_factory=list)
+
+    @property
+    def disagreeing(self) -> list[GroupOnGateway]:
+        return [gateway for gateway in self.gateways if gateway.disagrees]
+
+    @property
+    def fallback_types(self) -> list[str]:
+        return list(FALLBACK_TYPES.values())
+
+
+def model_group_id(name: str) -> int | None:
+    """The primary key of the group `name` (its admin page's address), None when there is none. One query."""
+    group = selectors.model_group(name)
+    return group.pk if group is not None else None
+
+
+def group_gateways(name: str) -> GroupGateways:
+    """Which registered gateways disagree about the group `name`, from each gateway's last drift check (stored on
+    the gateway: no gateway is called). Two queries, whatever the number of gateways and groups."""
+    version = selectors.config_version()
+    gateways = []
+    for gateway in selectors.gateways():
+        state = gateway.last_state or {}
+        gateways.append(
+            GroupOnGateway(
+                gateway_id=gateway.pk,
+                gateway=gateway.name,
+                mode=gateway.mode,
+                litellm_version=gateway.litellm_version,
+                checked_at=gateway.last_checked_at,
+                checked_version=state.get("config_version"),
+                error=state.get("error"),
+                missing=name in state.get("missing_models", ()),
+                chains=[
+                    {key: chain[key] for key in ("fallback_type", "expected", "live")}
+                    for chain in state.get("differing_chains", ())
+                    if chain.get("model") == name
+                ],
+            )
+        )
+    return GroupGateways(name=name, config_version=version, gateways=gateways)
+
+
 def fallback_graph(fallback_type: str) -> dict:
     """The chains of one type as a graph to draw. One query."""
     return drawing.fallback_graph(selectors.chain_map(fallback_type=fallback_type), fallback_type)

@@ -468,3 +468,10 @@ def clean_gateway_mode(value: object) -> str:
             extra={"field": "mode"},
         )
     return value
+
+
+def parse_test_fallback_request(data: object) -> tuple[str, str]:
+    """`POST /gateways/{name}/test_fallback`'s body: `(model, fallback_type)`, the type `general` by default."""
+    if not isinstance(data, dict):
+        raise Invalid(errors.BODY_NOT_AN_OBJECT, code=ErrorCode.INVALID_BODY)
+    return clean_source_name(data.get("model")), clean_fallback_type(data.get("fallback_type", DEFAULT_FALLBACK_TYPE))

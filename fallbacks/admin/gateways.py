@@ -1,14 +1,23 @@
 """The gateway registry in the admin (PRODUCT.md 3.4): the same rules and service as the API.
 
-The list shows each gateway's last drift state and when it was checked.
+The list shows each gateway's last drift state and when it was checked, with "check now" (the drift report, on
+its own page) and "publish" (a confirmation page listing what will be written and deleted, then the result). A
+model group's page links to "Test fallback" per gateway and type: a confirmation page first, since on a real
+gateway the fallback targets are really called, then the result on the same page.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from fallbacks import services
+from fallbacks import queries, services, validation
 from fallbacks.admin.filters import NoRegexLookups
 from fallbacks.admin.permissions import actor_of
+from fallbacks.domain import MOCK_TESTING_FLAGS, MOCK_TESTING_SETTING
 from fallbacks.errors import DomainError
 from fallbacks.gateways import checks
 from fallbacks.models import Gateway
@@ -45,13 +54,23 @@ def describe(report: dict) -> str:
     )
 
 
+def published_summary(gateway: Gateway, report: dict) -> str:
+    failed = "; ".join(
+        f"{chain['model']} ({chain['fallback_type']}): {chain['status']} {chain['error']}" for chain in report["failed"]
+    )
+    summary = f"{gateway.name}: {len(report['published'])} chains published, {len(report['failed'])} failed"
+    summary += f" ({failed})" if failed else ""
+    summary += ", in sync" if report["in_sync"] else f", not in sync: {report['error'] or 'see drift'}"
+    return summary
+
+
 class GatewayAdmin(NoRegexLookups, admin.ModelAdmin):
     form = GatewayForm
-    list_display = ["name", "base_url", "litellm_version", "mode", "state", "last_checked_at"]
+    list_display = ["name", "base_url", "litellm_version", "mode", "state", "last_checked_at", "buttons"]
     list_filter = ["mode", "litellm_version"]
     search_fields = ["name", "base_url"]
     readonly_fields = ["state", "last_checked_at"]
-    actions = ["check_now", "publish"]
+    actions = ["check_now"]
 
     @admin.action(description="Check now: compare the selected gateways with this configuration")
     def check_now(self, request, queryset):
@@ -59,23 +78,6 @@ class GatewayAdmin(NoRegexLookups, admin.ModelAdmin):
             report = checks.drift_report(gateway)
             level = messages.SUCCESS if report["in_sync"] else messages.WARNING
             self.message_user(request, f"{gateway.name}: {describe(report)}", level)
-
-    @admin.action(description="Publish this configuration to the selected gateways", permissions=["change"])
-    def publish(self, request, queryset):
-        for gateway in queryset:
-            try:
-                report = checks.publish(gateway)
-            except DomainError as refusal:
-                self.message_user(request, refusal.message, messages.ERROR)
-                continue
-            failed = "; ".join(
-                f"{chain['model']} ({chain['fallback_type']}): {chain['status']} {chain['error']}"
-                for chain in report["failed"]
-            )
-            summary = f"{gateway.name}: {len(report['published'])} chains published, {len(report['failed'])} failed"
-            summary += f" ({failed})" if failed else ""
-            summary += ", in sync" if report["in_sync"] else f", not in sync: {report['error'] or 'see drift'}"
-            self.message_user(request, summary, messages.SUCCESS if report["in_sync"] else messages.WARNING)
 
     @admin.display(description="last state")
     def state(self, gateway: Gateway) -> str:
@@ -87,6 +89,102 @@ class GatewayAdmin(NoRegexLookups, admin.ModelAdmin):
         if state.get("in_sync"):
             return f"in sync with version {state['config_version']}"
         return f"out of sync with version {state['config_version']}: {state['chains_differing']} chains differ"
+
+    @admin.display(description="")
+    def buttons(self, gateway: Gateway) -> str:
+        check = reverse("admin:fallbacks_gateway_check", args=[gateway.pk])
+        if gateway.mode != "publish":
+            return format_html('<a class="button" href="{}">check now</a>', check)
+        publish = reverse("admin:fallbacks_gateway_publish", args=[gateway.pk])
+        return format_html(
+            '<a class="button" href="{}">check now</a> <a class="button" href="{}">publish</a>', check, publish
+        )
+
+    def get_urls(self):
+        def page(view):
+            return self.admin_site.admin_view(view)
+
+        return [
+            path("<int:object_id>/check/", page(self.check_view), name="fallbacks_gateway_check"),
+            path("<int:object_id>/publish/", page(self.publish_view), name="fallbacks_gateway_publish"),
+            path(
+                "<int:object_id>/test_fallback/", page(self.test_fallback_view), name="fallbacks_gateway_test_fallback"
+            ),
+            *super().get_urls(),
+        ]
+
+    def _gateway(self, request, object_id: int, *, change: bool) -> Gateway:
+        gateway = self.get_object(request, str(object_id))
+        if gateway is None:
+            raise Http404
+        allowed = self.has_change_permission(request, gateway) if change else self.has_view_permission(request, gateway)
+        if not allowed:
+            raise PermissionDenied
+        return gateway
+
+    def _page(self, request, template: str, gateway: Gateway, title: str, **context) -> TemplateResponse:
+        steps = {"drift.html": "Drift", "publish.html": "Publish", "test_fallback.html": "Test fallback"}
+        context = {
+            "step": steps[template],
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "gateway": gateway,
+            "changelist_url": reverse("admin:fallbacks_gateway_changelist"),
+            **context,
+        }
+        return TemplateResponse(request, f"admin/fallbacks/gateway/{template}", context)
+
+    def check_view(self, request, object_id: int):
+        """Check now: the gateway's drift report (kept as its last state), on a page of its own."""
+        gateway = self._gateway(request, object_id, change=False)
+        report = checks.drift_report(gateway)
+        return self._page(request, "drift.html", gateway, f"Drift of {gateway.name}", report=report)
+
+    def publish_view(self, request, object_id: int):
+        """GET: what publishing would write and delete on the gateway (read from it now). POST: publish."""
+        gateway = self._gateway(request, object_id, change=True)
+        try:
+            if request.method == "POST":
+                report = checks.publish(gateway)
+                level = messages.SUCCESS if report["in_sync"] else messages.WARNING
+                self.message_user(request, published_summary(gateway, report), level)
+                return self._page(request, "publish.html", gateway, f"Published to {gateway.name}", report=report)
+            checks.check_publishable(gateway)
+            plan = checks.publish_plan(gateway)
+        except DomainError as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:fallbacks_gateway_changelist"))
+        return self._page(request, "publish.html", gateway, f"Publish to {gateway.name}?", plan=plan)
+
+    def test_fallback_view(self, request, object_id: int):
+        """GET: what will be sent and what this service expects, asking for confirmation. POST: send it and show the
+        result. `model` and `fallback_type` come from the query (the group page's links) or the form."""
+        gateway = self._gateway(request, object_id, change=True)
+        data = request.POST if request.method == "POST" else request.GET
+        try:
+            model, fallback_type = validation.parse_test_fallback_request(
+                {"model": data.get("model"), "fallback_type": data.get("fallback_type") or "general"}
+            )
+            plan = queries.fallback_plan(model, fallback_type, [], litellm_version=gateway.litellm_version).plan
+        except DomainError as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:fallbacks_gateway_changelist"))
+        result = checks.check_fallback(gateway, model, fallback_type) if request.method == "POST" else None
+        group = queries.model_group_id(model)
+        return self._page(
+            request,
+            "test_fallback.html",
+            gateway,
+            f"Test fallback of {model} ({fallback_type}) on {gateway.name}",
+            model=model,
+            fallback_type=fallback_type,
+            flag=MOCK_TESTING_FLAGS[fallback_type],
+            setting=MOCK_TESTING_SETTING,
+            plan=plan,
+            result=result,
+            group_url=reverse("admin:fallbacks_modelgroup_change", args=[group]) if group is not None else None,
+        )
 
     def get_fields(self, request, obj=None):
         return [*GATEWAY_FIELDS, *([] if obj is None else self.readonly_fields)]

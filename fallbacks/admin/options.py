@@ -243,6 +243,7 @@ class ModelGroupAdmin(ChainEditingAdmin):
             page = queries.group_page(saved_name)
             own, defaults = page.own, page.defaults
             context["group_page"] = page
+            context["group_gateways"] = queries.group_gateways(saved_name)  # admin/fallbacks/modelgroup/_gateways.html
             context["reported_metadata"] = [
                 {
                     "fallback_type": kind,

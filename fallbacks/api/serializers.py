@@ -614,6 +614,15 @@ class GatewayRequestSerializer(serializers.Serializer):
         return dict(data)
 
 
+class ChainDriftSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    fallback_type = TypeChoiceField()
+    expected = serializers.ListField(
+        child=serializers.CharField(), help_text="What this configuration makes it report."
+    )
+    live = serializers.ListField(child=serializers.CharField(), help_text="What the gateway reports.")
+
+
 class GatewayStateSerializer(serializers.Serializer):
     in_sync = serializers.BooleanField()
     config_version = serializers.IntegerField()
@@ -621,6 +630,12 @@ class GatewayStateSerializer(serializers.Serializer):
     chains_differing = serializers.IntegerField()
     models_missing = serializers.IntegerField()
     models_unknown = serializers.IntegerField()
+    differing_chains = ChainDriftSerializer(
+        many=True, required=False, help_text="The chains that differed (absent from checks stored before it was kept)."
+    )
+    missing_models = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="The groups here that the gateway did not serve."
+    )
 
 
 class GatewayDocumentSerializer(serializers.Serializer):
@@ -637,15 +652,6 @@ class GatewayDocumentSerializer(serializers.Serializer):
 @extend_schema_serializer(many=False)
 class GatewayListSerializer(serializers.Serializer):
     data = GatewayDocumentSerializer(many=True)
-
-
-class ChainDriftSerializer(serializers.Serializer):
-    model = serializers.CharField()
-    fallback_type = TypeChoiceField()
-    expected = serializers.ListField(
-        child=serializers.CharField(), help_text="What this configuration makes it report."
-    )
-    live = serializers.ListField(child=serializers.CharField(), help_text="What the gateway reports.")
 
 
 class DriftSerializer(serializers.Serializer):
@@ -678,4 +684,40 @@ class PublishSerializer(serializers.Serializer):
     failed = FailedChainSerializer(many=True)
     in_sync = serializers.BooleanField(help_text="Drift, checked again after the writes.")
     error = serializers.CharField(allow_null=True, help_text="Why publishing stopped, or why drift failed; else null.")
+    seconds = serializers.FloatField()
+
+
+class FallbackTestRequestSerializer(serializers.Serializer):
+    """`POST /gateways/{name}/test_fallback`. Parsing is validation.parse_test_fallback_request."""
+
+    model = serializers.CharField(help_text="A model group here: the plan to compare with is this service's.")
+    fallback_type = TypeChoiceField(default=DEFAULT_FALLBACK_TYPE)
+
+    def to_internal_value(self, data) -> tuple[str, str]:
+        return validation.parse_test_fallback_request(data)
+
+
+class FallbackTestSerializer(serializers.Serializer):
+    gateway = serializers.CharField()
+    model = serializers.CharField()
+    fallback_type = TypeChoiceField()
+    litellm_version = serializers.CharField(help_text="The gateway's series, which `expected` follows.")
+    served_by = serializers.CharField(
+        allow_null=True,
+        help_text="The gateway's `x-litellm-model-group` header, else its body's `model`; null when nothing answered.",
+    )
+    attempted_fallbacks = serializers.IntegerField(
+        allow_null=True, help_text="The gateway's `x-litellm-attempted-fallbacks` header, or null."
+    )
+    expected = serializers.CharField(
+        allow_null=True,
+        help_text="`served_by` of this service's plan for the gateway's series with only `model` failing; "
+        "null when the plan says no model answers.",
+    )
+    agrees = serializers.BooleanField()
+    error = serializers.CharField(
+        allow_null=True,
+        help_text="What went wrong: the gateway refused LiteLLM's mock-testing flag (naming the setting it needs), "
+        "the key, did not answer, answered something else, or failed the request; else null.",
+    )
     seconds = serializers.FloatField()

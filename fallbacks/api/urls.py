@@ -27,6 +27,7 @@ urlpatterns = [
     path("gateways/<str:name>", views.GatewayDetailView.as_view(), name="gateway-detail"),
     path("gateways/<str:name>/drift", views.GatewayDriftView.as_view(), name="gateway-drift"),
     path("gateways/<str:name>/publish", views.GatewayPublishView.as_view(), name="gateway-publish"),
+    path("gateways/<str:name>/test_fallback", views.GatewayTestFallbackView.as_view(), name="gateway-test-fallback"),
     path("health", views.HealthView.as_view(), name="health"),
     path("health/readiness", views.ReadinessView.as_view(), name="health-readiness"),
 ]

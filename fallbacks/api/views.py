@@ -530,6 +530,27 @@ class GatewayPublishView(APIView):
         return Response(checks.publish(_gateway(name)))
 
 
+class GatewayTestFallbackView(APIView):
+    @extend_schema(
+        operation_id="gateway_test_fallback",
+        parameters=[GATEWAY_PATH_PARAM],
+        request=shapes.FallbackTestRequestSerializer,
+        responses={200: shapes.FallbackTestSerializer, **WRITE_ERRORS, **BODY_ERRORS},
+        description=(
+            "Send the live gateway `POST /chat/completions` for `model` with LiteLLM's mock-testing flag for "
+            "`fallback_type` (`mock_testing_fallbacks`, `mock_testing_context_fallbacks`, "
+            "`mock_testing_content_policy_fallbacks`): the model fails with an error of that type and the rest runs "
+            "for real, so the fallback targets are really called. Compares the model that answered with this "
+            "service's plan for the gateway's series. A gateway that refuses the flag (LiteLLM 1.110 unless "
+            "`general_settings.dangerously_allow_mock_testing_request_params: true`), the key, or does not answer "
+            "is an `error` in a 200, never a 5xx. Read-write keys only."
+        ),
+    )
+    def post(self, request, name: str):
+        model, fallback_type = shapes.FallbackTestRequestSerializer().to_internal_value(request.data)
+        return Response(checks.check_fallback(_gateway(name), model, fallback_type))
+
+
 # History, diff and rollback (PRODUCT.md 3.3) ---------------------------------------------------
 
 

@@ -104,11 +104,17 @@ class GatewayClient:
             raise GatewayError(f"the gateway's key is not set: environment variable {variable} is empty or missing")
         return {"Authorization": f"Bearer {key}"}
 
-    def request(self, method: str, path: str, *, params=None, json_body=None) -> GatewayAnswer:
-        """One call; GatewayError when there is no answer, or an answer larger than the limit."""
+    def request(
+        self, method: str, path: str, *, params=None, json_body=None, timeout: float | None = None
+    ) -> GatewayAnswer:
+        """One call; GatewayError when there is no answer, or an answer larger than the limit. `timeout` replaces
+        the client's own for this call (a test fallback waits for the fallback targets)."""
         headers = self._headers()
+        timeout = self.timeout if timeout is None else timeout
         try:
-            with self._client().stream(method, path, params=params, json=json_body, headers=headers) as response:
+            with self._client().stream(
+                method, path, params=params, json=json_body, headers=headers, timeout=httpx.Timeout(timeout)
+            ) as response:
                 content = bytearray()
                 for chunk in response.iter_bytes():
                     content.extend(chunk)
@@ -118,7 +124,7 @@ class GatewayClient:
                             status=response.status_code,
                         )
         except httpx.TimeoutException:
-            raise GatewayError(f"timed out: no answer to {method} {path} within {self.timeout:g} s") from None
+            raise GatewayError(f"timed out: no answer to {method} {path} within {timeout:g} s") from None
         except httpx.HTTPError as error:
             raise GatewayError(f"unreachable: {method} {path}: {type(error).__name__}: {error}") from None
         try:

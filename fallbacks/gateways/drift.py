@@ -4,15 +4,32 @@ Pure: plain data in, plain data out; no database, no HTTP. The expected side com
 fallbacks.queries.reported_chains(series), which follows the gateway's LiteLLM series (PRODUCT.md section
 2: the direct chain, with rules keyed by another spelling of a name as that release spells providers).
 
-LiteLLM's listing habits that are not drift (measured against the real 1.110.2 proxy, tests/conformance):
-- a model is shown inside a chain it inherits (the `*` chain, or one keyed by another spelling of its
-  name): the router skips it, and this service leaves it out; so the model's own name is dropped from
-  its live chain before comparing (no chain of a model's own can name it: validation refuses that);
-- model objects carry keys this service does not list (`mode`, `permission`, `root`, ...) and metadata
-  keys besides `fallbacks`: ignored;
-The order of a chain matters (it is the order of attempts), so it is compared as a list.
-Both series list the same way (1.109's proxy endpoints are the same code); only their expected chains
-differ, and those come from resolution.
+The comparison rules, per series
+--------------------------------
+What a proxy lists as `metadata.fallbacks` is `litellm.proxy.auth.model_checks.get_all_fallbacks(model,
+llm_router, fallback_type)`, whose source is the same in 1.109.1 and 1.110.2: the direct chain of the rules of
+that one type (the model's own rule, else one keyed by another spelling of its name, else `*`), as the rule
+stores it. So both series list alike; what differs between them is only the expected side:
+
+- both: a model is shown inside a chain it inherits (the `*` chain, or one keyed by another spelling of its
+  name), which the router skips; the model's own name is dropped from its live chain before comparing (no chain
+  of a model's own can name it: validation refuses that, so nothing real is hidden);
+- both: model objects carry keys this service does not compare (`object`, `created`, `owned_by`, `mode`,
+  `max_input_tokens`, `max_output_tokens`, ...) and metadata keys besides `fallbacks`: ignored; models may come
+  in any order; a model listed twice counts once (its first entry);
+- both: the order of a chain matters (it is the order of attempts), so chains are compared as lists;
+- per series, the expected chains: which other spellings of a name reach a rule is the release's own provider
+  list (fallbacks/litellm_names/<release>.json), through resolution.rule_keys. The listing shows one type's rules
+  only, on both series: 1.110's context-window errors falling back to general chains at request time
+  (resolution.SERIES_RULES) is not in the listing and is not drift; `POST /gateways/{name}/test_fallback` is what
+  exercises it.
+
+Proven: on 1.110.2 against the whole proxy started from this service's export (tests/conformance/
+test_gateway_drift.py); on both 1.110.2 and 1.109.1 against the release's own `get_all_fallbacks` run offline on
+the same export (tests/conformance/test_drift_rules.py, oracle_listing.py). 1.109.1's
+`litellm.proxy.utils.create_model_info_response`, which adds the extra keys to each model object, cannot be
+imported in its oracle environment (installed from the router-only requirements: no fastapi), so for 1.109 the
+extra keys are ignored by construction (only `id` and `metadata.fallbacks` are read), not measured.
 """
 
 from dataclasses import dataclass, field

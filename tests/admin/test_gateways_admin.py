@@ -50,7 +50,30 @@ def test_check_now_shows_the_state_and_keeps_it(admin_client, monkeypatch):
     shown = [str(message) for message in response.context["messages"]]
     assert shown[-1].startswith("edge: error: unreachable: GET /v1/models")
     assert selectors.gateway("edge").last_state["in_sync"] is False
-    response = admin_client.post(changelist, {"action": "publish", "_selected_action": [gateway.pk]}, follow=True)
+    # publishing is a confirmation page now, refused for a gateway in mode observe before anything is read
+    response = admin_client.get(reverse("admin:fallbacks_gateway_publish", args=[gateway.pk]), follow=True)
     assert [str(message) for message in response.context["messages"]][-1] == errors.GATEWAY_NOT_PUBLISHING.format(
         name="edge"
     )
+
+
+def test_the_list_has_check_now_and_publish_per_gateway(admin_client, monkeypatch):
+    monkeypatch.setenv("EDGE_KEY", "sk-edge")
+    admin_client.post(reverse("admin:fallbacks_gateway_add"), {**FORM, "base_url": "http://127.0.0.1:9"})
+    admin_client.post(reverse("admin:fallbacks_gateway_add"), {**FORM, "name": "pub", "mode": "publish"})
+    edge, pub = selectors.gateway("edge"), selectors.gateway("pub")
+    page = admin_client.get(reverse("admin:fallbacks_gateway_changelist")).content.decode()
+    check_edge = reverse("admin:fallbacks_gateway_check", args=[edge.pk])
+    assert check_edge in page
+    assert reverse("admin:fallbacks_gateway_publish", args=[pub.pk]) in page
+    assert reverse("admin:fallbacks_gateway_publish", args=[edge.pk]) not in page  # mode observe: no publish button
+
+    response = admin_client.get(check_edge)
+    assert response.status_code == 200
+    assert response.context["report"]["error"].startswith("unreachable: GET /v1/models")
+    assert "The check failed: unreachable" in response.content.decode()
+    state = selectors.gateway("edge")
+    assert state.last_state["in_sync"] is False
+    assert state.last_checked_at is not None
+    page = admin_client.get(reverse("admin:fallbacks_gateway_changelist")).content.decode()
+    assert "error: unreachable: GET /v1/models" in page

@@ -56,14 +56,15 @@ def _rule_key(rules: list, chain: object) -> str | None:
     return None
 
 
-def direct_chains(text: str) -> dict:
+def load_router(text: str) -> Router:
+    """The Router the proxy makes of an exported file, kept offline."""
     config = yaml.safe_load(text)  # an export in JSON is YAML too
     model_list = config["model_list"]
     for deployment in model_list:
         deployment["litellm_params"]["api_base"] = API_BASE
     _provide_environment(model_list)
     settings = config.get("router_settings") or {}
-    router = Router(
+    return Router(
         model_list=model_list,
         fallbacks=settings.get("fallbacks") or [],
         context_window_fallbacks=settings.get("context_window_fallbacks") or [],
@@ -71,6 +72,10 @@ def direct_chains(text: str) -> dict:
         max_fallbacks=settings.get("max_fallbacks"),
         num_retries=0,
     )
+
+
+def direct_chains(text: str) -> dict:
+    router = load_router(text)
     router_settings = router.settings()
     model_names = sorted({deployment["model_name"] for deployment in router.registry().all()})
     chains: dict[str, dict] = {}

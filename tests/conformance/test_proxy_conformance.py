@@ -18,6 +18,7 @@ import socket
 import subprocess
 import time
 import urllib.request
+from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 
@@ -93,18 +94,15 @@ def get_json(url: str, key: str | None = None) -> object:
         return json.load(response)
 
 
-@pytest.fixture
-def litellm_proxy(proxy_oracle, tmp_path):
-    """Start the real proxy on this service's export; yields `(base_url, master_key)`; stops it afterwards."""
-    configure()
-    out = StringIO()
-    call_command("export_config", stdout=out)
-    master_key = "sk-" + secrets.token_urlsafe(32)
-    config, environment = proxy_config(out.getvalue(), master_key)
-    config_file = tmp_path / "litellm-config.yaml"
+@contextmanager
+def running_proxy(proxy_oracle, config: dict, environment: dict, folder: Path):
+    """Run the real proxy on `config` (its `os.environ/` references set from `environment`) in `folder`; yields its
+    base URL once it answers `/v1/models` with the config's master key; stops it afterwards."""
+    master_key = config["general_settings"]["master_key"]
+    config_file = folder / "litellm-config.yaml"
     config_file.write_text(yaml.safe_dump(config, sort_keys=False))
     port = free_port()
-    log = (tmp_path / "proxy.log").open("w")
+    log = (folder / "proxy.log").open("w")
     process = subprocess.Popen(
         [
             str(proxy_oracle.bin / "litellm"),
@@ -118,7 +116,7 @@ def litellm_proxy(proxy_oracle, tmp_path):
             "1",
         ],
         env={**oracle_env(), **environment},
-        cwd=tmp_path,
+        cwd=folder,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group, stopped as one below
@@ -129,7 +127,7 @@ def litellm_proxy(proxy_oracle, tmp_path):
         while True:
             if process.poll() is not None:
                 pytest.fail(
-                    f"the LiteLLM proxy exited ({process.returncode}):\n{(tmp_path / 'proxy.log').read_text()[-4000:]}"
+                    f"the LiteLLM proxy exited ({process.returncode}):\n{(folder / 'proxy.log').read_text()[-4000:]}"
                 )
             try:
                 get_json(f"{base_url}/v1/models", master_key)
@@ -138,7 +136,7 @@ def litellm_proxy(proxy_oracle, tmp_path):
                 if time.monotonic() > deadline:
                     pytest.fail(f"the LiteLLM proxy did not answer in {STARTUP_SECONDS} s")
                 time.sleep(1)
-        yield base_url, master_key
+        yield base_url
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -147,6 +145,22 @@ def litellm_proxy(proxy_oracle, tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+def exported_config() -> str:
+    out = StringIO()
+    call_command("export_config", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def litellm_proxy(proxy_oracle, tmp_path):
+    """Start the real proxy on this service's export; yields `(base_url, master_key)`; stops it afterwards."""
+    configure()
+    master_key = "sk-" + secrets.token_urlsafe(32)
+    config, environment = proxy_config(exported_config(), master_key)
+    with running_proxy(proxy_oracle, config, environment, tmp_path) as base_url:
+        yield base_url, master_key
 
 
 def test_the_real_proxy_reports_the_chains_this_service_reports(litellm_proxy, api):

@@ -3,6 +3,7 @@ comes from the environment through the gateway's reference. Driven by real local
 LiteLLM: it answers what a broken gateway might)."""
 
 import http.server
+import json
 import re
 import threading
 import time
@@ -16,17 +17,27 @@ pytestmark = pytest.mark.django_db
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    answers: dict = {}
+    answers: dict = {}  # path, or path?query, -> (status, body, delay[, headers])
+    received: list = []  # (method, path, JSON body) of each POST and DELETE
 
     def do_GET(self):
         path = self.path.split("?")[0]
-        status, body, delay = self.answers.get(path, (404, b"{}", 0))
+        status, body, delay, *headers = self.answers.get(self.path) or self.answers.get(path, (404, b"{}", 0))
         time.sleep(delay)
         self.send_response(status)
+        for name, value in (headers[0] if headers else {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.received.append((self.command, self.path, json.loads(self.rfile.read(length) or b"null")))
+        self.do_GET()
+
+    do_DELETE = do_POST
 
     def log_message(self, *args):
         pass
@@ -41,6 +52,7 @@ def broken_gateway():
     server.shutdown()
     server.server_close()
     Handler.answers.clear()
+    Handler.received.clear()
 
 
 def test_size_limit_timeout_and_missing_key(broken_gateway, monkeypatch):
