@@ -7,7 +7,7 @@ Every read that resolves chains follows the configured LiteLLM series (the setti
 `litellm_version`); the plan and the lint may be asked about another one.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from fallbacks import drawing, errors, history, selectors, validation
@@ -246,6 +246,15 @@ def group_page(name: str) -> GroupPage:
         findings=[finding for finding in lint(context) if finding.concerns(name)],
         litellm_version=series,
     )
+
+
+def lint_of_groups(names: Collection[str]) -> dict[str, list[Finding]]:
+    """The whole configuration's lint findings (configured series) that concern each named group, in lint's order.
+
+    For the model group list's per-row marks. A constant number of queries, whatever the number of groups.
+    """
+    findings = lint(selectors.lint_context())
+    return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
 
 
 def fallback_graph(fallback_type: str) -> dict:

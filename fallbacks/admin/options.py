@@ -9,6 +9,7 @@ changes nothing.
 """
 
 import json
+import re
 from urllib.parse import urlencode
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
@@ -21,19 +22,21 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from fallbacks import queries, selectors, services
 from fallbacks.admin.filters import FallbacksFilter, NoRegexLookups, ProviderFilter
 from fallbacks.admin.forms import ConfigurationForm, DeploymentForm, ModelGroupForm, deployment_rows
 from fallbacks.admin.history import VersionAdmin
 from fallbacks.admin.permissions import actor_of, can_edit_chains, can_grant_writes, can_view_chains
-from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, GROUP_FIELDS
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, GROUP_FIELDS, SEVERITIES
 from fallbacks.errors import DomainError, ErrorCode, PreconditionFailed
 from fallbacks.history import defaults_scope, group_scope
 from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, ModelGroup, Via
 
 CHAIN_ARROW = " → "
+NAME_BREAKS = re.compile(r"(?<=[/.:])")  # where a long model group name may wrap in the list
 
 
 # Where a save that a service refused keeps the refusals that belong beside one field of the form.
@@ -150,13 +153,17 @@ class ChainEditingAdmin(NoRegexLookups, RefusalsAsMessages, admin.ModelAdmin):
 
 
 class ModelGroupChangeList(ChangeList):
-    """The list reads each page's direct chains (own, else `*`) in one query, whatever its length."""
+    """The list reads each page's direct chains (own, else `*`) and lint findings in a fixed number of queries,
+    whatever its length."""
 
     def get_results(self, request):
         super().get_results(request)
-        chains = queries.direct_chains([group.name for group in self.result_list])
+        names = [group.name for group in self.result_list]
+        chains = queries.direct_chains(names)
+        findings = queries.lint_of_groups(names)
         for group in self.result_list:
             group.direct_chains = chains[group.name]
+            group.lint_findings = findings[group.name]
 
 
 class DeploymentInline(admin.StackedInline):
@@ -172,7 +179,8 @@ class DeploymentInline(admin.StackedInline):
 class ModelGroupAdmin(ChainEditingAdmin):
     form = ModelGroupForm
     refusal_fields = {ErrorCode.NAME_TAKEN: "name"}  # services.group_save decides whether a name is free
-    list_display = ["name", "provider"]  # then one column per fallback type (get_list_display)
+    list_display = ["name_cell", "provider", "lint_cell"]  # then one column per fallback type (get_list_display)
+    list_display_links = ["name_cell"]
     list_filter = [("owned_by", ProviderFilter), FallbacksFilter]
     search_fields = ["name"]
     ordering = ["name"]
@@ -194,25 +202,65 @@ class ModelGroupAdmin(ChainEditingAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    @admin.display(description="name", ordering="name")
+    def name_cell(self, group: ModelGroup) -> str:
+        # A long name wraps after its own separators (`/`, `.`, `:`) rather than widening the table (admin.css).
+        parts = format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in NAME_BREAKS.split(group.name)))
+        return format_html('<span class="group-name" title="{}">{}</span>', group.name, parts)
+
     @admin.display(description="provider", ordering="owned_by")
     def provider(self, group: ModelGroup) -> str:
         return group.owned_by
 
+    @admin.display(description="lint")
+    def lint_cell(self, group: ModelGroup):
+        """The group's lint findings as one mark: how many, coloured by the worst, each message on hover."""
+        findings = group.lint_findings
+        if not findings:
+            return ""
+        worst = min(findings, key=lambda finding: SEVERITIES.index(finding.severity)).severity
+        if len(findings) == 1:
+            label = worst
+        elif all(finding.severity == worst for finding in findings):
+            label = f"{worst}s"
+        else:
+            label = "findings"
+        return format_html(
+            '<a class="lint-mark severity-{}" href="{}#lint" title="{}">{} {}</a>',
+            worst,
+            reverse("admin:fallbacks_modelgroup_change", args=[group.pk]),
+            "\n".join(f"{finding.severity}: {finding.message}" for finding in findings),
+            len(findings),
+            label,
+        )
+
     def _chain_cell(self, group: ModelGroup, fallback_type: str):
+        """One direct chain, compact: each target a chip cut short with its full name on hover, in order.
+
+        The cell's title is the whole chain in words; an inherited chain says where it comes from (issue 9).
+        """
         chain = group.direct_chains[fallback_type]
         if not chain.targets:
             return self.get_empty_value_display()
         text = CHAIN_ARROW.join(chain.targets)
         if chain.inherited_from == DEFAULT_CHAIN_SOURCE:
-            return format_html('<span class="chain-inherited" title="the default * chain">* {}</span>', text)
-        if chain.inherited_from:
-            return format_html(
-                '<span class="chain-inherited" title="the chain of {}, another spelling of this name">{}: {}</span>',
-                chain.inherited_from,
-                chain.inherited_from,
-                text,
-            )
-        return text
+            origin, title = "*", f"the default * chain: * {text}"
+        elif chain.inherited_from:
+            origin = f"{chain.inherited_from}:"
+            title = f"the chain of {chain.inherited_from}, another spelling of this name: {origin} {text}"
+        else:
+            origin, title = "", text
+        # Each target is a chip; the first carries where an inherited chain comes from, each next one its arrow,
+        # so that no line of the cell holds a lone mark.
+        leads = [format_html('<span class="chain-origin">{}</span> ', origin) if origin else ""]
+        leads += [format_html('<span class="chain-arrow">{}</span>', CHAIN_ARROW.lstrip())] * (len(chain.targets) - 1)
+        chips = format_html_join(
+            " ",
+            '<span class="chain-target" title="{}">{}{}</span>',
+            ((target, lead, target) for lead, target in zip(leads, chain.targets, strict=True)),
+        )
+        inherited = " chain-inherited" if chain.inherited_from else ""
+        return format_html('<span class="chain-cell{}" title="{}">{}</span>', inherited, title, chips)
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), *(self.chain_column(kind) for kind in FALLBACK_TYPES)]
