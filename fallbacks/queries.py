@@ -289,6 +289,11 @@ def last_changed(keys: Iterable[Key]) -> int:
     return selectors.last_changed(keys)
 
 
+def chain_versions(source: str) -> dict[str, int]:
+    """The version that last changed each chain of `source` (a group or `*`), by type; absent: never changed."""
+    return selectors.chain_versions(source)
+
+
 def change_record(version: int):
     """The record of one version (who, when, through which door, what in a line), or None."""
     return selectors.change_record(version)

@@ -10,6 +10,7 @@ changes nothing.
 
 import json
 import re
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
@@ -28,7 +29,7 @@ from django.utils.safestring import mark_safe
 from fallbacks import queries, selectors, services
 from fallbacks.admin.filters import FallbacksFilter, NoRegexLookups, ProviderFilter
 from fallbacks.admin.forms import ConfigurationForm, DeploymentForm, ModelGroupForm, deployment_rows
-from fallbacks.admin.history import VersionAdmin
+from fallbacks.admin.history import VersionAdmin, can_roll_back
 from fallbacks.admin.permissions import actor_of, can_edit_chains, can_grant_writes, can_view_chains
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, GROUP_FIELDS, SEVERITIES
 from fallbacks.errors import DomainError, ErrorCode, PreconditionFailed
@@ -125,13 +126,21 @@ class ChainEditingAdmin(NoRegexLookups, RefusalsAsMessages, admin.ModelAdmin):
         """The chains the operator changed on this page: type -> new targets (empty: delete the chain)."""
         return {formset.fallback_type: formset.target_names() for formset in form.changed_chains()}
 
-    def chain_sections(self, request, form, own: dict[str, list[str]], defaults: dict[str, list[str]]) -> list[dict]:
-        """What the template shows of each chain: an editor, or the chain read-only."""
+    def chain_sections(
+        self, request, form, own: dict[str, list[str]], defaults: dict[str, list[str]], source: str | None = None
+    ) -> list[dict]:
+        """What the template shows of each chain: an editor, or the chain read-only; for a saved source, links to
+        the chain's history and to undoing its last change (the history's own rollback page, which shows the
+        change first)."""
         if not can_view_chains(request):
             return []
         formsets = getattr(form, "chain_formsets", {})
-        return [
-            {
+        versions = queries.chain_versions(source) if source else {}
+        may_roll_back = source is not None and can_roll_back(request.user)
+        history_url = reverse("admin:fallbacks_changerecord_changelist", current_app=self.admin_site.name)
+        sections = []
+        for kind in FALLBACK_TYPES:
+            section = {
                 "fallback_type": kind.value,
                 "title": kind.title,
                 "uses": kind.uses,
@@ -139,8 +148,18 @@ class ChainEditingAdmin(NoRegexLookups, RefusalsAsMessages, admin.ModelAdmin):
                 "targets": own.get(kind.value, []),
                 "default_targets": defaults.get(kind.value, []),
             }
-            for kind in FALLBACK_TYPES
-        ]
+            last = versions.get(kind.value)
+            if source is not None and last:
+                chain = {"model": source, "fallback_type": kind.value}
+                section["history_url"] = f"{history_url}?{urlencode(chain)}"
+                section["last_version"] = last
+                if may_roll_back:
+                    rollback = reverse(
+                        "admin:fallbacks_changerecord_rollback", args=[last - 1], current_app=self.admin_site.name
+                    )
+                    section["rollback_url"] = f"{rollback}?{urlencode(chain)}"
+            sections.append(section)
+        return sections
 
     def construct_change_message(self, request, form, formsets, add=False):
         # The chains and deployments are written by services, not by formset.save(): name them here.
@@ -185,8 +204,8 @@ class ModelGroupAdmin(ChainEditingAdmin):
     search_fields = ["name"]
     ordering = ["name"]
     list_per_page = 100
-    fieldsets = [(None, {"fields": ["name", "owned_by", "max_input_tokens", "description", "created"]})]
-    readonly_fields = ["created"]
+    fieldsets = [("Model group", {"fields": ["name", "owned_by", "max_input_tokens", "description", "created_on"]})]
+    readonly_fields = ["created_on"]
     inlines = [DeploymentInline]
 
     class Media:
@@ -207,6 +226,14 @@ class ModelGroupAdmin(ChainEditingAdmin):
         # A long name wraps after its own separators (`/`, `.`, `:`) rather than widening the table (admin.css).
         parts = format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in NAME_BREAKS.split(group.name)))
         return format_html('<span class="group-name" title="{}">{}</span>', group.name, parts)
+
+    @admin.display(description="created")
+    def created_on(self, group: ModelGroup) -> str:
+        """A date a person reads, with the Unix seconds that the API's `created` gives."""
+        if not group.created:
+            return self.get_empty_value_display()
+        when = datetime.fromtimestamp(group.created, tz=UTC)
+        return f"{when:%Y-%m-%d %H:%M} UTC (created {group.created} in the API, Unix seconds)"
 
     @admin.display(description="provider", ordering="owned_by")
     def provider(self, group: ModelGroup) -> str:
@@ -285,11 +312,11 @@ class ModelGroupAdmin(ChainEditingAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
         if obj is None or not obj.pk:
-            own, defaults = {}, queries.default_chains()
+            own, defaults, source = {}, queries.default_chains(), None
         else:
             saved_name = form.initial.get("name", obj.name)  # obj holds the submitted name when a save was refused
             page = queries.group_page(saved_name)
-            own, defaults = page.own, page.defaults
+            own, defaults, source = page.own, page.defaults, page.name
             context["group_page"] = page
             context["reported_metadata"] = [
                 {
@@ -299,7 +326,7 @@ class ModelGroupAdmin(ChainEditingAdmin):
                 }
                 for kind, chain in page.reported.items()
             ]
-        context["chain_sections"] = self.chain_sections(request, form, own, defaults)
+        context["chain_sections"] = self.chain_sections(request, form, own, defaults, source=source)
         context["default_chains_url"] = reverse(
             "admin:fallbacks_configuration_change", args=[Configuration.SINGLETON_ID]
         )
@@ -388,7 +415,9 @@ class ConfigurationAdmin(ChainEditingAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         defaults = queries.default_chains()
-        context["chain_sections"] = self.chain_sections(request, context["adminform"].form, defaults, {})
+        context["chain_sections"] = self.chain_sections(
+            request, context["adminform"].form, defaults, {}, source=DEFAULT_CHAIN_SOURCE
+        )
         if can_view_chains(request):
             # Before an operator switches litellm_version: which plans the switch changes, with both plans.
             context["series_changes"] = [

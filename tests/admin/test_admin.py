@@ -758,8 +758,9 @@ def test_the_change_page_reads_the_same_queries_at_10_and_at_1000_groups(
 
 # Session, user, the group, the version that last changed what the page edits (for the stale-save guard), the
 # editors' current chains, its deployments (inline), the group page (groups with deployment counts, chains,
-# settings), and the two autocomplete rows showing their groups.
-CHANGE_PAGE_QUERIES = 11
+# settings), the version that last changed each of its chains (for their history and undo links), and the two
+# autocomplete rows showing their groups.
+CHANGE_PAGE_QUERIES = 12
 
 
 # --- API keys ----------------------------------------------------------------------------------------------------

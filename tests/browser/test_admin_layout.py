@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from fallbacks import services
+from fallbacks.models import ModelGroup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -127,3 +128,27 @@ def test_the_model_group_list_fits_with_long_names(logged_in, live_server, readm
     readme_screenshot(f"admin-model-group-list-{width}")
     if width == 1440:
         readme_screenshot("admin-model-group-list")
+
+
+@pytest.mark.parametrize(("width", "height"), VIEWPORTS)
+def test_a_group_page_shows_its_chains_and_plans_first(logged_in, live_server, readme_screenshot, width, height):
+    realistic_configuration()
+    page = logged_in(width, height)
+    group = ModelGroup.objects.get(name="gpt-4o")
+    page.goto(f"{live_server.url}/admin/fallbacks/modelgroup/{group.pk}/change/")
+    page.wait_for_selector("#chain-general-2-row .select2-selection__rendered")
+    readme_screenshot(f"admin-model-group-page-{width}")
+    assert horizontal_overflow(page) == 0
+    # The first screen: the three chains, each with its history, and the start of the plans.
+    for fallback_type in ("general", "context_window", "content_policy"):
+        section = page.locator(f"#chain-{fallback_type}-section")
+        assert section.bounding_box()["y"] < height, fallback_type
+        assert section.locator("a.chain-history").get_attribute("href").endswith(f"fallback_type={fallback_type}")
+    assert page.locator("#plans").bounding_box()["y"] < height
+    assert page.locator("#plans .fallback-plan-legend").inner_text().count("\n") >= 4
+    # The group's own fields come after; its creation is a date.
+    assert page.locator("#id_name").bounding_box()["y"] > page.locator("#plans").bounding_box()["y"]
+    assert "UTC" in page.locator(".field-created_on .readonly").inner_text()
+    readme_screenshot(f"admin-model-group-page-{width}")
+    if width == 1440:
+        readme_screenshot("admin-model-group-page")
