@@ -37,6 +37,10 @@ from fallbacks.history import defaults_scope, group_scope
 from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, ModelGroup, Via
 
 CHAIN_ARROW = " → "
+AUTOCOMPLETE_EXCLUDE = (
+    "exclude"  # the chain editor's search: ids it leaves out (fallbacks/static/fallbacks/chain_editor.js)
+)
+MAX_EXCLUDED = 200  # a chain has at most 100 targets, plus the group itself
 NAME_BREAKS = re.compile(r"(?<=[/.:])")  # where a long model group name may wrap in the list
 
 
@@ -214,6 +218,18 @@ class ModelGroupAdmin(ChainEditingAdmin):
     def get_changelist(self, request, **kwargs):
         return ModelGroupChangeList
 
+    def get_search_results(self, request, queryset, search_term):
+        # A chain editor's search (Django's autocomplete view) names what it leaves out: the group being edited and
+        # the targets already in the chain (`?exclude=<id>`, repeated). Anything that is not an id is ignored.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path == reverse("admin:autocomplete", current_app=self.admin_site.name):
+            excluded = [
+                value for value in request.GET.getlist(AUTOCOMPLETE_EXCLUDE) if value.isascii() and value.isdigit()
+            ]
+            if excluded:
+                queryset = queryset.exclude(pk__in=[int(value) for value in excluded[:MAX_EXCLUDED] if len(value) < 19])
+        return queryset, may_have_duplicates
+
     def get_actions(self, request):
         # Django's bulk delete would meet the chains' protection row by row: groups are deleted one
         # at a time, from their page, where a refusal names the chains that use the group.
@@ -327,6 +343,7 @@ class ModelGroupAdmin(ChainEditingAdmin):
                 for kind, chain in page.reported.items()
             ]
         context["chain_sections"] = self.chain_sections(request, form, own, defaults, source=source)
+        context["chain_source_id"] = obj.pk if obj is not None else None  # what the chain editors' searches leave out
         context["default_chains_url"] = reverse(
             "admin:fallbacks_configuration_change", args=[Configuration.SINGLETON_ID]
         )

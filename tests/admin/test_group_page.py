@@ -84,3 +84,22 @@ def test_undo_is_offered_only_to_those_who_may_roll_back(client, make_groups, se
     section = section_links(client.get(change_url(ModelGroup.objects.get(name="gpt-4o"))), "general")
     assert "history_url" in section
     assert "rollback_url" not in section
+
+
+def test_the_chain_editors_search_leaves_out_what_it_is_told(admin_client, make_groups):
+    groups = {group.name: group for group in make_groups("gpt-4o", "claude-3-haiku", "gemini-pro")}
+    search = "/admin/autocomplete/?term=&app_label=fallbacks&model_name=fallbackentry&field_name=target"
+
+    def offered(query: str = "") -> list[str]:
+        response = admin_client.get(search + query)
+        assert response.status_code == 200
+        return [result["text"] for result in response.json()["results"]]
+
+    assert offered() == ["claude-3-haiku", "gemini-pro", "gpt-4o"]
+    assert offered(f"&exclude={groups['gpt-4o'].pk}&exclude={groups['gemini-pro'].pk}") == ["claude-3-haiku"]
+    # What is not an id is ignored, never a 500.
+    assert offered("&exclude=abc&exclude=-1&exclude=99999999999999999999999&exclude=%EF%BC%91") == [
+        "claude-3-haiku",
+        "gemini-pro",
+        "gpt-4o",
+    ]
