@@ -172,3 +172,17 @@ GATEWAY_NAME_MAX_LENGTH = 100
 GATEWAY_URL_MAX_LENGTH = 500
 GATEWAY_TIMEOUT_SECONDS = 10.0  # each call to a gateway, connect and read alike
 GATEWAY_MAX_RESPONSE_BYTES = 20 * 1024 * 1024  # a model list of 10,000 groups with chains is a few MB
+
+
+# What a read-write API key may do (PRODUCT.md 3, 4): every write of model groups, chains and settings, as Django
+# permissions. Issuing such a key, or bringing a revoked one back, needs all of them (the admin), and so does writing
+# through the API docs page with an admin session (the API), so that no one does or grants more than they hold.
+READ_WRITE_KEY_PERMISSIONS = (
+    "fallbacks.add_modelgroup",
+    "fallbacks.change_modelgroup",
+    "fallbacks.delete_modelgroup",
+    "fallbacks.add_fallbackentry",
+    "fallbacks.change_fallbackentry",
+    "fallbacks.delete_fallbackentry",
+    "fallbacks.change_configuration",
+)
