@@ -257,9 +257,11 @@ def lint_of_groups(names: Collection[str]) -> dict[str, list[Finding]]:
     return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
 
 
-def fallback_graph(fallback_type: str) -> dict:
-    """The chains of one type as a graph to draw. One query."""
-    return drawing.fallback_graph(selectors.chain_map(fallback_type=fallback_type), fallback_type)
+def fallback_graph(fallback_type: str, *, focus: str | None = None) -> dict:
+    """The chains of one type as a graph to draw: all of them, or `focus`'s neighbourhood (always one, past
+    drawing.MAX_DRAWN_NODES). One query."""
+    graph = drawing.fallback_graph(selectors.chain_map(fallback_type=fallback_type), fallback_type)
+    return drawing.drawn_graph(graph, focus)
 
 
 # The config file -----------------------------------------------------------------------------

@@ -152,3 +152,110 @@ def test_a_group_page_shows_its_chains_and_plans_first(logged_in, live_server, r
     readme_screenshot(f"admin-model-group-page-{width}")
     if width == 1440:
         readme_screenshot("admin-model-group-page")
+
+
+PROVIDERS = ["openai", "azure", "anthropic", "bedrock", "openrouter/meta-llama", "vertex_ai", "groq", "mistral"]
+MODELS = ["gpt-4o", "claude-3-5-sonnet-20240620", "llama-3.1-70b-instruct", "gemini-1.5-pro-002", "mixtral-8x22b"]
+
+
+def many_groups(count: int) -> list[str]:
+    """`count` realistic names with chains of every type, written in bulk (the graph page reads chains only).
+
+    As in real configurations, most chains end in a few popular models (the hubs, a tenth of the groups), which
+    fall back to one another in turn.
+    """
+    from fallbacks.domain import FALLBACK_TYPES
+    from fallbacks.models import FallbackEntry
+
+    names = [f"{PROVIDERS[index % len(PROVIDERS)]}/{MODELS[index % len(MODELS)]}-{index:03}" for index in range(count)]
+    groups = ModelGroup.objects.bulk_create(ModelGroup(name=name) for name in names)
+    hubs = groups[: max(2, count // 10)]
+    entries = []
+    for index, group in enumerate(groups):
+        for kind_index, kind in enumerate(FALLBACK_TYPES.values()):
+            if (index + kind_index) % 3 == 2:
+                continue  # not every group has a chain of every type
+            picks = [hubs[(index * 7 + kind_index + step) % len(hubs)] for step in (0, 3, 5)]
+            targets = [target for target in dict.fromkeys(picks) if target != group]
+            entries += [
+                FallbackEntry(source=group, fallback_type=kind, position=position, target=target)
+                for position, target in enumerate(targets)
+            ]
+    FallbackEntry.objects.bulk_create(entries)
+    return names
+
+
+def drawn_boxes(page) -> list[dict]:
+    return page.evaluate(
+        """window.fallbackGraph.nodes().map((node) => {
+             const box = node.renderedBoundingBox({includeLabels: true, includeOverlays: false});
+             return {id: node.id(), x1: box.x1, x2: box.x2, y1: box.y1, y2: box.y2};
+           })"""
+    )
+
+
+def overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
+    ordered = sorted(boxes, key=lambda box: box["x1"])
+    found = []
+    for index, box in enumerate(ordered):
+        for other in ordered[index + 1 :]:
+            if other["x1"] >= box["x2"]:
+                break
+            if other["y1"] < box["y2"] and box["y1"] < other["y2"]:
+                found.append((box["id"], other["id"]))
+    return found
+
+
+@pytest.mark.parametrize("count", [10, 200])
+def test_the_graph_is_layered_without_overlaps_and_framed_alike(logged_in, live_server, readme_screenshot, count):
+    if count == 10:
+        realistic_configuration()
+    else:
+        many_groups(count)
+    page = logged_in(1440, 900)
+    container = None
+    for fallback_type in ("general", "context_window", "content_policy"):
+        page.goto(f"{live_server.url}/admin/fallbacks/graph/{fallback_type}")
+        page.wait_for_selector("#fallback-graph[data-rendered=true] canvas")
+        boxes = drawn_boxes(page)
+        readme_screenshot(f"admin-fallback-graph-{count}-{fallback_type}")
+        assert len(boxes) >= 2
+        assert overlapping(boxes) == [], fallback_type
+        # Framed alike: everything inside the drawing's box, and centred in it.
+        container = page.locator("#fallback-graph").bounding_box()
+        left = min(box["x1"] for box in boxes)
+        right = max(box["x2"] for box in boxes)
+        top = min(box["y1"] for box in boxes)
+        bottom = max(box["y2"] for box in boxes)
+        assert left >= 0, fallback_type
+        assert top >= 0, fallback_type
+        assert right <= container["width"], fallback_type
+        assert bottom <= container["height"], fallback_type
+        assert abs(left - (container["width"] - right)) < 30 or abs(top - (container["height"] - bottom)) < 30
+        assert page.evaluate("window.fallbackGraph.zoom()") <= 1
+        summary = page.locator("#fallback-graph-summary").inner_text()
+        models = len([box for box in boxes if box["id"] != "*"])
+        assert summary.startswith(f"{models} model group"), summary  # `*` is not counted as a model group
+        legend = page.locator(".fallback-graph-legend").inner_text()
+        for mark in ("chain of its own", "target only", "default * chain", "cycle", "position", "dashed", "dotted"):
+            assert mark in legend
+        if count == 10 and fallback_type == "general":
+            readme_screenshot("admin-fallback-graph")
+    assert container is not None
+
+
+def test_the_graph_focuses_on_one_models_neighbourhood(logged_in, live_server, readme_screenshot):
+    realistic_configuration()
+    page = logged_in(1280, 800)
+    page.goto(f"{live_server.url}/admin/fallbacks/graph/general")
+    page.fill("#fallback-graph-model", "groq/llama-3.1-8b-instant")
+    page.click(".fallback-graph-search button")
+    page.wait_for_selector("#fallback-graph[data-rendered=true] canvas")
+    drawn = {box["id"] for box in drawn_boxes(page)}
+    # groq's neighbourhood: who falls back to it (openrouter's llama) and, two steps away, what that one touches.
+    assert "groq/llama-3.1-8b-instant" in drawn
+    assert "openrouter/meta-llama/llama-3.1-70b-instruct" in drawn
+    assert "claude-3-haiku" not in drawn
+    assert page.evaluate("window.fallbackGraph.$('node.focus').id()") == "groq/llama-3.1-8b-instant"
+    assert overlapping(drawn_boxes(page)) == []
+    readme_screenshot("admin-fallback-graph-focus")
