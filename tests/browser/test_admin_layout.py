@@ -18,6 +18,14 @@ PASSWORD = "a-long-operator-password"
 ACTOR = "browser tests"
 VIEWPORTS = [(1280, 800), (1440, 900)]
 README_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+# The screenshots the README shows (README_SCREENSHOTS=1 writes them); the others stay in artifacts/screenshots/.
+README_SCREENSHOTS = {
+    "admin-model-group-list",
+    "admin-model-group-list-1280",
+    "admin-model-group-page",
+    "admin-fallback-graph",
+    "admin-fallback-graph-focus",
+}
 
 # Names as operators meet them: provider prefixes, dots, colons, long model ids.
 GROUPS = [
@@ -87,7 +95,7 @@ def readme_screenshot(page, screenshot):
 
     def take(name: str, *, full_page: bool = False) -> Path:
         path = screenshot(name, full_page=full_page)
-        if os.environ.get("README_SCREENSHOTS"):
+        if os.environ.get("README_SCREENSHOTS") and name in README_SCREENSHOTS:
             README_IMAGES.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(README_IMAGES / f"{name}.png"), full_page=full_page)
         return path
@@ -149,9 +157,21 @@ def test_a_group_page_shows_its_chains_and_plans_first(logged_in, live_server, r
     # The group's own fields come after; its creation is a date.
     assert page.locator("#id_name").bounding_box()["y"] > page.locator("#plans").bounding_box()["y"]
     assert "UTC" in page.locator(".field-created_on .readonly").inner_text()
-    readme_screenshot(f"admin-model-group-page-{width}")
     if width == 1440:
         readme_screenshot("admin-model-group-page")
+    # "Add" opens the new row's search with the cursor in it, offering neither gpt-4o nor its chain's targets.
+    page.locator("#chain-context_window-section").get_by_role("button", name="Add a fallback model").click()
+    page.wait_for_selector("#chain-context_window-1-row .select2-container--open")
+    assert page.evaluate("document.activeElement.classList.contains('select2-search__field')")
+    page.keyboard.type("gpt-4o")
+    page.wait_for_timeout(400)
+    page.wait_for_selector(".select2-container--open .select2-results__option:not(.loading-results)")
+    offered = page.locator(".select2-container--open .select2-results__option").all_inner_texts()
+    assert offered == ["azure/gpt-4o-2024-08-06", "gpt-4o-mini"]
+    page.keyboard.type("-mini")
+    page.wait_for_timeout(400)
+    page.wait_for_selector(".select2-container--open .select2-results__option:not(.loading-results)")
+    assert page.locator(".select2-container--open .select2-results__option").all_inner_texts() == ["gpt-4o-mini"]
 
 
 PROVIDERS = ["openai", "azure", "anthropic", "bedrock", "openrouter/meta-llama", "vertex_ai", "groq", "mistral"]
@@ -259,3 +279,31 @@ def test_the_graph_focuses_on_one_models_neighbourhood(logged_in, live_server, r
     assert page.evaluate("window.fallbackGraph.$('node.focus').id()") == "groq/llama-3.1-8b-instant"
     assert overlapping(drawn_boxes(page)) == []
     readme_screenshot("admin-fallback-graph-focus")
+
+
+def test_the_landing_page_and_the_api_docs_work_for_a_logged_in_admin(logged_in, live_server, readme_screenshot):
+    realistic_configuration()
+    page = logged_in(1280, 800)
+    page.get_by_role("link", name="View site").click()
+    page.wait_for_selector("h1")
+    assert page.url == f"{live_server.url}/"
+    assert page.inner_text("h1") == "LLM fallback manager"
+    for name in ("Admin", "API docs", "/health", "/health/readiness"):
+        assert page.get_by_role("link", name=name, exact=True).count() == 1
+    favicon = page.request.get(f"{live_server.url}/favicon.ico")
+    assert favicon.status == 200
+    assert "svg" in favicon.headers["content-type"]
+    readme_screenshot("landing-page")
+
+    page.get_by_role("link", name="API docs", exact=True).click()
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "Try it out uses that session" in page.inner_text("#api-docs-session")
+    # Try it out on GET /v1/models, with no key: the admin session answers.
+    operation = page.locator(".opblock-get", has=page.locator(".opblock-summary-path", has_text="/v1/models")).first
+    operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.get_by_role("button", name="Execute").click()
+    status = operation.locator(".live-responses-table .response .response-col_status").first
+    status.wait_for()
+    assert status.inner_text().strip() == "200"
+    assert "bedrock/anthropic.claude-v2:1" in operation.locator(".live-responses-table").inner_text()

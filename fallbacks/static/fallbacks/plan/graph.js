@@ -50,7 +50,7 @@
       { selector: "edge", style: {
         "curve-style": "bezier", "target-arrow-shape": "triangle", "arrow-scale": 0.9, "width": 1.5,
         "line-color": "#8a9ba5", "target-arrow-color": "#8a9ba5",
-        "source-label": "data(label)", "source-text-offset": 30, "font-size": 10, "color": "#333",
+        "label": "data(label)", "font-size": 10, "color": "#333",
         "text-background-color": "#fff", "text-background-opacity": 1, "text-background-padding": 1,
         "text-background-shape": "round-rectangle", "text-border-width": 1, "text-border-color": "#c8d3d9",
         "text-border-opacity": 1 } },
@@ -58,23 +58,22 @@
       { selector: "edge.cycle", style: { "line-color": "#ba2121", "target-arrow-color": "#ba2121", "width": 2.5 } },
     ],
     layout: {
-      name: "dagre", rankDir: "LR", nodeSep: 24, rankSep: 110, edgeSep: 12, ranker: "network-simplex",
+      name: "dagre", rankDir: "LR", nodeSep: 30, rankSep: 120, edgeSep: 12, ranker: "network-simplex",
       nodeDimensionsIncludeLabels: true, fit: false, animate: false,
     },
   });
   // Framing, the same for every type: the drawing fits the box's width, never zoomed in past 1; a graph taller
   // than the box at that zoom gets a taller box (up to MAX_HEIGHT), read by scrolling the page rather than
-  // shrunk to a thumbnail. The wheel zooms, as on every graph; the page scrolls beside the drawing.
+  // shrunk to a thumbnail; a short one gets a shorter box (at least MIN_HEIGHT), with no empty band around it.
+  // The wheel zooms, as on every graph; the page scrolls beside the drawing.
   var PADDING = 24;
   var MAX_HEIGHT = 6000;
+  var MIN_HEIGHT = 260;
   var extent = cy.elements().boundingBox();
   var zoom = Math.min(1, (container.clientWidth - 2 * PADDING) / extent.w);
   var needed = extent.h * zoom + 2 * PADDING;
-  if (needed > container.clientHeight) {
-    container.style.height = Math.min(needed, MAX_HEIGHT) + "px";
-    cy.resize();
-    container.dataset.grown = "true";
-  }
+  container.style.height = Math.max(MIN_HEIGHT, Math.min(needed, MAX_HEIGHT)) + "px";
+  cy.resize();
   cy.fit(undefined, PADDING);
   if (cy.zoom() > 1) {  // a small graph is drawn at its natural size, centred, like every other
     cy.zoom(1);
