@@ -37,9 +37,8 @@ from fallbacks.history import defaults_scope, group_scope
 from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, ModelGroup, Via
 
 CHAIN_ARROW = " → "
-AUTOCOMPLETE_EXCLUDE = (
-    "exclude"  # the chain editor's search: ids it leaves out (fallbacks/static/fallbacks/chain_editor.js)
-)
+# The chain editor's search (fallbacks/static/fallbacks/chain_editor.js) names the ids it leaves out in this parameter.
+AUTOCOMPLETE_EXCLUDE = "exclude"
 MAX_EXCLUDED = 200  # a chain has at most 100 targets, plus the group itself
 NAME_BREAKS = re.compile(r"(?<=[/.:])")  # where a long model group name may wrap in the list
 
