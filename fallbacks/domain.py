@@ -182,3 +182,17 @@ MOCK_TESTING_FLAGS = {
     CONTENT_POLICY: "mock_testing_content_policy_fallbacks",
 }
 MOCK_TESTING_SETTING = "general_settings.dangerously_allow_mock_testing_request_params"
+
+
+# What a read-write API key may do (PRODUCT.md 3, 4): every write of model groups, chains and settings, as Django
+# permissions. Issuing such a key, or bringing a revoked one back, needs all of them (the admin), and so does writing
+# through the API docs page with an admin session (the API), so that no one does or grants more than they hold.
+READ_WRITE_KEY_PERMISSIONS = (
+    "fallbacks.add_modelgroup",
+    "fallbacks.change_modelgroup",
+    "fallbacks.delete_modelgroup",
+    "fallbacks.add_fallbackentry",
+    "fallbacks.change_fallbackentry",
+    "fallbacks.delete_fallbackentry",
+    "fallbacks.change_configuration",
+)

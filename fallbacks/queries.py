@@ -7,7 +7,7 @@ Every read that resolves chains follows the configured LiteLLM series (the setti
 `litellm_version`); the plan and the lint may be asked about another one.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from fallbacks import drawing, errors, history, selectors, validation
@@ -319,9 +319,20 @@ def group_gateways(name: str) -> GroupGateways:
     return GroupGateways(name=name, config_version=version, gateways=gateways)
 
 
-def fallback_graph(fallback_type: str) -> dict:
-    """The chains of one type as a graph to draw. One query."""
-    return drawing.fallback_graph(selectors.chain_map(fallback_type=fallback_type), fallback_type)
+def lint_of_groups(names: Collection[str]) -> dict[str, list[Finding]]:
+    """The whole configuration's lint findings (configured series) that concern each named group, in lint's order.
+
+    For the model group list's per-row marks. A constant number of queries, whatever the number of groups.
+    """
+    findings = lint(selectors.lint_context())
+    return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
+
+
+def fallback_graph(fallback_type: str, *, focus: str | None = None) -> dict:
+    """The chains of one type as a graph to draw: all of them, or `focus`'s neighbourhood (always one, past
+    drawing.MAX_DRAWN_NODES). One query."""
+    graph = drawing.fallback_graph(selectors.chain_map(fallback_type=fallback_type), fallback_type)
+    return drawing.drawn_graph(graph, focus)
 
 
 # The config file -----------------------------------------------------------------------------
@@ -349,6 +360,11 @@ def exported_config(fmt: ConfigFormat | str = ConfigFormat.YAML) -> ExportedConf
 def last_changed(keys: Iterable[Key]) -> int:
     """The version that last changed any of these things (a single thing's ETag); 0 if none ever did."""
     return selectors.last_changed(keys)
+
+
+def chain_versions(source: str) -> dict[str, int]:
+    """The version that last changed each chain of `source` (a group or `*`), by type; absent: never changed."""
+    return selectors.chain_versions(source)
 
 
 def change_record(version: int):

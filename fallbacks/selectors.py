@@ -346,6 +346,17 @@ def last_changed(keys: Iterable[Key]) -> int:
     return ConfigChange.objects.filter(wanted).aggregate(last=Max("version"))["last"] or 0
 
 
+def chain_versions(source: str) -> dict[str, int]:
+    """The version that last changed each of `source`'s chains, by type (types never changed are absent). One query."""
+    rows = (
+        ConfigChange.objects.filter(kind=history.CHAIN, name=source)
+        .values_list("fallback_type")
+        .annotate(last=Max("version"))
+        .order_by()
+    )
+    return dict(rows)
+
+
 def change_record(version: int) -> ChangeRecord | None:
     return ChangeRecord.objects.filter(version=version).first()
 

@@ -244,7 +244,11 @@ AXES_LOCKOUT_CALLABLE = "fallbacks.admin.views.login.locked_out"
 AXES_ENABLE_ADMIN = False  # fallbacks.admin.options registers axes's pages itself, with the same lookup rules
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["fallbacks.api.authentication.BearerKeyAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "fallbacks.api.authentication.BearerKeyAuthentication",
+        # The API docs page's own requests, with the admin session and CSRF (nothing else is authenticated by it).
+        "fallbacks.api.authentication.ApiDocsSessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["fallbacks.api.permissions.HasKeyForMethod"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["fallbacks.api.parsers.JSONParser"],
@@ -271,11 +275,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Clients authenticate with keys; the docs page's session is that page's own business, not the API's contract.
+    "AUTHENTICATION_WHITELIST": ["fallbacks.api.authentication.BearerKeyAuthentication"],
 }
 
+# Every line once: Django's own `django` logger has a console handler of its own when DEBUG is on, and would hand
+# each record to the root's too (runserver printed every warning twice). Here it only hands them on; runserver's
+# request lines (`django.server`) keep their own handler and do not propagate.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django": {"handlers": [], "level": env_str("LOG_LEVEL", "INFO"), "propagate": True}},
 }

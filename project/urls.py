@@ -1,13 +1,19 @@
-"""Wiring only: the admin, the API, the schema and its docs page."""
+"""Wiring only: the landing page, the admin, the API, the schema and its docs page, the favicon."""
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from fallbacks.api.errors import json_not_found
 
 urlpatterns = [
+    # What this is, with links to the admin, the API docs and the health checks; the admin's "View site" leads here.
+    path("", TemplateView.as_view(template_name="fallbacks/landing.html"), name="home"),
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("fallbacks/favicon.svg"))),
     path("admin/", admin.site.urls),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves the script that starts Swagger UI as a file (`?script`), not inline: the page

@@ -38,6 +38,16 @@ class ModelGroupAutocomplete(AutocompleteSelect):
     back with the field's own error beside the row.
     """
 
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        # The chain editor (chain_editor.js) starts these search boxes itself, so that a search leaves out the
+        # model group being edited and the targets already in the chain; Django's autocomplete.js starts only
+        # `.admin-autocomplete` boxes.
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["class"] = " ".join(
+            "chain-autocomplete" if name == "admin-autocomplete" else name for name in attrs["class"].split()
+        )
+        return attrs
+
     def optgroups(self, name, value, attr=None):
         return super().optgroups(name, [item for item in value if self.could_be_an_id(item)], attr)
 

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from fallbacks import queries, services
 from fallbacks.admin.filters import NoRegexLookups
 from fallbacks.admin.permissions import REPLACE_PERMISSIONS, actor_of
+from fallbacks.domain import FALLBACK_TYPES
 from fallbacks.errors import DomainError
 from fallbacks.history import CHAIN, MODEL_GROUP, Change, Key
 from fallbacks.models import ChangeRecord, ConfigChange
@@ -91,11 +92,34 @@ class ModelFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ChainTypeFilter(admin.SimpleListFilter):
+    """`?fallback_type=TYPE` (with `?model=NAME`: one chain, a group page's link): versions that changed a chain of
+    that type (of that model group, or `*`)."""
+
+    title = "chain type"
+    parameter_name = "fallback_type"
+
+    def __init__(self, request, params, model, model_admin):
+        self.model_name = request.GET.get(ModelFilter.parameter_name)
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return FALLBACK_TYPES.choices()
+
+    def queryset(self, request, queryset):
+        if self.value():
+            changes = ConfigChange.objects.filter(kind=CHAIN, fallback_type=self.value())
+            if self.model_name:
+                changes = changes.filter(name=self.model_name)
+            return queryset.filter(pk__in=changes.values("record_id"))
+        return queryset
+
+
 class VersionAdmin(NoRegexLookups, admin.ModelAdmin):
     """Configuration versions: read-only, each with its changes, and a way back to it."""
 
     list_display = ["version_link", "created_at", "actor", "via", "summary", "change_count"]
-    list_filter = [ModelFilter, "via"]
+    list_filter = [ModelFilter, ChainTypeFilter, "via"]
     search_fields = ["actor", "summary"]
     list_per_page = 50
     ordering = ["-version"]

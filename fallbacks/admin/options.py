@@ -9,6 +9,8 @@ changes nothing.
 """
 
 import json
+import re
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
@@ -21,19 +23,24 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from fallbacks import queries, selectors, services
 from fallbacks.admin.filters import FallbacksFilter, NoRegexLookups, ProviderFilter
 from fallbacks.admin.forms import ConfigurationForm, DeploymentForm, ModelGroupForm, deployment_rows
-from fallbacks.admin.history import VersionAdmin
+from fallbacks.admin.history import VersionAdmin, can_roll_back
 from fallbacks.admin.permissions import actor_of, can_edit_chains, can_grant_writes, can_view_chains
-from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, GROUP_FIELDS
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, GROUP_FIELDS, SEVERITIES
 from fallbacks.errors import DomainError, ErrorCode, PreconditionFailed
 from fallbacks.history import defaults_scope, group_scope
 from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, ModelGroup, Via
 
 CHAIN_ARROW = " → "
+# The chain editor's search (fallbacks/static/fallbacks/chain_editor.js) names the ids it leaves out in this parameter.
+AUTOCOMPLETE_EXCLUDE = "exclude"
+MAX_EXCLUDED = 200  # a chain has at most 100 targets, plus the group itself
+NAME_BREAKS = re.compile(r"(?<=[/.:])")  # where a long model group name may wrap in the list
 
 
 # Where a save that a service refused keeps the refusals that belong beside one field of the form.
@@ -122,13 +129,21 @@ class ChainEditingAdmin(NoRegexLookups, RefusalsAsMessages, admin.ModelAdmin):
         """The chains the operator changed on this page: type -> new targets (empty: delete the chain)."""
         return {formset.fallback_type: formset.target_names() for formset in form.changed_chains()}
 
-    def chain_sections(self, request, form, own: dict[str, list[str]], defaults: dict[str, list[str]]) -> list[dict]:
-        """What the template shows of each chain: an editor, or the chain read-only."""
+    def chain_sections(
+        self, request, form, own: dict[str, list[str]], defaults: dict[str, list[str]], source: str | None = None
+    ) -> list[dict]:
+        """What the template shows of each chain: an editor, or the chain read-only; for a saved source, links to
+        the chain's history and to undoing its last change (the history's own rollback page, which shows the
+        change first)."""
         if not can_view_chains(request):
             return []
         formsets = getattr(form, "chain_formsets", {})
-        return [
-            {
+        versions = queries.chain_versions(source) if source else {}
+        may_roll_back = source is not None and can_roll_back(request.user)
+        history_url = reverse("admin:fallbacks_changerecord_changelist", current_app=self.admin_site.name)
+        sections = []
+        for kind in FALLBACK_TYPES:
+            section = {
                 "fallback_type": kind.value,
                 "title": kind.title,
                 "uses": kind.uses,
@@ -136,8 +151,18 @@ class ChainEditingAdmin(NoRegexLookups, RefusalsAsMessages, admin.ModelAdmin):
                 "targets": own.get(kind.value, []),
                 "default_targets": defaults.get(kind.value, []),
             }
-            for kind in FALLBACK_TYPES
-        ]
+            last = versions.get(kind.value)
+            if source is not None and last:
+                chain = {"model": source, "fallback_type": kind.value}
+                section["history_url"] = f"{history_url}?{urlencode(chain)}"
+                section["last_version"] = last
+                if may_roll_back:
+                    rollback = reverse(
+                        "admin:fallbacks_changerecord_rollback", args=[last - 1], current_app=self.admin_site.name
+                    )
+                    section["rollback_url"] = f"{rollback}?{urlencode(chain)}"
+            sections.append(section)
+        return sections
 
     def construct_change_message(self, request, form, formsets, add=False):
         # The chains and deployments are written by services, not by formset.save(): name them here.
@@ -150,13 +175,17 @@ class ChainEditingAdmin(NoRegexLookups, RefusalsAsMessages, admin.ModelAdmin):
 
 
 class ModelGroupChangeList(ChangeList):
-    """The list reads each page's direct chains (own, else `*`) in one query, whatever its length."""
+    """The list reads each page's direct chains (own, else `*`) and lint findings in a fixed number of queries,
+    whatever its length."""
 
     def get_results(self, request):
         super().get_results(request)
-        chains = queries.direct_chains([group.name for group in self.result_list])
+        names = [group.name for group in self.result_list]
+        chains = queries.direct_chains(names)
+        findings = queries.lint_of_groups(names)
         for group in self.result_list:
             group.direct_chains = chains[group.name]
+            group.lint_findings = findings[group.name]
 
 
 class DeploymentInline(admin.StackedInline):
@@ -172,13 +201,14 @@ class DeploymentInline(admin.StackedInline):
 class ModelGroupAdmin(ChainEditingAdmin):
     form = ModelGroupForm
     refusal_fields = {ErrorCode.NAME_TAKEN: "name"}  # services.group_save decides whether a name is free
-    list_display = ["name", "provider"]  # then one column per fallback type (get_list_display)
+    list_display = ["name_cell", "provider", "lint_cell"]  # then one column per fallback type (get_list_display)
+    list_display_links = ["name_cell"]
     list_filter = [("owned_by", ProviderFilter), FallbacksFilter]
     search_fields = ["name"]
     ordering = ["name"]
     list_per_page = 100
-    fieldsets = [(None, {"fields": ["name", "owned_by", "max_input_tokens", "description", "created"]})]
-    readonly_fields = ["created"]
+    fieldsets = [("Model group", {"fields": ["name", "owned_by", "max_input_tokens", "description", "created_on"]})]
+    readonly_fields = ["created_on"]
     inlines = [DeploymentInline]
 
     class Media:
@@ -187,6 +217,18 @@ class ModelGroupAdmin(ChainEditingAdmin):
     def get_changelist(self, request, **kwargs):
         return ModelGroupChangeList
 
+    def get_search_results(self, request, queryset, search_term):
+        # A chain editor's search (Django's autocomplete view) names what it leaves out: the group being edited and
+        # the targets already in the chain (`?exclude=<id>`, repeated). Anything that is not an id is ignored.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path == reverse("admin:autocomplete", current_app=self.admin_site.name):
+            excluded = [
+                value for value in request.GET.getlist(AUTOCOMPLETE_EXCLUDE) if value.isascii() and value.isdigit()
+            ]
+            if excluded:
+                queryset = queryset.exclude(pk__in=[int(value) for value in excluded[:MAX_EXCLUDED] if len(value) < 19])
+        return queryset, may_have_duplicates
+
     def get_actions(self, request):
         # Django's bulk delete would meet the chains' protection row by row: groups are deleted one
         # at a time, from their page, where a refusal names the chains that use the group.
@@ -194,25 +236,73 @@ class ModelGroupAdmin(ChainEditingAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    @admin.display(description="name", ordering="name")
+    def name_cell(self, group: ModelGroup) -> str:
+        # A long name wraps after its own separators (`/`, `.`, `:`) rather than widening the table (admin.css).
+        parts = format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in NAME_BREAKS.split(group.name)))
+        return format_html('<span class="group-name" title="{}">{}</span>', group.name, parts)
+
+    @admin.display(description="created")
+    def created_on(self, group: ModelGroup) -> str:
+        """A date a person reads, with the Unix seconds that the API's `created` gives."""
+        if not group.created:
+            return self.get_empty_value_display()
+        when = datetime.fromtimestamp(group.created, tz=UTC)
+        return f"{when:%Y-%m-%d %H:%M} UTC (created {group.created} in the API, Unix seconds)"
+
     @admin.display(description="provider", ordering="owned_by")
     def provider(self, group: ModelGroup) -> str:
         return group.owned_by
 
+    @admin.display(description="lint")
+    def lint_cell(self, group: ModelGroup):
+        """The group's lint findings as one mark: how many, coloured by the worst, each message on hover."""
+        findings = group.lint_findings
+        if not findings:
+            return ""
+        worst = min(findings, key=lambda finding: SEVERITIES.index(finding.severity)).severity
+        if len(findings) == 1:
+            label = worst
+        elif all(finding.severity == worst for finding in findings):
+            label = f"{worst}s"
+        else:
+            label = "findings"
+        return format_html(
+            '<a class="lint-mark severity-{}" href="{}#lint" title="{}">{} {}</a>',
+            worst,
+            reverse("admin:fallbacks_modelgroup_change", args=[group.pk]),
+            "\n".join(f"{finding.severity}: {finding.message}" for finding in findings),
+            len(findings),
+            label,
+        )
+
     def _chain_cell(self, group: ModelGroup, fallback_type: str):
+        """One direct chain, compact: each target a chip cut short with its full name on hover, in order.
+
+        The cell's title is the whole chain in words; an inherited chain says where it comes from (issue 9).
+        """
         chain = group.direct_chains[fallback_type]
         if not chain.targets:
             return self.get_empty_value_display()
         text = CHAIN_ARROW.join(chain.targets)
         if chain.inherited_from == DEFAULT_CHAIN_SOURCE:
-            return format_html('<span class="chain-inherited" title="the default * chain">* {}</span>', text)
-        if chain.inherited_from:
-            return format_html(
-                '<span class="chain-inherited" title="the chain of {}, another spelling of this name">{}: {}</span>',
-                chain.inherited_from,
-                chain.inherited_from,
-                text,
-            )
-        return text
+            origin, title = "*", f"the default * chain: * {text}"
+        elif chain.inherited_from:
+            origin = f"{chain.inherited_from}:"
+            title = f"the chain of {chain.inherited_from}, another spelling of this name: {origin} {text}"
+        else:
+            origin, title = "", text
+        # Each target is a chip; the first carries where an inherited chain comes from, each next one its arrow,
+        # so that no line of the cell holds a lone mark.
+        leads = [format_html('<span class="chain-origin">{}</span> ', origin) if origin else ""]
+        leads += [format_html('<span class="chain-arrow">{}</span>', CHAIN_ARROW.lstrip())] * (len(chain.targets) - 1)
+        chips = format_html_join(
+            " ",
+            '<span class="chain-target" title="{}">{}{}</span>',
+            ((target, lead, target) for lead, target in zip(leads, chain.targets, strict=True)),
+        )
+        inherited = " chain-inherited" if chain.inherited_from else ""
+        return format_html('<span class="chain-cell{}" title="{}">{}</span>', inherited, title, chips)
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), *(self.chain_column(kind) for kind in FALLBACK_TYPES)]
@@ -237,11 +327,11 @@ class ModelGroupAdmin(ChainEditingAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
         if obj is None or not obj.pk:
-            own, defaults = {}, queries.default_chains()
+            own, defaults, source = {}, queries.default_chains(), None
         else:
             saved_name = form.initial.get("name", obj.name)  # obj holds the submitted name when a save was refused
             page = queries.group_page(saved_name)
-            own, defaults = page.own, page.defaults
+            own, defaults, source = page.own, page.defaults, page.name
             context["group_page"] = page
             context["group_gateways"] = queries.group_gateways(saved_name)  # admin/fallbacks/modelgroup/_gateways.html
             context["reported_metadata"] = [
@@ -252,7 +342,8 @@ class ModelGroupAdmin(ChainEditingAdmin):
                 }
                 for kind, chain in page.reported.items()
             ]
-        context["chain_sections"] = self.chain_sections(request, form, own, defaults)
+        context["chain_sections"] = self.chain_sections(request, form, own, defaults, source=source)
+        context["chain_source_id"] = obj.pk if obj is not None else None  # what the chain editors' searches leave out
         context["default_chains_url"] = reverse(
             "admin:fallbacks_configuration_change", args=[Configuration.SINGLETON_ID]
         )
@@ -341,7 +432,9 @@ class ConfigurationAdmin(ChainEditingAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         defaults = queries.default_chains()
-        context["chain_sections"] = self.chain_sections(request, context["adminform"].form, defaults, {})
+        context["chain_sections"] = self.chain_sections(
+            request, context["adminform"].form, defaults, {}, source=DEFAULT_CHAIN_SOURCE
+        )
         if can_view_chains(request):
             # Before an operator switches litellm_version: which plans the switch changes, with both plans.
             context["series_changes"] = [

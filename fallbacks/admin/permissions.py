@@ -6,6 +6,7 @@ replace their delete permissions too; exporting needs the view (or change) permi
 """
 
 from fallbacks.config_format import ImportMode
+from fallbacks.domain import READ_WRITE_KEY_PERMISSIONS
 
 MERGE_PERMISSIONS = (
     "fallbacks.add_modelgroup",
@@ -14,19 +15,6 @@ MERGE_PERMISSIONS = (
     "fallbacks.change_fallbackentry",
 )
 REPLACE_PERMISSIONS = (*MERGE_PERMISSIONS, "fallbacks.delete_modelgroup", "fallbacks.delete_fallbackentry")
-
-
-# What a read-write API key may do (PRODUCT.md 3, 4): every write of model groups, chains and settings. Issuing
-# one, or bringing a revoked one back, needs all of these permissions, so that no one grants more than they hold.
-READ_WRITE_KEY_PERMISSIONS = (
-    "fallbacks.add_modelgroup",
-    "fallbacks.change_modelgroup",
-    "fallbacks.delete_modelgroup",
-    "fallbacks.add_fallbackentry",
-    "fallbacks.change_fallbackentry",
-    "fallbacks.delete_fallbackentry",
-    "fallbacks.change_configuration",
-)
 
 
 def can_grant_writes(user) -> bool:

@@ -9,6 +9,7 @@ from rest_framework import authentication, exceptions
 
 from fallbacks import errors, selectors
 from fallbacks.api.throttling import FailedAuthenticationThrottle
+from fallbacks.domain import READ_WRITE_KEY_PERMISSIONS
 from fallbacks.services import hash_api_key
 
 
@@ -71,6 +72,30 @@ class BearerKeyAuthentication(authentication.BaseAuthentication):
         if litellm_header:
             return litellm_header.removeprefix("Bearer ").strip()
         return None
+
+
+# The header the API docs page's own requests carry (fallbacks/static/fallbacks/api_docs.js). A page of another
+# site cannot send it without the browser asking this one first (a CORS preflight, which is never allowed), so
+# the admin's session cookie alone never authenticates an API request.
+API_DOCS_HEADER = "X-Fallbacks-Api-Docs"
+
+
+class ApiDocsSessionAuthentication(authentication.SessionAuthentication):
+    """The API docs page's "Try it out", for a logged-in staff user of the admin: their session, with Django's CSRF
+    check on every write (the page sends the token), and only on requests that carry API_DOCS_HEADER.
+
+    The user reads; they write only with every permission a read-write key grants (READ_WRITE_KEY_PERMISSIONS).
+    Versions name them as the admin does (their user name). A key, when one is presented, is used instead.
+    """
+
+    def authenticate(self, request):
+        if request.META.get("HTTP_" + API_DOCS_HEADER.upper().replace("-", "_")) != "1":
+            return None
+        user = getattr(request._request, "user", None)
+        if user is None or not user.is_active or not user.is_staff:
+            return None
+        self.enforce_csrf(request)
+        return KeyPrincipal(actor=user.get_username(), can_write=user.has_perms(READ_WRITE_KEY_PERMISSIONS)), None
 
 
 class BearerKeyScheme(OpenApiAuthenticationExtension):

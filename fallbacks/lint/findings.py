@@ -279,7 +279,10 @@ def _beyond_max_fallbacks(
     in_chains = {name for (name, _) in chains if name != DEFAULT_CHAIN_SOURCE} | {
         target for targets in chains.values() for target in targets
     }
-    findings = []
+    # The chain cut short -> requester -> its targets never tried. The chain is the one the walk took, whose type
+    # may be another than the error's (on 1.110 a context-window error walks general chains where no typed one
+    # applies), so each is reported once, under its own type, whichever errors reach it.
+    unreached: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for fallback_type in FALLBACK_TYPES.values() if types is None else types:
         if not any(entry_type == fallback_type for (_, entry_type) in chains):
             continue
@@ -287,7 +290,6 @@ def _beyond_max_fallbacks(
         # Models named in no chain all walk the `*` chain alike, so one of them speaks for all.
         outsiders = sorted(requesters - in_chains)
         planned = sorted(requesters & in_chains) + outsiders[:1]
-        unreached: dict[str, dict[str, list[str]]] = defaultdict(dict)  # chain source -> requester -> targets
         for requester in planned:
             plan = attempt_plan(
                 chains, requester, fallback_type, in_chains, context.max_fallbacks, series=context.series
@@ -298,26 +300,28 @@ def _beyond_max_fallbacks(
                     continue
                 if sources is not None and step.then_via.source not in sources:
                     continue
-                missed = [target for target in chains[(step.then_via.source, fallback_type)] if target not in attempted]
+                cut = (step.then_via.source, step.then_via.fallback_type)
+                missed = [target for target in chains[cut] if target not in attempted]
                 if not missed:
                     continue
                 for name in outsiders if requester in outsiders else [requester]:
-                    unreached[step.then_via.source][name] = missed
-        for source, by_requester in sorted(unreached.items()):
-            targets = sorted({target for missed in by_requester.values() for target in missed})
-            requesters_named = sorted(by_requester)
-            findings.append(
-                Finding(
-                    WARNING,
-                    BEYOND_MAX_FALLBACKS,
-                    f"{_names(targets)} in the {fallback_type} chain of {source} can never be tried for requests "
-                    f"to {_names(requesters_named)}: max_fallbacks ({context.max_fallbacks}) is used up before "
-                    "the walk gets there.",
-                    source,
-                    fallback_type,
-                    tuple(dict.fromkeys([source, *targets, *requesters_named])),
-                )
+                    unreached[cut][name].update(missed)
+    findings = []
+    for (source, chain_type), by_requester in sorted(unreached.items()):
+        targets = sorted({target for missed in by_requester.values() for target in missed})
+        requesters_named = sorted(by_requester)
+        findings.append(
+            Finding(
+                WARNING,
+                BEYOND_MAX_FALLBACKS,
+                f"{_names(targets)} in the {chain_type} chain of {source} can never be tried for requests "
+                f"to {_names(requesters_named)}: max_fallbacks ({context.max_fallbacks}) is used up before "
+                "the walk gets there.",
+                source,
+                chain_type,
+                tuple(dict.fromkeys([source, *targets, *requesters_named])),
             )
+        )
     return findings
 
 

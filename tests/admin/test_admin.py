@@ -727,8 +727,9 @@ def test_the_list_reads_a_constant_number_of_queries(operator, make_groups, set_
 
 
 # Session, user, two counts (filtered and total), the page, the configured LiteLLM series, its chains with the `*`
-# chains (and those of other spellings of its names), the providers filter.
-LIST_PAGE_QUERIES = 8
+# chains (and those of other spellings of its names), the providers filter; and the lint that marks each row
+# (queries.lint_of_groups: groups, chains, settings).
+LIST_PAGE_QUERIES = 11
 
 
 def test_the_change_page_reads_the_same_queries_at_10_and_at_1000_groups(
@@ -757,9 +758,10 @@ def test_the_change_page_reads_the_same_queries_at_10_and_at_1000_groups(
 
 # Session, user, the group, the version that last changed what the page edits (for the stale-save guard), the
 # editors' current chains, its deployments (inline), the group page (groups with deployment counts, chains,
-# settings), the two autocomplete rows showing their groups, and the group's gateways (the config version and the
-# gateways with their last drift checks: fallbacks.queries.group_gateways).
-CHANGE_PAGE_QUERIES = 13
+# settings), the version that last changed each of its chains (for their history and undo links), the two
+# autocomplete rows showing their groups, and the group's gateways (the config version and the gateways with their
+# last drift checks: fallbacks.queries.group_gateways).
+CHANGE_PAGE_QUERIES = 14
 
 
 # --- API keys ----------------------------------------------------------------------------------------------------

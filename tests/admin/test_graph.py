@@ -64,3 +64,23 @@ def test_template_tags_render_the_plan_and_the_findings(make_groups, set_chain):
         Context({"page": queries.group_page("c")})
     )
     assert "Nothing to report about c" in unrelated
+
+
+def test_past_the_limit_the_page_draws_a_neighbourhood_never_the_whole_graph(client, staff):
+    from fallbacks import drawing
+    from tests.factories import load
+
+    load(drawing.MAX_DRAWN_NODES + 50)
+    client.force_login(staff)
+    response = client.get("/admin/fallbacks/graph/general")
+    graph = response.context["graph"]
+    assert graph["whole"] is False
+    assert graph["model_count"] == drawing.MAX_DRAWN_NODES + 50
+    assert len(graph["nodes"]) < drawing.MAX_DRAWN_NODES
+    assert f"more than {drawing.MAX_DRAWN_NODES} are never drawn at once" in response.content.decode()
+
+    focused = client.get("/admin/fallbacks/graph/general?model=model-00100").context["graph"]
+    assert focused["focus"] == "model-00100"
+    assert {"model-00099", "model-00100", "model-00101"} <= {node["id"] for node in focused["nodes"]}
+    missing = client.get("/admin/fallbacks/graph/general?model=gpt-5")
+    assert "No model group named “gpt-5” is in a general chain." in missing.content.decode()

@@ -2,8 +2,9 @@
 
 Routed by the admin site's `get_urls()` (fallbacks.admin.sites), so it has the admin's login and
 context; it needs the permission to view or to change fallback entries (a change permission
-implies seeing, as everywhere in Django's admin). The drawing is cytoscape.js, served
-from this app's static files.
+implies seeing, as everywhere in Django's admin). The drawing is cytoscape.js with the layered dagre
+layout (cytoscape-dagre), served from this app's static files. `?model=NAME` draws that model's
+neighbourhood; past drawing.MAX_DRAWN_NODES the page always draws a neighbourhood, never the whole graph.
 """
 
 from django.contrib import admin
@@ -22,7 +23,8 @@ def fallback_graph_view(request, fallback_type: str):
         raise Http404(f"No fallback type '{fallback_type}'")
     if not can_view_chains(request):
         raise PermissionDenied
-    graph = queries.fallback_graph(fallback_type)
+    focus = request.GET.get("model", "").strip() or None
+    graph = queries.fallback_graph(fallback_type, focus=focus)
     context = {
         **admin.site.each_context(request),
         "title": f"{FALLBACK_TYPES[fallback_type].label} fallback graph",
@@ -30,5 +32,6 @@ def fallback_graph_view(request, fallback_type: str):
         "fallback_type": fallback_type,
         "fallback_types": FALLBACK_TYPES.choices(),
         "changelist_url": reverse("admin:fallbacks_modelgroup_changelist"),
+        "searched": focus or "",
     }
     return TemplateResponse(request, "admin/fallbacks/plan/graph.html", context)
