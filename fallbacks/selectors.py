@@ -7,6 +7,8 @@ groups building objects is the slow part.
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import groupby
 from operator import itemgetter
 
@@ -14,7 +16,13 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 
 from fallbacks import history
 from fallbacks.config_format import ConfigData, DeploymentData, GroupData
-from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, describe_chain
+from fallbacks.domain import (
+    DEFAULT_CHAIN_SOURCE,
+    DEFAULT_FALLBACK_TYPE,
+    DEFAULT_LITELLM_VERSION,
+    FALLBACK_TYPES,
+    describe_chain,
+)
 from fallbacks.history import Change, Key
 from fallbacks.lint import GroupFacts, LintContext
 from fallbacks.models import (
@@ -33,6 +41,28 @@ from fallbacks.resolution import ChainMap
 
 def config_version() -> int:
     return Configuration.objects.filter(pk=Configuration.SINGLETON_ID).values_list("version", flat=True).first() or 0
+
+
+@dataclass(frozen=True)
+class ConfigStamp:
+    """What names one state of the configuration: its version, when that version was written, and the series the
+    gateways run (which the model list's metadata follows)."""
+
+    version: int
+    written_at: datetime | None  # the version alone repeats after a database is restored or a test rolls back
+    litellm_version: str
+
+
+def config_stamp() -> ConfigStamp:
+    """The configuration's current stamp. One query, by primary key."""
+    row = (
+        Configuration.objects.filter(pk=Configuration.SINGLETON_ID)
+        .values_list("version", "updated_at", "litellm_version")
+        .first()
+    )
+    if row is None:
+        return ConfigStamp(version=0, written_at=None, litellm_version=DEFAULT_LITELLM_VERSION)
+    return ConfigStamp(*row)
 
 
 def configuration() -> Configuration:

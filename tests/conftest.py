@@ -11,6 +11,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from fallbacks import services
+from fallbacks.api.listings import LISTINGS
 from fallbacks.models import ModelGroup
 
 # The shared helpers assert too (form_data, ...): pytest rewrites their asserts as it does the tests'.
@@ -27,6 +28,15 @@ def _forget_failed_authentications(request, django_db_blocker):
     if {"transactional_db", "live_server"} & set(request.fixturenames):
         with django_db_blocker.unblock():
             cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _forget_listings():
+    """The listings kept per process are keyed by the config version and when it was written; tests that make data
+    through the ORM (tests.factories.load) write behind the services' back and leave both as they were."""
+    LISTINGS.clear()
+    yield
+    LISTINGS.clear()
 
 
 @pytest.fixture
