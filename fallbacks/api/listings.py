@@ -29,9 +29,11 @@ from collections.abc import Callable, Hashable
 import orjson
 from django.conf import settings
 from django.http import HttpResponse
+from rest_framework.response import Response
 
 from fallbacks import queries, selectors
-from fallbacks.api.conditional import CONFIG_VERSION_HEADER, ETAG, etag, not_modified
+from fallbacks.api import cursors
+from fallbacks.api.conditional import CONFIG_VERSION_HEADER, ETAG, etag, list_response, not_modified
 from fallbacks.config_format import ConfigFormat
 from fallbacks.selectors import ConfigStamp
 
@@ -186,3 +188,40 @@ def config_file(request, fmt: ConfigFormat) -> HttpResponse:
     response[ETAG] = etag(exported_version)
     response[CONFIG_VERSION_HEADER] = str(exported_version)
     return response
+
+
+# Pages (PRODUCT.md 3.2): only when the client sends `?limit=` ---------------------------------------------------
+
+
+def _page(items: list[dict], limit: int, cursor_of: Callable[[dict], str]) -> dict:
+    """A page of a selector's `limit + 1` items: the first `limit`, and the cursor after them if there are more."""
+    page = items[:limit]
+    return {"data": page, "next": cursor_of(page[-1]) if len(items) > limit else None}
+
+
+def chain_page(
+    request, *, limit: int, after: tuple[str, str] | None, fallback_type: str | None, model: str | None
+) -> Response:
+    """A page of `GET /fallback`, labelled with the config version like the whole list."""
+    return list_response(
+        request,
+        selectors.config_version(),
+        lambda: _page(
+            selectors.chain_page(limit=limit, after=after, fallback_type=fallback_type, model=model),
+            limit,
+            lambda chain: cursors.encode(chain["model"], chain["fallback_type"]),
+        ),
+    )
+
+
+def model_group_page(request, *, limit: int, after: str | None) -> Response:
+    """A page of `GET /model_groups`, labelled with the config version like the whole list."""
+    return list_response(
+        request,
+        selectors.config_version(),
+        lambda: _page(
+            selectors.model_group_documents(after=after, limit=limit),
+            limit,
+            lambda group: cursors.encode(group["name"]),
+        ),
+    )

@@ -60,12 +60,18 @@ def _chain_warnings(source: str, fallback_type: str) -> list[dict]:
 class FallbackView(APIView):
     @extend_schema(
         operation_id="fallback_list",
-        parameters=[FALLBACK_TYPE_PARAM, OpenApiParameter("model", OpenApiTypes.STR)],
+        parameters=[shapes.ChainListQuery],
         responses={200: shapes.ChainListSerializer, **ERRORS},
-        description="Every chain (`model` is `*` for a default chain). LiteLLM has no list.",
+        description=(
+            "Every chain (`model` is `*` for a default chain), `*` first, then by model and type. LiteLLM has no "
+            "list. With `?limit=`, a page and its `next`."
+        ),
     )
     def get(self, request):
         query = shapes.ChainListQuery.parse(request)
+        if query["limit"] is not None:
+            return listings.chain_page(request, **query)
+        del query["limit"], query["after"]
         if query["model"] is None:
             return listings.chain_list(request, fallback_type=query["fallback_type"])
         return list_response(request, selectors.config_version(), lambda: {"data": selectors.chain_list(**query)})
@@ -213,7 +219,11 @@ GROUP_ERRORS = {**WRITE_ERRORS, 409: shapes.ErrorSerializer}
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: shapes.ModelGroupListSerializer, **ERRORS}),
+    list=extend_schema(
+        parameters=[shapes.ModelGroupListQuery],
+        responses={200: shapes.ModelGroupListSerializer, **ERRORS},
+        description="Every model group by name; with `?limit=`, a page and its `next`.",
+    ),
     create=extend_schema(responses={201: shapes.ModelGroupDocumentSerializer, **GROUP_ERRORS, **BODY_ERRORS}),
     retrieve=extend_schema(responses={200: shapes.ModelGroupDocumentSerializer, **ERRORS}),
     partial_update=extend_schema(responses={200: shapes.ModelGroupDocumentSerializer, **GROUP_ERRORS, **BODY_ERRORS}),
@@ -236,6 +246,9 @@ class ModelGroupViewSet(viewsets.GenericViewSet):
         return group
 
     def list(self, request):
+        page = shapes.ModelGroupListQuery.parse(request)
+        if page["limit"] is not None:
+            return listings.model_group_page(request, **page)
         return list_response(request, selectors.config_version(), lambda: {"data": selectors.model_group_documents()})
 
     def retrieve(self, request, name: str):
