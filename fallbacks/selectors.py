@@ -8,11 +8,12 @@ groups building objects is the slow part.
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 
 from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.utils import timezone
 
 from fallbacks import history
 from fallbacks.config_format import ConfigData, DeploymentData, GroupData
@@ -33,6 +34,7 @@ from fallbacks.models import (
     Deployment,
     FallbackEntry,
     Gateway,
+    ImportPreview,
     ModelGroup,
     Via,
 )
@@ -74,6 +76,16 @@ def configuration() -> Configuration:
 
 def model_group_names() -> list[str]:
     return list(ModelGroup.objects.order_by("name").values_list("name", flat=True))
+
+
+def import_preview(token: str, *, user, lifetime: timedelta) -> str | None:
+    """The text of the file `user` previewed under `token` within `lifetime`; None when there is none. One query."""
+    document = (
+        ImportPreview.objects.filter(token=token, user=user, created_at__gte=timezone.now() - lifetime)
+        .values_list("document", flat=True)
+        .first()
+    )
+    return None if document is None else bytes(document).decode()
 
 
 def model_group(name: str) -> ModelGroup | None:

@@ -11,6 +11,7 @@ from fallbacks.services.api_keys import API_KEY_PREFIX, api_key_create, api_key_
 from fallbacks.services.chains import ChainWrite, chain_delete, chain_set
 from fallbacks.services.config_import import ConfigRefused, ImportReport, config_import
 from fallbacks.services.gateways import gateway_create, gateway_delete, gateway_record_check, gateway_update
+from fallbacks.services.import_previews import import_preview_drop, import_preview_keep
 from fallbacks.services.model_groups import (
     GroupWrite,
     deployments_set,
@@ -48,6 +49,8 @@ __all__ = [
     "group_save",
     "group_update",
     "hash_api_key",
+    "import_preview_drop",
+    "import_preview_keep",
     "litellm_version_set",
     "max_fallbacks_set",
     "settings_update",
