@@ -24,4 +24,3 @@ limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 16380
 accesslog = "-"
-
