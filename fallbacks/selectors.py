@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 from fallbacks import history
@@ -183,7 +185,10 @@ def chain_page(
     groups with chains from the cursor's source on, by name, then the chains of those groups (and the `*` ones
     while the cursor has not passed them).
     """
-    sources = ModelGroup.objects.order_by("name")
+    # In the whole list's order, which Python's string comparison makes: by code point, whatever the database's
+    # collation (PostgreSQL's "C"; SQLite compares by code point already).
+    by_code_point = Collate("name", "C") if connection.vendor == "postgresql" else F("name")
+    sources = ModelGroup.objects.annotate(sort_name=by_code_point).order_by("sort_name")
     owned = FallbackEntry.objects.filter(source=OuterRef("pk"))
     entries = FallbackEntry.objects.all()
     if fallback_type is not None:
@@ -195,7 +200,7 @@ def chain_page(
     elif model is not None:
         sources = sources.filter(name=model)
     if after is not None and after[0] != DEFAULT_CHAIN_SOURCE:
-        sources = sources.filter(name__gte=after[0])  # the cursor's own group may have chains of later types
+        sources = sources.filter(sort_name__gte=after[0])  # the cursor's own group may have chains of later types
     # limit + 2: the cursor's own group may have no chain left after it, and one more tells whether there is more.
     names = dict(sources.filter(Exists(owned)).values_list("id", "name")[: limit + 2])
     wanted = Q(source_id__in=list(names))
