@@ -4,7 +4,7 @@ VENV := .venv
 PORT ?= 8000
 PY := $(VENV)/bin/python
 
-.PHONY: run test test-only lint format bench conformance conformance-env attack litellm-names
+.PHONY: run test test-only lint format bench loadtest conformance conformance-env attack litellm-names
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(VENV)/.runtime: requirements.txt
@@ -56,6 +56,12 @@ bench: $(VENV)/.dev
 	$(PY) scripts/bench_plan.py
 	$(PY) scripts/bench_config.py
 	$(PY) scripts/bench_history.py
+
+## make loadtest: locust against gunicorn (gunicorn.conf.py, 2 gthread workers x 4 threads, production settings) on
+## PostgreSQL (LOADTEST_DATABASE_URL, default a database fallbacks_loadtest on 127.0.0.1): /v1/models at 1,000 and
+## 10,000 groups, whole and 304, with a writer and /health probes meanwhile; prints the table
+loadtest: $(VENV)/.dev
+	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)
 
 ## make conformance: build the LiteLLM oracle environments, one per pinned release, and run the conformance tests
 # LiteLLM 1.109.1 (the router) in .venv-oracle; LiteLLM 1.110.2 (the router and the proxy) in .venv-oracle-1.110.

@@ -211,6 +211,7 @@ ROLLBACK_MISSING_MODELS = (
 INVALID_VERSION = "{field} must be a version number (an integer from 0)"
 INVALID_CURSOR = "Invalid cursor: use the `next` value of the previous page"
 INVALID_LIMIT = "limit must be an integer from 1 to {limit}"
+CURSOR_WITHOUT_LIMIT = "cursor needs limit: send the limit of the previous page with its `next`"
 INVALID_SINCE = "since must be an ISO 8601 date and time, such as 2026-11-30T08:00:00Z"
 INVALID_VIA = "via must be one of: {choices}"
 ROLLBACK_CHAIN_NEEDS_BOTH = "A chain rollback needs both model and fallback_type"

@@ -6,8 +6,10 @@ fallbacks.validation refuses, so that no door (or a bug in one) can store a brok
 
 import time
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Deferrable, F, Q
+from django.utils import timezone
 
 from fallbacks.domain import (
     DEFAULT_CHAIN_SOURCE,
@@ -330,3 +332,19 @@ class Gateway(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportPreview(models.Model):
+    """A LiteLLM config file an operator previewed in the admin, waiting for *Apply this import*.
+
+    In the database, not on a host's disk, so that the apply may reach any app server (PRODUCT.md 8). Not part
+    of the configuration (no version): the session names its token, and only its user may apply it.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    document = models.BinaryField(help_text="The file's text as UTF-8, exactly as previewed.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"import preview {self.token[:8]}..."

@@ -7,14 +7,25 @@ groups building objects is the slow part.
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models.functions import Collate
+from django.utils import timezone
 
 from fallbacks import history
 from fallbacks.config_format import ConfigData, DeploymentData, GroupData
-from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, describe_chain
+from fallbacks.domain import (
+    DEFAULT_CHAIN_SOURCE,
+    DEFAULT_FALLBACK_TYPE,
+    DEFAULT_LITELLM_VERSION,
+    FALLBACK_TYPES,
+    describe_chain,
+)
 from fallbacks.history import Change, Key
 from fallbacks.lint import GroupFacts, LintContext
 from fallbacks.models import (
@@ -26,6 +37,7 @@ from fallbacks.models import (
     Deployment,
     FallbackEntry,
     Gateway,
+    ImportPreview,
     ModelGroup,
     Via,
 )
@@ -34,6 +46,28 @@ from fallbacks.resolution import ChainMap
 
 def config_version() -> int:
     return Configuration.objects.filter(pk=Configuration.SINGLETON_ID).values_list("version", flat=True).first() or 0
+
+
+@dataclass(frozen=True)
+class ConfigStamp:
+    """What names one state of the configuration: its version, when that version was written, and the series the
+    gateways run (which the model list's metadata follows)."""
+
+    version: int
+    written_at: datetime | None  # the version alone repeats after a database is restored or a test rolls back
+    litellm_version: str
+
+
+def config_stamp() -> ConfigStamp:
+    """The configuration's current stamp. One query, by primary key."""
+    row = (
+        Configuration.objects.filter(pk=Configuration.SINGLETON_ID)
+        .values_list("version", "updated_at", "litellm_version")
+        .first()
+    )
+    if row is None:
+        return ConfigStamp(version=0, written_at=None, litellm_version=DEFAULT_LITELLM_VERSION)
+    return ConfigStamp(*row)
 
 
 def configuration() -> Configuration:
@@ -45,6 +79,16 @@ def configuration() -> Configuration:
 
 def model_group_names() -> list[str]:
     return list(ModelGroup.objects.order_by("name").values_list("name", flat=True))
+
+
+def import_preview(token: str, *, user, lifetime: timedelta) -> str | None:
+    """The text of the file `user` previewed under `token` within `lifetime`; None when there is none. One query."""
+    document = (
+        ImportPreview.objects.filter(token=token, user=user, created_at__gte=timezone.now() - lifetime)
+        .values_list("document", flat=True)
+        .first()
+    )
+    return None if document is None else bytes(document).decode()
 
 
 def model_group(name: str) -> ModelGroup | None:
@@ -128,14 +172,57 @@ def chains_of_sources(sources: Iterable[str], *, fallback_type: str | None = Non
 def chain_list(*, fallback_type: str | None = None, model: str | None = None) -> list[dict]:
     """`GET /fallback`: every chain, `*` first, then by model name and by type. One query."""
     chains = chain_map(fallback_type=fallback_type, model=model)
-
-    def order(key: tuple[str, str]) -> tuple:
-        source, entry_type = key
-        return (source != DEFAULT_CHAIN_SOURCE, source, FALLBACK_TYPES.order(entry_type))
-
     return [
         {"model": source, "fallback_type": entry_type, "fallback_models": chains[(source, entry_type)]}
-        for source, entry_type in sorted(chains, key=order)
+        for source, entry_type in sorted(chains, key=_chain_order)
+    ]
+
+
+def _chain_order(key: tuple[str, str]) -> tuple:
+    source, entry_type = key
+    return (source != DEFAULT_CHAIN_SOURCE, source, FALLBACK_TYPES.order(entry_type))
+
+
+def chain_page(
+    *, limit: int, after: tuple[str, str] | None = None, fallback_type: str | None = None, model: str | None = None
+) -> list[dict]:
+    """Up to `limit + 1` chains of `GET /fallback` in its order, those after the chain `after` (`(source, type)`).
+
+    Two queries, reading at most `limit + 2` model groups and their chains, whatever the number of groups: the
+    groups with chains from the cursor's source on, by name, then the chains of those groups (and the `*` ones
+    while the cursor has not passed them).
+    """
+    # In the whole list's order, which Python's string comparison makes: by code point, whatever the database's
+    # collation (PostgreSQL's "C"; SQLite compares by code point already).
+    by_code_point = Collate("name", "C") if connection.vendor == "postgresql" else F("name")
+    sources = ModelGroup.objects.annotate(sort_name=by_code_point).order_by("sort_name")
+    owned = FallbackEntry.objects.filter(source=OuterRef("pk"))
+    entries = FallbackEntry.objects.all()
+    if fallback_type is not None:
+        owned = owned.filter(fallback_type=fallback_type)
+        entries = entries.filter(fallback_type=fallback_type)
+    with_defaults = model in (None, DEFAULT_CHAIN_SOURCE) and (after is None or after[0] == DEFAULT_CHAIN_SOURCE)
+    if model == DEFAULT_CHAIN_SOURCE:
+        sources = sources.none()
+    elif model is not None:
+        sources = sources.filter(name=model)
+    if after is not None and after[0] != DEFAULT_CHAIN_SOURCE:
+        sources = sources.filter(sort_name__gte=after[0])  # the cursor's own group may have chains of later types
+    # limit + 2: the cursor's own group may have no chain left after it, and one more tells whether there is more.
+    names = dict(sources.filter(Exists(owned)).values_list("id", "name")[: limit + 2])
+    wanted = Q(source_id__in=list(names))
+    if with_defaults:
+        wanted |= Q(source__isnull=True)
+    chains: dict[tuple[str, str], list[str]] = defaultdict(list)
+    rows = entries.filter(wanted).order_by("source_id", "fallback_type", "position")
+    for source_id, entry_type, target in rows.values_list("source_id", "fallback_type", "target__name"):
+        chains[(names[source_id] if source_id else DEFAULT_CHAIN_SOURCE, entry_type)].append(target)
+    keys = sorted(chains, key=_chain_order)
+    if after is not None:
+        keys = [key for key in keys if _chain_order(key) > _chain_order(after)]
+    return [
+        {"model": source, "fallback_type": entry_type, "fallback_models": chains[(source, entry_type)]}
+        for source, entry_type in keys[: limit + 1]
     ]
 
 
@@ -147,8 +234,12 @@ def model_list_rows(*, name: str | None = None) -> list[tuple[int, str, int, str
     return list(groups.values_list("id", "name", "created", "owned_by"))
 
 
-def model_group_documents(*, name: str | None = None) -> list[dict]:
-    """Model groups as the API shows them (with deployments and own chains), by name. Three queries."""
+def model_group_documents(*, name: str | None = None, after: str | None = None, limit: int | None = None) -> list[dict]:
+    """Model groups as the API shows them (with deployments and own chains), by name. Three queries.
+
+    With `limit`, up to `limit + 1` groups named after `after` (a page and whether there is more), reading only
+    their deployments and chains.
+    """
     groups = ModelGroup.objects.order_by("name")
     deployments = Deployment.objects.order_by("model_group_id", "position", "id")
     entries = FallbackEntry.objects.filter(source__isnull=False).order_by("source_id", "fallback_type", "position")
@@ -156,10 +247,16 @@ def model_group_documents(*, name: str | None = None) -> list[dict]:
         groups = groups.filter(name=name)
         deployments = deployments.filter(model_group__name=name)
         entries = entries.filter(source__name=name)
+    if after is not None:
+        groups = groups.filter(name__gt=after)
+    rows = groups.values_list("id", "name", "owned_by", "created", "max_input_tokens", "description")
+    if limit is not None:
+        rows = list(rows[: limit + 1])
+        ids = [row[0] for row in rows]
+        deployments = deployments.filter(model_group_id__in=ids)
+        entries = entries.filter(source_id__in=ids)
     documents: dict[int, dict] = {}
-    for group_id, group_name, owned_by, created, max_input_tokens, description in groups.values_list(
-        "id", "name", "owned_by", "created", "max_input_tokens", "description"
-    ):
+    for group_id, group_name, owned_by, created, max_input_tokens, description in rows:
         documents[group_id] = {
             "name": group_name,
             "owned_by": owned_by,

@@ -229,6 +229,10 @@ SILENCED_SYSTEM_CHECKS = [
 # and host counts the same failed authentications (fallbacks.api.throttling). Nothing else is cached.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "fallbacks_cache"}}
 
+# The bytes of the long lists (GET /v1/models, /models, /fallback, /config), per process, for the current config
+# version only (fallbacks.api.listings); at 10,000 model groups one version's lists take about 25 MB.
+LISTING_CACHE_MAX_BYTES = env_int("LISTING_CACHE_MAX_BYTES", 128 * 1024 * 1024)
+
 # How many proxies in front of the app set X-Forwarded-For: the client address rate limits count by is
 # the one the nearest trusted proxy saw. 0 (the default): REMOTE_ADDR, and X-Forwarded-For is ignored.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)

@@ -1,11 +1,15 @@
-"""`make bench`: how the model list behaves at 1,000 and 10,000 model groups.
+"""`make bench`: how the long lists behave at 1,000 and 10,000 model groups.
 
 For each size it loads a throwaway database (a temporary SQLite file, or the database that
 BENCH_DATABASE_URL names, which it empties first) with N model groups, each with one deployment
 and a three-target chain of every type, serves the real WSGI application over HTTP on a free
-local port, and prints per endpoint: SQL queries per request (counted on every database
-connection the server opens), median and p95 latency, and the response size. It asserts
-nothing: figures are for reading, not for failing a build.
+local port, and prints per figure: SQL queries per request (counted on every database
+connection the server opens), median and p95 latency, the response size, and for JSON lists the
+ratio of the median to the serialisation floor (orjson.dumps of the same data in this process).
+"warm" figures repeat a request at one config version (the lists are kept per version,
+fallbacks/api/listings.py); "after a write" ones follow a `POST /fallback` each (the list is built
+again); "304" ones send the ETag back. It asserts nothing: figures are for reading, not for
+failing a build.
 
     .venv/bin/python scripts/bench.py [--sizes 1000 10000] [--requests 30]
 """
@@ -19,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 import warnings
 from pathlib import Path
@@ -29,13 +34,27 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 MASTER_KEY = "sk-bench-" + secrets.token_urlsafe(16)
-ENDPOINTS = [
-    "/v1/models?include_metadata=true",
-    "/v1/models?include_metadata=true&fallback_type=context_window",
-    "/v1/models",
-    "/fallback",
-    "/model_groups",
+# (label, path, kind): kind "warm" repeats the request, "304" sends the ETag back, "write" writes a chain first.
+FIGURES = [
+    ("reference", "/health", "warm"),  # no key, no database: what the HTTP round trip itself costs here
+    ("warm", "/v1/models?include_metadata=true", "warm"),
+    ("304", "/v1/models?include_metadata=true", "304"),
+    ("after a write", "/v1/models?include_metadata=true", "write"),
+    ("warm", "/v1/models?include_metadata=true&fallback_type=context_window", "warm"),
+    ("warm", "/v1/models", "warm"),
+    ("warm", "/fallback", "warm"),
+    ("304", "/fallback", "304"),
+    ("after a write", "/fallback", "write"),
+    ("warm", "/config", "warm"),
+    ("warm", "/config?format=json", "warm"),
+    ("whole", "/model_groups", "warm"),
+    ("page", "/model_groups?limit=100", "warm"),
+    ("page", "/model_groups?limit=1000", "warm"),
+    ("last page", "/model_groups?limit=100&cursor={last_group}", "warm"),
+    ("page", "/fallback?limit=100", "warm"),
+    ("page", "/fallback?limit=1000", "warm"),
 ]
+WRITES_MEASURED = 5  # "after a write" figures: each write costs a whole rebuild, so fewer of them
 
 
 def configure_django(database_url: str) -> None:
@@ -142,34 +161,73 @@ def serve(workdir: str) -> tuple[WSGIServer, QueryCounter]:
     return server, counter
 
 
-def measure(base_url: str, path: str, requests: int, counter: QueryCounter, *, json_body: dict | None = None) -> dict:
-    """Queries per request, median and p95 latency of `path`: a GET, or a POST of `json_body`."""
+def measure(base_url: str, path: str, kind: str, requests: int, counter: QueryCounter) -> dict:
+    """Queries per request, median and p95 latency of a GET of `path` (see FIGURES for `kind`), its size, and the
+    median of orjson.dumps of its data when it is JSON."""
+    import orjson
+
     headers = {"Authorization": f"Bearer {MASTER_KEY}"}
-    if json_body is not None:
-        headers["Content-Type"] = "application/json"
-    data = None if json_body is None else json.dumps(json_body).encode()
-    request = urllib.request.Request(base_url + path, data=data, headers=headers)
 
-    def fetch() -> bytes:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            assert response.status == 200, response.status
-            return response.read()
+    def fetch(extra: dict | None = None) -> tuple[int, bytes, str]:
+        request = urllib.request.Request(base_url + path, headers={**headers, **(extra or {})})
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                return response.status, response.read(), response.headers.get("ETag", "")
+        except urllib.error.HTTPError as error:
+            if error.code != 304:
+                raise
+            return error.code, b"", ""
 
-    for _ in range(2):  # warm up caches and connections
-        fetch()
-    timings = []
-    before = counter.count
-    for _ in range(requests):
+    status, body, etag = fetch()
+    assert status == 200, status
+    fetch()  # warm up connections and the kept list
+    extra = {"If-None-Match": etag} if kind == "304" else None
+    rounds = WRITES_MEASURED if kind == "write" else requests
+    timings, queries = [], 0
+    for round_ in range(rounds):
+        if kind == "write":
+            write_chain(base_url, round_)
+        before = counter.count
         started = time.perf_counter()
-        body = fetch()
+        status, answer, _ = fetch(extra)
         timings.append((time.perf_counter() - started) * 1000)
+        queries += counter.count - before
+        assert status == (304 if kind == "304" else 200), status
     timings.sort()
+    floor = None
+    if kind != "304" and "format=" not in path and path.split("?")[0] != "/config":
+        data = json.loads(body)
+        floor_timings = []
+        for _ in range(max(5, requests // 2)):
+            started = time.perf_counter()
+            orjson.dumps(data)
+            floor_timings.append((time.perf_counter() - started) * 1000)
+        floor = statistics.median(floor_timings)
+    elif "format=json" in path:
+        data = json.loads(body)
+        started = time.perf_counter()
+        orjson.dumps(data)
+        floor = (time.perf_counter() - started) * 1000
     return {
-        "queries": (counter.count - before) / requests,
+        "queries": queries / rounds,
         "median_ms": statistics.median(timings),
         "p95_ms": timings[max(0, round(0.95 * len(timings)) - 1)],
-        "kib": len(body) / 1024,
+        "kib": len(body if kind == "304" else answer) / 1024 if kind != "304" else 0,
+        "floor_ms": floor,
     }
+
+
+def write_chain(base_url: str, round_: int) -> None:
+    """A `POST /fallback` that changes a chain (and so the config version)."""
+    targets = ["provider-1/model-00001", "provider-2/model-00002"]
+    body = {"model": "provider-0/model-00000", "fallback_models": targets[:: 1 if round_ % 2 else -1]}
+    request = urllib.request.Request(
+        base_url + "/fallback",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {MASTER_KEY}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        assert response.status == 200, response.status
 
 
 def main() -> None:
@@ -184,18 +242,28 @@ def main() -> None:
 
     from django.db import connection
 
+    from fallbacks.api import cursors
+
     print(f"database: {connection.vendor} ({'BENCH_DATABASE_URL' if 'BENCH_DATABASE_URL' in os.environ else workdir})")
     print(f"served over HTTP by the WSGI app at {base_url}; {arguments.requests} requests per figure\n")
-    print(f"{'groups':>7}  {'endpoint':<62} {'queries':>7} {'median ms':>10} {'p95 ms':>9} {'KiB':>8}")
+    print(
+        f"{'groups':>7}  {'figure':<14} {'request':<62} {'queries':>7} {'median ms':>10} {'p95 ms':>9}"
+        f" {'KiB':>8} {'floor ms':>9} {'x floor':>8}"
+    )
     for size in arguments.sizes:
         started = time.perf_counter()
         load(size)
         print(f"{size:>7}  (loaded {size} groups, {size * 9} chain entries in {time.perf_counter() - started:.1f} s)")
-        for path in ENDPOINTS:
-            figures = measure(base_url, path, arguments.requests, counter)
+        last_group = cursors.encode(f"provider-{(size - 101) % 7}/model-{size - 101:05d}")
+        for label, path, kind in FIGURES:
+            path = path.format(last_group=last_group)
+            figures = measure(base_url, path, kind, arguments.requests, counter)
+            floor = figures["floor_ms"]
+            ratio = f"{figures['median_ms'] / floor:>8.1f}" if floor else f"{'':>8}"
+            floor_text = f"{floor:>9.2f}" if floor else f"{'':>9}"
             print(
-                f"{size:>7}  {path:<62} {figures['queries']:>7.1f} {figures['median_ms']:>10.1f}"
-                f" {figures['p95_ms']:>9.1f} {figures['kib']:>8.0f}"
+                f"{size:>7}  {label:<14} {path[:62]:<62} {figures['queries']:>7.1f} {figures['median_ms']:>10.1f}"
+                f" {figures['p95_ms']:>9.1f} {figures['kib']:>8.0f} {floor_text} {ratio}"
             )
     server.shutdown()
 

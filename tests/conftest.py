@@ -10,12 +10,22 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from fallbacks import services
+from fallbacks.api.listings import LISTINGS
 from fallbacks.models import ModelGroup
 
 # The shared helpers assert too (form_data, ...): pytest rewrites their asserts as it does the tests'.
 pytest.register_assert_rewrite("tests.factories")
 
 from tests.factories import ACTOR  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _forget_listings():
+    """The listings kept per process are keyed by the config version and when it was written; tests that make data
+    through the ORM (tests.factories.load) write behind the services' back and leave both as they were."""
+    LISTINGS.clear()
+    yield
+    LISTINGS.clear()
 
 
 @pytest.fixture

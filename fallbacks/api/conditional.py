@@ -10,6 +10,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 ETAG = "ETag"
+CONFIG_VERSION_HEADER = "X-Config-Version"  # on every write's answer, and on GET /config
 NEVER_MATCHES = frozenset({-1})  # an If-Match that names no version: no thing can match it
 
 

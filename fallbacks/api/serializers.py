@@ -9,6 +9,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_seri
 from rest_framework import serializers
 
 from fallbacks import errors, validation
+from fallbacks.api import cursors
 from fallbacks.api.errors import PlainDetail
 from fallbacks.config_format import ConfigFormat
 from fallbacks.domain import (
@@ -71,13 +72,52 @@ class FallbackTypeQuery(QuerySerializer):
         return {"fallback_type": validation.clean_fallback_type(data.get("fallback_type", DEFAULT_FALLBACK_TYPE))}
 
 
-class ChainListQuery(QuerySerializer):
-    fallback_type = TypeChoiceField(required=False)
-    model = serializers.CharField(required=False)
+MAX_LIST_PAGE = 1000  # PRODUCT.md 3.2: `?limit=` of GET /fallback and GET /model_groups
+
+
+class PageQuery(QuerySerializer):
+    """`?limit=` (1 to 1,000) asks for a page, `?cursor=` (the `next` of the previous one) continues; without a
+    limit the whole list. Parsed to `limit` (None: the whole list) and `after` (the cursor's sort key, or None)."""
+
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_LIST_PAGE,
+        help_text="Answer a page of at most this many items, with `next`; without it, every item.",
+    )
+    cursor = serializers.CharField(required=False, help_text="The `next` of the previous page (with its `limit`).")
+    cursor_parts = 1
 
     def to_internal_value(self, data) -> dict:
+        limit, cursor = data.get("limit"), data.get("cursor")
+        if limit is not None and not (limit.isascii() and limit.isdigit() and 1 <= int(limit) <= MAX_LIST_PAGE):
+            raise Invalid(errors.INVALID_LIMIT.format(limit=MAX_LIST_PAGE), code=ErrorCode.INVALID_FILTER)
+        if cursor is not None and limit is None:
+            raise Invalid(errors.CURSOR_WITHOUT_LIMIT, code=ErrorCode.INVALID_CURSOR)
+        after = None if cursor is None else cursors.decode(cursor, self.cursor_parts)
+        return {"limit": None if limit is None else int(limit), "after": after}
+
+
+class ModelGroupListQuery(PageQuery):
+    def to_internal_value(self, data) -> dict:
+        page = super().to_internal_value(data)
+        return {**page, "after": page["after"] and page["after"][0]}
+
+
+class ChainListQuery(PageQuery):
+    fallback_type = TypeChoiceField(required=False)
+    model = serializers.CharField(
+        required=False, allow_blank=True, help_text="Only this model's chains (`*`: the defaults)."
+    )
+    cursor_parts = 2  # the last chain's model and type
+
+    def to_internal_value(self, data) -> dict:
+        page = super().to_internal_value(data)
+        if page["after"] is not None and page["after"][1] not in FALLBACK_TYPES:
+            raise Invalid(errors.INVALID_CURSOR, code=ErrorCode.INVALID_CURSOR)
         fallback_type = data.get("fallback_type")
         return {
+            **page,
             "fallback_type": None if fallback_type is None else validation.clean_fallback_type(fallback_type),
             "model": data.get("model"),
         }
@@ -203,6 +243,9 @@ class ChainSerializer(serializers.Serializer):
 
 class ChainListSerializer(serializers.Serializer):
     data = ChainSerializer(many=True)
+    next = serializers.CharField(
+        allow_null=True, required=False, help_text="Only with `?limit=`: the cursor of the next page, null on the last."
+    )
 
 
 class ErrorBodySerializer(serializers.Serializer):
@@ -305,6 +348,9 @@ class ModelGroupDocumentSerializer(serializers.Serializer):
 @extend_schema_serializer(many=False)  # `{"data": [...]}` is one object, though it answers a list action
 class ModelGroupListSerializer(serializers.Serializer):
     data = ModelGroupDocumentSerializer(many=True)
+    next = serializers.CharField(
+        allow_null=True, required=False, help_text="Only with `?limit=`: the cursor of the next page, null on the last."
+    )
 
 
 class ModelGroupSerializer(serializers.ModelSerializer):

@@ -3,7 +3,6 @@
 import logging
 
 from django.db import connection, transaction
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -13,9 +12,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fallbacks import errors, queries, selectors, services, validation
+from fallbacks.api import listings
 from fallbacks.api import serializers as shapes
-from fallbacks.api.conditional import ETAG, etag, if_match, list_response, not_modified
-from fallbacks.config_format import ConfigFormat
+from fallbacks.api.conditional import CONFIG_VERSION_HEADER, ETAG, etag, if_match, list_response
 from fallbacks.domain import DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, LITELLM_SERIES, SEVERITIES, describe_chain
 from fallbacks.errors import ErrorCode, NotFound
 from fallbacks.gateways import checks
@@ -23,7 +22,6 @@ from fallbacks.models import ModelGroup, Via
 
 logger = logging.getLogger(__name__)
 
-CONFIG_VERSION_HEADER = "X-Config-Version"
 CHAIN_WRITTEN = "Fallback configuration {verb} successfully"
 CHAIN_DELETED = "Fallback configuration deleted successfully"
 
@@ -62,12 +60,20 @@ def _chain_warnings(source: str, fallback_type: str) -> list[dict]:
 class FallbackView(APIView):
     @extend_schema(
         operation_id="fallback_list",
-        parameters=[FALLBACK_TYPE_PARAM, OpenApiParameter("model", OpenApiTypes.STR)],
+        parameters=[shapes.ChainListQuery],
         responses={200: shapes.ChainListSerializer, **ERRORS},
-        description="Every chain (`model` is `*` for a default chain). LiteLLM has no list.",
+        description=(
+            "Every chain (`model` is `*` for a default chain), `*` first, then by model and type. LiteLLM has no "
+            "list. With `?limit=`, a page and its `next`."
+        ),
     )
     def get(self, request):
         query = shapes.ChainListQuery.parse(request)
+        if query["limit"] is not None:
+            return listings.chain_page(request, **query)
+        del query["limit"], query["after"]
+        if query["model"] is None:
+            return listings.chain_list(request, fallback_type=query["fallback_type"])
         return list_response(request, selectors.config_version(), lambda: {"data": selectors.chain_list(**query)})
 
     @extend_schema(
@@ -178,12 +184,7 @@ class ModelListView(APIView):
         description="The OpenAI model list, one object per model group.",
     )
     def get(self, request):
-        query = shapes.ModelListQuery.parse(request)
-        return list_response(
-            request,
-            selectors.config_version(),
-            lambda: {"data": queries.model_objects(fallback_type=query["metadata_type"]), "object": "list"},
-        )
+        return listings.model_list(request, metadata_type=shapes.ModelListQuery.parse(request)["metadata_type"])
 
 
 class ShortModelListView(ModelListView):
@@ -218,7 +219,11 @@ GROUP_ERRORS = {**WRITE_ERRORS, 409: shapes.ErrorSerializer}
 
 
 @extend_schema_view(
-    list=extend_schema(responses={200: shapes.ModelGroupListSerializer, **ERRORS}),
+    list=extend_schema(
+        parameters=[shapes.ModelGroupListQuery],
+        responses={200: shapes.ModelGroupListSerializer, **ERRORS},
+        description="Every model group by name; with `?limit=`, a page and its `next`.",
+    ),
     create=extend_schema(responses={201: shapes.ModelGroupDocumentSerializer, **GROUP_ERRORS, **BODY_ERRORS}),
     retrieve=extend_schema(responses={200: shapes.ModelGroupDocumentSerializer, **ERRORS}),
     partial_update=extend_schema(responses={200: shapes.ModelGroupDocumentSerializer, **GROUP_ERRORS, **BODY_ERRORS}),
@@ -241,6 +246,9 @@ class ModelGroupViewSet(viewsets.GenericViewSet):
         return group
 
     def list(self, request):
+        page = shapes.ModelGroupListQuery.parse(request)
+        if page["limit"] is not None:
+            return listings.model_group_page(request, **page)
         return list_response(request, selectors.config_version(), lambda: {"data": selectors.model_group_documents()})
 
     def retrieve(self, request, name: str):
@@ -395,8 +403,6 @@ class FallbackSettingsView(APIView):
 
 # The config feed (PRODUCT.md 3.4) ------------------------------------------------------------------
 
-CONFIG_CONTENT_TYPES = {ConfigFormat.YAML: "application/yaml", ConfigFormat.JSON: "application/json"}
-
 
 class FormatIsAParameter(BaseContentNegotiation):
     """`?format=` names the file's format here, not a DRF renderer: errors and 304s are JSON, the file is itself."""
@@ -428,15 +434,7 @@ class ConfigFeedView(APIView):
         ),
     )
     def get(self, request):
-        fmt = shapes.ConfigQuery.parse(request)["fmt"]
-        unchanged = not_modified(request, selectors.config_version())  # one query when the poller is up to date
-        if unchanged is not None:
-            return unchanged
-        exported = queries.exported_config(fmt)
-        response = HttpResponse(exported.text, content_type=f"{CONFIG_CONTENT_TYPES[fmt]}; charset=utf-8")
-        response[ETAG] = etag(exported.version)
-        response[CONFIG_VERSION_HEADER] = str(exported.version)
-        return response
+        return listings.config_file(request, shapes.ConfigQuery.parse(request)["fmt"])
 
 
 # Gateways (PRODUCT.md 3.4) ----------------------------------------------------------------------

@@ -12,6 +12,7 @@ from fallbacks.services.authentication_failures import authentication_failure_re
 from fallbacks.services.chains import ChainWrite, chain_delete, chain_set
 from fallbacks.services.config_import import ConfigRefused, ImportReport, config_import
 from fallbacks.services.gateways import gateway_create, gateway_delete, gateway_record_check, gateway_update
+from fallbacks.services.import_previews import import_preview_drop, import_preview_keep
 from fallbacks.services.model_groups import (
     GroupWrite,
     deployments_set,
@@ -50,6 +51,8 @@ __all__ = [
     "group_save",
     "group_update",
     "hash_api_key",
+    "import_preview_drop",
+    "import_preview_keep",
     "litellm_version_set",
     "max_fallbacks_set",
     "settings_update",

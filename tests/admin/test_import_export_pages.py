@@ -4,28 +4,21 @@ The commands: tests/commands/test_import_export.py; the service under both: test
 """
 
 import json
-import os
-import time
+from datetime import timedelta
 from io import BytesIO
-from pathlib import Path
 
 import pytest
 import yaml
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from fallbacks import config_format as cf
 from fallbacks import services
 from fallbacks.admin.views import config as admin_config
-from fallbacks.models import ChangeRecord, ModelGroup
+from fallbacks.models import ChangeRecord, ImportPreview, ModelGroup
 from tests.factories import ACTOR, DEEP_FILES, FIXTURE, database_snapshot, dump, export
-
-
-@pytest.fixture(autouse=True)
-def previews_folder(tmp_path, monkeypatch):
-    """Each test keeps its previewed files in a folder of its own."""
-    monkeypatch.setattr(admin_config, "PENDING_DIR", tmp_path / "previews")
 
 
 def upload(client, text: str | bytes, *, mode: str = "merge", name: str = "config.yaml"):
@@ -109,23 +102,24 @@ def test_the_admin_refuses_a_file_too_large(existing, admin_client):
     assert previews() == []
 
 
-def previews() -> list[Path]:
-    return sorted(admin_config.PENDING_DIR.glob("*"))
+def previews() -> list[ImportPreview]:
+    return list(ImportPreview.objects.order_by("pk"))
 
 
-def test_the_previewed_file_waits_in_a_temporary_file_not_in_the_session(existing, admin_client):
+def test_the_previewed_file_waits_in_the_database_not_in_the_session(existing, admin_client):
     text = FIXTURE.read_text().replace("\n", "\r\n")  # kept byte for byte
     preview = upload(admin_client, text)
 
     [kept] = previews()
-    assert kept.read_bytes() == text.encode()
-    assert kept.stat().st_mode & 0o777 == 0o600
+    assert bytes(kept.document) == text.encode()
+    assert kept.user.username == "admin"
     pending = admin_client.session[admin_config.PENDING_IMPORT]
     assert text not in json.dumps(pending)  # the session holds what applying needs, not the file
     assert pending["digest"] == preview.context["digest"]
+    assert pending["token"] == kept.token
 
     second = upload(admin_client, FIXTURE.read_text(), mode="replace")  # a new preview replaces the earlier one
-    assert previews() != [kept]
+    assert [row.token for row in previews()] != [kept.token]
     assert len(previews()) == 1
     assert apply(admin_client, second).status_code == 302
     assert previews() == []
@@ -135,8 +129,7 @@ def test_the_previewed_file_waits_in_a_temporary_file_not_in_the_session(existin
 
 def test_a_preview_whose_file_is_gone_is_not_applied(existing, admin_client):
     preview = upload(admin_client, FIXTURE.read_text())
-    [kept] = previews()
-    kept.unlink()  # cleaned up, or the apply reached another host
+    ImportPreview.objects.all().delete()  # cleaned up after a day
     before = database_snapshot()
 
     response = apply(admin_client, preview)
@@ -149,28 +142,34 @@ def test_a_preview_whose_file_is_gone_is_not_applied(existing, admin_client):
 
 
 def test_previews_nobody_applied_are_deleted_after_a_day(existing, admin_client, client):
-    upload(admin_client, FIXTURE.read_text())
+    preview = upload(admin_client, FIXTURE.read_text())
     [old] = previews()
-    a_day_ago = time.time() - admin_config.PENDING_LIFETIME_SECONDS - 60
-    os.utime(old, (a_day_ago, a_day_ago))
+    a_day_ago = timezone.now() - admin_config.PENDING_LIFETIME - timedelta(seconds=60)
+    ImportPreview.objects.filter(pk=old.pk).update(created_at=a_day_ago)
+    before = database_snapshot()
+    assert apply(admin_client, preview).status_code == 302  # too old to apply, even before it is deleted
+    assert database_snapshot() == before
     client.force_login(User.objects.create_user("other", is_staff=True, is_superuser=True))
 
     upload(client, FIXTURE.read_text())
 
-    assert old not in previews()
+    assert old.token not in [row.token for row in previews()]
     assert len(previews()) == 1
 
 
-def test_a_preview_that_cannot_be_kept_is_said_and_changes_nothing(existing, admin_client, tmp_path, monkeypatch):
-    monkeypatch.setattr(admin_config, "PENDING_DIR", tmp_path / "a-file")
-    (tmp_path / "a-file").write_text("not a folder")
+def test_only_the_user_who_previewed_applies_the_file(existing, admin_client, client):
+    """A token copied into another user's session names nothing there."""
+    preview = upload(admin_client, FIXTURE.read_text())
+    client.force_login(User.objects.create_user("other", is_staff=True, is_superuser=True))
+    session = client.session
+    session[admin_config.PENDING_IMPORT] = admin_client.session[admin_config.PENDING_IMPORT]
+    session.save()
     before = database_snapshot()
 
-    response = upload(admin_client, FIXTURE.read_text())
+    assert apply(client, preview).status_code == 302
 
-    assert response.status_code == 503
-    assert response.context["notice"].startswith("The file could not be kept in")
     assert database_snapshot() == before
+    assert len(previews()) == 1
 
 
 def test_the_admin_does_not_apply_a_preview_the_configuration_has_moved_on_from(existing, admin_client):

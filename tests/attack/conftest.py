@@ -6,147 +6,26 @@ settings (ATTACK_SERVER=gunicorn): two sync workers, the repository's gunicorn.c
 on this session's test database, so what the tests set up through the ORM the served app sees.
 """
 
-import json
 import os
-import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
 
-from tests.factories import REPO_ROOT
+from tests.servers import Served, ServerDidNotStart, gunicorn, production_environment
+
+__all__ = ["ATTACK_SERVER", "production_environment"]  # the attack tests import these from here
 
 ATTACK_SERVER = os.environ.get("ATTACK_SERVER", "live_server")
-GUNICORN_START_SECONDS = 30
-
-
-def database_url() -> str:
-    """The URL of the database this test session uses, for another process to open it."""
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(database['NAME']).resolve()}"
-    user = database.get("USER") or ""
-    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
-    credentials = f"{user}{password}@" if user else ""
-    host, port = database.get("HOST") or "127.0.0.1", database.get("PORT") or 5432
-    return f"postgres://{credentials}{host}:{port}/{database['NAME']}"
-
-
-def production_environment(**overrides: str) -> dict[str, str]:
-    """The environment of a production process on this session's database: no .env, DEBUG off, real secrets."""
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_", "FALLBACKS_"))
-    }
-    environment.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "project.settings",
-            "FALLBACKS_ENV_FILE": os.devnull,
-            "DEBUG": "False",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "FALLBACKS_MASTER_KEY": settings.MASTER_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "False",
-            "DATABASE_URL": database_url(),
-            "LOG_LEVEL": "WARNING",
-            **overrides,
-        }
-    )
-    return environment
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self):
-        return json.loads(self.body)
-
-
-@dataclass(frozen=True)
-class Served:
-    """The app under attack: its base URL, and which server serves it."""
-
-    url: str
-    kind: str  # "live_server" (Django's, in this process) or "gunicorn"
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: object = None,
-        *,
-        key: str | None = None,
-        headers: dict | None = None,
-        timeout: float = 60,
-    ) -> Answer:
-        """One request; `key` defaults to the master key ("" sends none)."""
-        key = settings.MASTER_KEY if key is None else key
-        sent = {"Content-Type": "application/json", **({"Authorization": f"Bearer {key}"} if key else {})}
-        sent.update(headers or {})
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, method=method, data=data, headers=sent)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return Answer(response.status, dict(response.headers), response.read())
-        except urllib.error.HTTPError as error:
-            return Answer(error.code, dict(error.headers), error.read())
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def gunicorn_app(django_db_setup, tmp_path_factory):
     """gunicorn serving this session's test database with production settings, for `make attack`."""
-    port = _free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--config",
-        str(REPO_ROOT / "gunicorn.conf.py"),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "project.wsgi",
-    ]
-    with open(log, "wb") as output:
-        process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=production_environment(), stdout=output, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + GUNICORN_START_SECONDS
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2):
-                break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"gunicorn did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-    yield Served(url=url, kind="gunicorn")
-    process.send_signal(signal.SIGTERM)
     try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        with gunicorn(log, workers=2) as url:
+            yield Served(url=url, kind="gunicorn")
+    except ServerDidNotStart as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture

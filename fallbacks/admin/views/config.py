@@ -1,22 +1,16 @@
 """Admin pages for LiteLLM config files: import (preview first, then apply) and export (download).
 
 The preview is a dry run of the same service the `import_config` command calls, so what an
-operator sees is what applying does. The previewed file waits in a temporary file (the session
-holds only its name, the digest and the config version the preview was computed from): if anyone
-writes in between, applying refuses and shows the new preview rather than applying a report
-nobody has read.
+operator sees is what applying does. The previewed file waits in the database (ImportPreview; the
+session holds only its token, the digest and the config version the preview was computed from), so
+the apply may reach any app server (PRODUCT.md 8): if anyone writes in between, applying refuses and
+shows the new preview rather than applying a report nobody has read.
 
 Routed by the admin site (fallbacks.admin.sites); who may import and export is
 fallbacks.admin.permissions'.
 """
 
 import hashlib
-import os
-import re
-import secrets
-import tempfile
-import time
-from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
@@ -26,26 +20,22 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from fallbacks import queries, services
+from fallbacks import queries, selectors, services
 from fallbacks.admin.permissions import actor_of, can_export, can_import
 from fallbacks.config_format import MAX_DOCUMENT_BYTES, ConfigFormat, ImportMode
 from fallbacks.errors import DomainError, ErrorCode
+from fallbacks.services.import_previews import PREVIEW_LIFETIME
 
 MAX_UPLOAD_BYTES = MAX_DOCUMENT_BYTES  # the importer's own limit; a 10,000-group config is about 3 MB
 SHOWN_PER_SECTION = 500  # lines of a report shown per section; the counts are always complete
 PENDING_IMPORT = "fallbacks_config_import"  # session key of what applying the preview needs
-# Previewed files wait here rather than in the session, which every admin request loads whole.
-# The folder is per host: behind a load balancer without sticky sessions, an apply that reaches
-# another host finds nothing and asks for the file again (NOTHING_PENDING).
-PENDING_DIR = Path(tempfile.gettempdir()) / "fallbacks-config-previews"
-PENDING_LIFETIME_SECONDS = 24 * 3600  # previews nobody applied are deleted after a day
-PENDING_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+# Previewed files wait in the database rather than in the session, which every admin request loads whole.
+PENDING_LIFETIME = PREVIEW_LIFETIME  # previews nobody applied are deleted after a day
 EXPORT_FILE_NAME = "litellm_config.{extension}"
 EXPORT_CONTENT_TYPES = {ConfigFormat.YAML: "application/yaml", ConfigFormat.JSON: "application/json"}
 APPLIED = "Imported {file} ({mode}): {summary}; config version {version}."
 NOTHING_TO_APPLY = "{file} changes nothing: config version {version} stays."
 NOTHING_PENDING = "There is no previewed file to apply: upload it again."
-CANNOT_KEEP = "The file could not be kept in {folder} until it is applied ({error}); nothing was changed."
 MOVED_ON = "The configuration changed since this preview. Here is the preview again, against the current configuration."
 
 MODE_CHOICES = [
@@ -73,25 +63,14 @@ def _file_name(name: str) -> str:
     return "".join(character for character in name if character.isprintable())[:255] or "the file"
 
 
-def _pending_path(token: object) -> Path | None:
-    return PENDING_DIR / f"{token}.txt" if isinstance(token, str) and PENDING_TOKEN.fullmatch(token) else None
-
-
 def _keep_pending(request, *, document: str, mode: str, file_name: str, version: int) -> str:
-    """Keep the previewed file for `action=apply`, in place of the user's earlier one; returns its digest."""
-    _drop_pending(request)
-    PENDING_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-    stale = time.time() - PENDING_LIFETIME_SECONDS
-    for path in PENDING_DIR.glob("*.txt"):
-        try:
-            if path.stat().st_mtime < stale:
-                path.unlink()
-        except FileNotFoundError:  # another worker removed it first
-            pass
-    token = secrets.token_urlsafe(24)
-    descriptor = os.open(_pending_path(token), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(document.encode())
+    """Keep the previewed file for `action=apply`, in place of the session's earlier one; returns its digest."""
+    earlier = request.session.get(PENDING_IMPORT)
+    token = services.import_preview_keep(
+        user=request.user,
+        document=document,
+        replaces=earlier.get("token") if isinstance(earlier, dict) and isinstance(earlier.get("token"), str) else None,
+    )
     digest = _digest(document)
     request.session[PENDING_IMPORT] = {
         "token": token,
@@ -106,21 +85,20 @@ def _keep_pending(request, *, document: str, mode: str, file_name: str, version:
 def _pending(request) -> tuple[dict, str] | None:
     """What the preview kept, and the file's text as it was previewed; None when there is none."""
     pending = request.session.get(PENDING_IMPORT)
-    path = _pending_path(pending.get("token")) if isinstance(pending, dict) else None
-    if path is None:
+    token = pending.get("token") if isinstance(pending, dict) else None
+    if not isinstance(token, str):
         return None
-    try:
-        document = path.read_bytes().decode()
-    except (OSError, UnicodeDecodeError):  # applied or cleaned up meanwhile, or previewed on another host
+    document = selectors.import_preview(token, user=request.user, lifetime=PENDING_LIFETIME)
+    if document is None:  # applied, or a day old and cleaned up
         return None
     return (pending, document) if _digest(document) == pending.get("digest") else None
 
 
 def _drop_pending(request) -> None:
     pending = request.session.pop(PENDING_IMPORT, None)
-    path = _pending_path(pending.get("token")) if isinstance(pending, dict) else None
-    if path is not None:
-        path.unlink(missing_ok=True)
+    token = pending.get("token") if isinstance(pending, dict) else None
+    if isinstance(token, str):
+        services.import_preview_drop(token=token)
 
 
 def _sections(report: services.ImportReport) -> list[dict]:
@@ -160,11 +138,7 @@ def _preview(request, *, form, document: str, mode: str, file_name: str, notice:
     except DomainError as refusal:
         _drop_pending(request)
         return _page(request, form=form, problems=[refusal.message], file_name=file_name, status=400)
-    try:
-        digest = _keep_pending(request, document=document, mode=mode, file_name=file_name, version=report.version)
-    except OSError as error:
-        unkept = CANNOT_KEEP.format(folder=PENDING_DIR, error=error.strerror or error)
-        return _page(request, form=form, notice=unkept, status=503)
+    digest = _keep_pending(request, document=document, mode=mode, file_name=file_name, version=report.version)
     return _page(
         request,
         form=form,
