@@ -90,15 +90,24 @@ class GatewayAdmin(NoRegexLookups, admin.ModelAdmin):
             return f"in sync with version {state['config_version']}"
         return f"out of sync with version {state['config_version']}: {state['chains_differing']} chains differ"
 
+    def get_list_display(self, request):
+        """Publishing needs the permission to change gateways: without it a row offers "check now" only."""
+        if self.has_change_permission(request):
+            return self.list_display
+        return [column if column != "buttons" else "check_button" for column in self.list_display]
+
+    @admin.display(description="")
+    def check_button(self, gateway: Gateway) -> str:
+        return format_html(
+            '<a class="button" href="{}">check now</a>', reverse("admin:fallbacks_gateway_check", args=[gateway.pk])
+        )
+
     @admin.display(description="")
     def buttons(self, gateway: Gateway) -> str:
-        check = reverse("admin:fallbacks_gateway_check", args=[gateway.pk])
         if gateway.mode != "publish":
-            return format_html('<a class="button" href="{}">check now</a>', check)
+            return self.check_button(gateway)
         publish = reverse("admin:fallbacks_gateway_publish", args=[gateway.pk])
-        return format_html(
-            '<a class="button" href="{}">check now</a> <a class="button" href="{}">publish</a>', check, publish
-        )
+        return format_html('{} <a class="button" href="{}">publish</a>', self.check_button(gateway), publish)
 
     def get_urls(self):
         def page(view):

@@ -122,6 +122,11 @@ def test_a_view_only_operator_sees_the_gateways_but_cannot_test(client, two_gate
     assert client.get(reverse("admin:fallbacks_gateway_publish", args=[edge.pk])).status_code == 403
     assert Handler.received == []
 
+    services.gateway_update(actor="test", name="edge", changes={"mode": "publish"})
+    gateway_list = client.get(reverse("admin:fallbacks_gateway_changelist")).content.decode()
+    assert reverse("admin:fallbacks_gateway_check", args=[edge.pk]) in gateway_list
+    assert reverse("admin:fallbacks_gateway_publish", args=[edge.pk]) not in gateway_list  # no button it cannot use
+
 
 @pytest.mark.slow
 def test_publish_lists_what_will_change_then_publishes(admin_client, api, peer, monkeypatch):  # noqa: F811
