@@ -1,13 +1,5 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
-from django.core.management import call_command
-from django.db.models.signals import post_migrate
-
-
-def create_cache_table(sender, using, **kwargs):
-    """`migrate` also creates the database cache's table (settings.CACHES), where failed authentications are
-    counted, so that no deployment step can be forgotten; `createcachetable` does nothing when it exists."""
-    call_command("createcachetable", database=using, verbosity=0)
 
 
 class FallbacksConfig(AppConfig):
@@ -17,8 +9,6 @@ class FallbacksConfig(AppConfig):
 
     def ready(self):
         from fallbacks import checks  # noqa: F401  (registers the deployment checks)
-
-        post_migrate.connect(create_cache_table, sender=self)
 
 
 class FallbacksAdminConfig(admin_apps.AdminConfig):

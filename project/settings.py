@@ -225,9 +225,10 @@ SILENCED_SYSTEM_CHECKS = [
     "security.W021",
 ]
 
-# The shared cache: the database's own table (created by `migrate`, fallbacks.apps), so that every worker
-# and host counts the same failed authentications (fallbacks.api.throttling). Nothing else is cached.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "fallbacks_cache"}}
+# Nothing uses Django's cache: failed authentications are counted in the database (fallbacks.api.throttling) and the
+# listings are kept per process, keyed by the config version read from the database (fallbacks.api.listings). A
+# dummy cache, so that nothing comes to rely on a cache that one process would not share with the others.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 # The bytes of the long lists (GET /v1/models, /models, /fallback, /config), per process, for the current config
 # version only (fallbacks.api.listings); at 10,000 model groups one version's lists take about 25 MB.
