@@ -8,12 +8,15 @@ from html.parser import HTMLParser
 from io import StringIO
 from pathlib import Path
 
+import random
+
 import yaml
 from django.core.management import call_command
 from django.urls import reverse
 
 from fallbacks import errors
-from fallbacks.domain import FALLBACK_TYPES
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
+from fallbacks.lint import GroupFacts, LintContext
 from fallbacks.models import (
     ApiKey,
     ChangeRecord,
@@ -214,3 +217,45 @@ DEEP_FILES = {
     ),
     "json": ('{"model_list": ' + "[" * DEEP + "]" * DEEP + "}", "line 1, column 79"),
 }
+
+
+# Random chain graphs for the equivalence tests: small name pools that spell each other (`openai/e` and `e`,
+# `gpt-4o` and `openai/gpt-4o`, a name with its provider twice), `*` chains, every type, cycles, long chains.
+
+RANDOM_NAMES = ["a", "b", "c", "d", "e", "openai/e", "gpt-4o", "openai/gpt-4o", "azure/x", "azure/azure/x", "f", "g"]
+RANDOM_SERIES = ["1.110", "1.109"]
+
+
+def random_chains(rng: random.Random, names: list[str] = RANDOM_NAMES) -> dict[tuple[str, str], list[str]]:
+    chains = {}
+    density = rng.choice([0.1, 0.3, 0.6])
+    for fallback_type in FALLBACK_TYPES.values():
+        if rng.random() < 0.15:
+            continue  # no chain of this type at all
+        for source in [DEFAULT_CHAIN_SOURCE, *names]:
+            if rng.random() < (0.15 if source == DEFAULT_CHAIN_SOURCE else density):
+                others = [name for name in names if name != source]
+                targets = rng.sample(others, k=rng.randint(1, min(4, len(others))))
+                chains[(source, fallback_type)] = targets
+    return chains
+
+
+def random_context(rng: random.Random) -> LintContext:
+    names = rng.sample(RANDOM_NAMES, k=rng.randint(3, len(RANDOM_NAMES)))
+    chains = random_chains(rng, names)
+    with_deployments = rng.random() < 0.5
+    groups = {
+        name: GroupFacts(
+            max_input_tokens=rng.choice([None, 1000, 2000, 4000]),
+            deployments=int(with_deployments and rng.random() < 0.8),
+        )
+        for name in names
+    }
+    configured = rng.choice(RANDOM_SERIES)
+    return LintContext(
+        chains=chains,
+        groups=groups,
+        max_fallbacks=rng.choice([0, 1, 2, 3, 5]),
+        series=rng.choice(RANDOM_SERIES) if rng.random() < 0.3 else configured,
+        configured_series=configured,
+    )
