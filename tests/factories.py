@@ -3,12 +3,11 @@
 Test modules import what they share from here, never from one another; fixtures are in conftest.py.
 """
 
+import random
 from html import unescape
 from html.parser import HTMLParser
 from io import StringIO
 from pathlib import Path
-
-import random
 
 import yaml
 from django.core.management import call_command
