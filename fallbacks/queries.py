@@ -12,12 +12,23 @@ from dataclasses import dataclass, field, replace
 
 from fallbacks import drawing, errors, history, selectors, validation
 from fallbacks.config_format import ConfigData, ConfigFormat, emit_config
-from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, LITELLM_SERIES
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, LITELLM_SERIES
 from fallbacks.errors import ErrorCode, NotFound
 from fallbacks.history import Change, Key
-from fallbacks.lint import Finding, LintReport, lint, lint_chain, lint_report, upgrade_impact
+from fallbacks.lint import Finding, LintContext, LintReport, lint, lint_chain, lint_report, upgrade_impact
 from fallbacks.models import ModelGroup
-from fallbacks.resolution import AttemptPlan, ChainMap, DirectChain, attempt_plan, direct_chain, rule_keys
+from fallbacks.resolution import (
+    AttemptPlan,
+    ChainMap,
+    DirectChain,
+    PartialChains,
+    attempt_plan,
+    direct_chain,
+    general_when_no_typed_chain_applies,
+    names_spelling,
+    rule_keys,
+    walks_own_chains,
+)
 
 # Model lists ---------------------------------------------------------------------------------
 
@@ -110,8 +121,117 @@ def check_group_deletable(group: ModelGroup) -> None:
 
 
 def chain_warnings(source: str, fallback_type: str) -> list[Finding]:
-    """The lint findings about a chain just written (for `POST /fallback`'s extra `warnings`)."""
-    return lint_chain(selectors.lint_context(), source, fallback_type)
+    """The lint findings about a chain just written (for `POST /fallback`'s extra `warnings`): exactly
+    `lint_chain` over the whole configuration, computed from the part of the graph they depend on.
+
+    A bounded number of queries (about twice `max_fallbacks` plus ten), each reading what the chain reaches
+    within `max_fallbacks` hops, what reaches it, and the cycles through it, never every group: except when a
+    request that walks the `*` chain of the type can reach the chain (every model group is then a requester),
+    when the whole configuration is read as before.
+    """
+    context = chain_lint_context(source, fallback_type)
+    if context is None:
+        context = selectors.lint_context()
+    return lint_chain(context, source, fallback_type)
+
+
+def chain_lint_context(source: str, fallback_type: str) -> LintContext | None:
+    """The part of the configuration `lint_chain(context, source, fallback_type)` looks at, as a LintContext whose
+    answer is the whole configuration's; None when that part is every model group.
+
+    What each finding of lint_chain reads (fallbacks.lint.findings): the requesters whose plans may cut the chain
+    (`_requesters`: up to `max_fallbacks` hops backwards along chains of the type) and every chain their plans may
+    walk (up to `max_fallbacks` hops forwards, by every rule key of each name, the `*` chains, the type's and the
+    general ones); the own chains of the type that the chain reaches (a cycle through it is among them); the
+    models whose errors of a type get no fallback (`_stranded`: the database finds the candidates); and the facts
+    of the chain's source and targets.
+    """
+    facts = selectors.lint_facts()
+    series, max_fallbacks = facts.litellm_version, facts.max_fallbacks
+    defaults = selectors.chain_map(model=DEFAULT_CHAIN_SOURCE)
+    chains: dict[tuple[str, str], list[str]] = dict(defaults)
+    own = selectors.chains_of_sources([source], fallback_type=fallback_type)
+    if (source, fallback_type) not in own:
+        return None  # deleted since it was written: whatever the whole configuration says
+    chains.update(own)
+
+    # _requesters: backwards along the chains of the type, stopping where the `*` chain would make every group one.
+    requesters, frontier = {source}, {source}
+    reached_by_default = set(defaults.get((DEFAULT_CHAIN_SOURCE, fallback_type), ()))
+    for _ in range(max_fallbacks):
+        if frontier & reached_by_default:
+            return None
+        frontier = selectors.chain_sources_naming(frontier, fallback_type) - {DEFAULT_CHAIN_SOURCE} - requesters
+        if not frontier:
+            break
+        requesters |= frontier
+    requesters.discard(DEFAULT_CHAIN_SOURCE)
+
+    # Their plans, to the depth max_fallbacks allows. Each requester has a chain of the type of its own (the source
+    # included), so every failure in its walk finds a chain of the type (the failed model's, else the requester's):
+    # neither the `*` chains nor the general ones (SERIES_RULES) are ever walked.
+    chains.update(_chains_within(requesters, fallback_type, max_fallbacks, series))
+    # Cycles through the chain.
+    chains.update(selectors.own_chains_reachable([source], [fallback_type]))
+
+    # The groups whose own facts or lookups a finding reads: the source and targets, and the models that may be
+    # left without a fallback of a type (those naming the source by another spelling, when it is a general chain).
+    looked_up = {source, *own[(source, fallback_type)]}
+    if fallback_type == DEFAULT_FALLBACK_TYPE and source != DEFAULT_CHAIN_SOURCE:
+        looked_up |= selectors.names_spelled_alike(names_spelling(source) | {source})
+    stranded_types = (
+        [kind for kind in FALLBACK_TYPES.values() if walks_own_chains(kind)]
+        if fallback_type == DEFAULT_FALLBACK_TYPE and source == DEFAULT_CHAIN_SOURCE
+        else [fallback_type]
+        if walks_own_chains(fallback_type)
+        else []
+    )
+    for kind in stranded_types:
+        looked_up |= _stranded_candidates(kind, facts, defaults, series)
+    looked_up.discard(DEFAULT_CHAIN_SOURCE)
+    groups = selectors.group_facts(looked_up)
+    chains.update(selectors.chains_of_sources({key for name in groups for key in rule_keys(name, series)}))
+    return LintContext(
+        chains=PartialChains(chains, types_present=facts.types_present),
+        groups=groups,
+        max_fallbacks=max_fallbacks,
+        series=series,
+        configured_series=series,
+        deployments_anywhere=facts.deployments_anywhere,
+    )
+
+
+def _chains_within(names: set[str], fallback_type: str, hops: int, series: str) -> dict[tuple[str, str], list[str]]:
+    """Every chain of `fallback_type` a plan for a request to one of `names` may walk when each of them has a chain of
+    that type: those of the rule keys of each model it may try, a model tried at nesting level k being at most k hops
+    from the requested one. One query per hop, `hops` + 1 at most."""
+    chains: dict[tuple[str, str], list[str]] = {}
+    seen, level, keys_read = set(names), set(names), set()
+    for _ in range(hops + 1):
+        keys = {key for name in level for key in rule_keys(name, series)} - keys_read - {DEFAULT_CHAIN_SOURCE}
+        if not keys:
+            break
+        keys_read |= keys
+        found = selectors.chains_of_sources(keys, fallback_type=fallback_type)
+        chains.update(found)
+        level = {target for targets in found.values() for target in targets} - seen
+        seen |= level
+    return chains
+
+
+def _stranded_candidates(fallback_type: str, facts: selectors.LintFacts, defaults: ChainMap, series: str) -> set[str]:
+    """Model groups among which are all those `_stranded(context, fallback_type)` finds over the whole configuration
+    (a superset: the lint looks each up). None when the `*` chain of the type applies to every model, or when
+    errors of the type walk the general chains anyway."""
+    if fallback_type not in facts.types_present or general_when_no_typed_chain_applies(fallback_type, series):
+        return set()
+    if defaults.get((DEFAULT_CHAIN_SOURCE, fallback_type)):
+        return set()
+    # A general rule without one of the type: the group's own (or any group, when the `*` general chain exists)...
+    with_own_general = not defaults.get((DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE))
+    candidates = set(selectors.groups_without_own_chain(fallback_type, with_own_general=with_own_general))
+    # ... or one named by another spelling of its name.
+    return candidates | selectors.names_spelled_alike()
 
 
 # Plans and lint ------------------------------------------------------------------------------

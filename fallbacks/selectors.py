@@ -7,10 +7,13 @@ groups building objects is the slow part.
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, Exists, Max, OuterRef, Q, Value
+from django.db.models.functions import StrIndex, Substr
 
 from fallbacks import history
 from fallbacks.config_format import ConfigData, DeploymentData, GroupData
@@ -102,8 +105,10 @@ def litellm_version() -> str:
     return configuration().litellm_version
 
 
-def chains_of_sources(sources: Iterable[str], *, fallback_type: str | None = None) -> dict[tuple[str, str], list[str]]:
-    """The chains (every type, or one) of the named sources, `*` naming the default ones. One query."""
+def chains_of_sources(
+    sources: Iterable[str], *, fallback_type: str | None = None, fallback_types: Iterable[str] | None = None
+) -> dict[tuple[str, str], list[str]]:
+    """The chains (every type, one or some) of the named sources, `*` naming the default ones. One query."""
     names = set(sources)
     wanted = Q(source__name__in=names - {DEFAULT_CHAIN_SOURCE})
     if DEFAULT_CHAIN_SOURCE in names:
@@ -111,6 +116,8 @@ def chains_of_sources(sources: Iterable[str], *, fallback_type: str | None = Non
     entries = FallbackEntry.objects.filter(wanted)
     if fallback_type is not None:
         entries = entries.filter(fallback_type=fallback_type)
+    if fallback_types is not None:
+        entries = entries.filter(fallback_type__in=set(fallback_types))
     entries = entries.order_by("source_id", "fallback_type", "position")
     chains: dict[tuple[str, str], list[str]] = defaultdict(list)
     for source, entry_type, target in entries.values_list("source__name", "fallback_type", "target__name"):
@@ -277,6 +284,130 @@ def lint_context(*, series: str | None = None) -> LintContext:
         series=series or settings.litellm_version,
         configured_series=settings.litellm_version,
     )
+
+
+# What the lint reads of part of the graph (fallbacks.queries: the lint of a chain just written, of some groups) --
+
+
+@dataclass(frozen=True)
+class LintFacts:
+    """The settings, and the little the lint asks of the whole configuration when it looks at part of it."""
+
+    max_fallbacks: int
+    litellm_version: str
+    config_version: int
+    types_present: frozenset[str]  # the types that have a chain anywhere
+    deployments_anywhere: bool  # whether any group has a deployment
+
+
+def lint_facts() -> LintFacts:
+    """One query (EXISTS probes on the settings row); three before the first write has made that row."""
+    kinds = list(FALLBACK_TYPES.values())
+    probes = {
+        f"has_type_{index}": Exists(FallbackEntry.objects.filter(fallback_type=kind))
+        for index, kind in enumerate(kinds)
+    }
+    row = (
+        Configuration.objects.filter(pk=Configuration.SINGLETON_ID)
+        .annotate(**probes, has_deployments=Exists(Deployment.objects.all()))
+        .first()
+    )
+    if row is None:
+        settings = configuration()
+        present = set(FallbackEntry.objects.order_by().values_list("fallback_type", flat=True).distinct())
+        anywhere = Deployment.objects.exists()
+    else:
+        settings = row
+        present = {kind for index, kind in enumerate(kinds) if getattr(row, f"has_type_{index}")}
+        anywhere = row.has_deployments
+    return LintFacts(
+        max_fallbacks=settings.max_fallbacks,
+        litellm_version=settings.litellm_version,
+        config_version=settings.version,
+        types_present=frozenset(present),
+        deployments_anywhere=anywhere,
+    )
+
+
+def group_facts(names: Iterable[str]) -> dict[str, GroupFacts]:
+    """The lint's facts of those of `names` that are model groups. One query."""
+    rows = (
+        ModelGroup.objects.filter(name__in=set(names))
+        .annotate(deployment_count=Count("deployments"))
+        .values_list("name", "max_input_tokens", "deployment_count")
+    )
+    return {name: GroupFacts(max_input_tokens=tokens, deployments=count) for name, tokens, count in rows}
+
+
+def chain_sources_naming(targets: Iterable[str], fallback_type: str) -> set[str]:
+    """The sources (`*` for the default chain) of the chains of `fallback_type` naming any of `targets`. One query."""
+    rows = (
+        FallbackEntry.objects.filter(fallback_type=fallback_type, target__name__in=set(targets))
+        .order_by()
+        .values_list("source__name", flat=True)
+        .distinct()
+    )
+    return {source or DEFAULT_CHAIN_SOURCE for source in rows}
+
+
+def own_chains_reachable(sources: Iterable[str], fallback_types: Iterable[str]) -> dict[tuple[str, str], list[str]]:
+    """Every own chain (not `*`) of each type that the own chains of `sources` of that type reach, theirs included,
+    following each target's own chain of the same type: all a cycle through one of `sources` can use.
+
+    One recursive query, whose size is what those chains reach (on a graph that is one big ring, everything).
+    """
+    names, kinds = sorted(set(sources) - {DEFAULT_CHAIN_SOURCE}), sorted(set(fallback_types))
+    if not names or not kinds:
+        return {}
+    entries, groups = FallbackEntry._meta.db_table, ModelGroup._meta.db_table
+    sql = f"""
+        WITH RECURSIVE reached(id, kind) AS (
+            SELECT DISTINCT e.source_id, e.fallback_type FROM {entries} e JOIN {groups} g ON g.id = e.source_id
+            WHERE g.name IN ({", ".join(["%s"] * len(names))})
+            AND e.fallback_type IN ({", ".join(["%s"] * len(kinds))})
+            UNION
+            SELECT e.target_id, e.fallback_type FROM {entries} e
+            JOIN reached r ON e.source_id = r.id AND e.fallback_type = r.kind
+        )
+        SELECT s.name, e.fallback_type, t.name FROM {entries} e
+        JOIN reached r ON e.source_id = r.id AND e.fallback_type = r.kind
+        JOIN {groups} s ON s.id = e.source_id
+        JOIN {groups} t ON t.id = e.target_id
+        ORDER BY e.source_id, e.fallback_type, e.position
+    """
+    chains: dict[tuple[str, str], list[str]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*names, *kinds])
+        for source, kind, target in cursor.fetchall():
+            chains[(source, kind)].append(target)
+    return dict(chains)
+
+
+def groups_without_own_chain(fallback_type: str, *, with_own_general: bool) -> list[str]:
+    """The model groups without a chain of their own of `fallback_type`; with `with_own_general`, only those that
+    have a general chain of their own. One query: the database compares, only the answer is read."""
+    own = FallbackEntry.objects.filter(source=OuterRef("pk"))
+    groups = ModelGroup.objects.filter(~Exists(own.filter(fallback_type=fallback_type)))
+    if with_own_general:
+        groups = groups.filter(Exists(own.filter(fallback_type=DEFAULT_FALLBACK_TYPE)))
+    return list(groups.order_by().values_list("name", flat=True))
+
+
+def names_spelled_alike(candidates: Iterable[str] = ()) -> set[str]:
+    """Model group names that may be another spelling of one another (fallbacks.litellm_names): a name whose part
+    after its first `/` is another group's name (`openai/gpt-4o` and `gpt-4o`, both given), a name whose first
+    segment recurs after it (`azure/azure/x`, which LiteLLM strips to `x`), and those of `candidates` that are
+    groups. Every other spelling of a group's name that is itself a group is among them. One query: the database
+    compares the names, only the few that match are read.
+    """
+    slash = StrIndex("name", Value("/"))
+    groups = ModelGroup.objects.annotate(rest=Substr("name", slash + 1), first=Substr("name", 1, slash))
+    groups = groups.annotate(recurs=StrIndex("rest", "first"))
+    spelled = Q(name__contains="/") & (Exists(ModelGroup.objects.filter(name=OuterRef("rest"))) | Q(recurs__gt=0))
+    found: set[str] = set()
+    for name, rest in groups.filter(spelled | Q(name__in=set(candidates))).order_by().values_list("name", "rest"):
+        found.update((name, rest))
+    return found
 
 
 # The history ------------------------------------------------------------------------------------

@@ -234,7 +234,7 @@ def random_chains(rng: random.Random, names: list[str] = RANDOM_NAMES) -> dict[t
         for source in [DEFAULT_CHAIN_SOURCE, *names]:
             if rng.random() < (0.15 if source == DEFAULT_CHAIN_SOURCE else density):
                 others = [name for name in names if name != source]
-                targets = rng.sample(others, k=rng.randint(1, min(4, len(others))))
+                targets = rng.sample(others, k=min(rng.choice([1, 1, 2, 3, 4]), len(others)))
                 chains[(source, fallback_type)] = targets
     return chains
 
@@ -258,3 +258,58 @@ def random_context(rng: random.Random) -> LintContext:
         series=rng.choice(RANDOM_SERIES) if rng.random() < 0.3 else configured,
         configured_series=configured,
     )
+
+
+def store_context(context: LintContext) -> None:
+    """Make the database hold exactly `context`'s configuration: its groups (with their facts), chains and settings."""
+    FallbackEntry.objects.all().delete()
+    Deployment.objects.all().delete()
+    ModelGroup.objects.all().delete()
+    groups = {
+        name: ModelGroup(name=name, max_input_tokens=facts.max_input_tokens) for name, facts in context.groups.items()
+    }
+    ModelGroup.objects.bulk_create(groups.values())
+    groups = {group.name: group for group in ModelGroup.objects.all()}
+    Deployment.objects.bulk_create(
+        Deployment(model_group=groups[name], litellm_params={"model": f"openai/{name}"})
+        for name, facts in context.groups.items()
+        for _ in range(facts.deployments)
+    )
+    FallbackEntry.objects.bulk_create(
+        FallbackEntry(
+            source=None if source == DEFAULT_CHAIN_SOURCE else groups[source],
+            fallback_type=fallback_type,
+            position=position,
+            target=groups[target],
+        )
+        for (source, fallback_type), targets in context.chains.items()
+        for position, target in enumerate(targets)
+    )
+    Configuration.objects.update_or_create(
+        pk=Configuration.SINGLETON_ID,
+        defaults={"max_fallbacks": context.max_fallbacks, "litellm_version": context.configured_series},
+    )
+
+
+def load_fleet(count: int) -> None:
+    """`count` groups in families of ten, each with a deployment: in a family every group falls back to the next
+    three of its family (no cycles), with chains of every type; `*` chains of every type name `fleet-00000`.
+    Unlike load()'s ring, what a chain reaches does not grow with `count`."""
+    ModelGroup.objects.bulk_create(ModelGroup(name=f"fleet-{index:05d}", owned_by="openai") for index in range(count))
+    groups = list(ModelGroup.objects.order_by("name"))
+    Deployment.objects.bulk_create(
+        Deployment(model_group=group, litellm_params={"model": f"openai/{group.name}"}) for group in groups
+    )
+    entries = []
+    for index, group in enumerate(groups):
+        family_end = (index // 10 + 1) * 10
+        targets = [groups[other] for other in range(index + 1, min(index + 4, family_end, count))]
+        for fallback_type in FALLBACK_TYPES.values():
+            entries += [
+                FallbackEntry(source=group, fallback_type=fallback_type, position=position, target=target)
+                for position, target in enumerate(targets)
+            ]
+    for fallback_type in FALLBACK_TYPES.values():
+        entries.append(FallbackEntry(source=None, fallback_type=fallback_type, position=0, target=groups[0]))
+    FallbackEntry.objects.bulk_create(entries)
+    Configuration.objects.get_or_create(pk=Configuration.SINGLETON_ID)

@@ -73,6 +73,9 @@ class LintContext:
     series: str  # the LiteLLM series whose router the findings follow
     # The series the gateways run (the setting): when it is not `series`, the lint also says which plans change.
     configured_series: str | None = None
+    # Whether any group of the whole configuration has deployments, when `groups` holds only some of them (the lint
+    # of part of the graph, fallbacks.queries); None: `groups` is every group, ask them.
+    deployments_anywhere: bool | None = None
 
     @cached_property
     def _resolvers(self) -> dict[str, ChainResolver]:
@@ -587,7 +590,8 @@ def _smaller_context_windows(context: LintContext, only: tuple[str, str] | None 
 
 def _targets_without_deployments(context: LintContext, only: tuple[str, str] | None = None) -> list[Finding]:
     # When no group has deployments, they live in the gateway's own config and this service cannot tell.
-    if not any(facts.deployments for facts in context.groups.values()):
+    anywhere = context.deployments_anywhere
+    if not (any(facts.deployments for facts in context.groups.values()) if anywhere is None else anywhere):
         return []
     findings = []
     for (source, fallback_type), targets in _chains(context, only):

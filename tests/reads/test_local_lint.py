@@ -1,0 +1,81 @@
+"""The lint of part of the graph answers exactly what the whole configuration's lint answers, and reads a part
+whose size does not grow with the number of model groups."""
+
+import random
+
+import pytest
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+from django.test.utils import CaptureQueriesContext
+
+from fallbacks import queries, selectors
+from fallbacks.lint import lint_chain
+from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
+from tests.factories import load_fleet, random_context, store_context
+
+
+@pytest.mark.django_db
+def test_the_lint_of_a_chain_just_written_is_the_whole_configurations(monkeypatch):
+    rng = random.Random(13)
+    local = whole = 0
+    for _ in range(120):
+        context = random_context(rng)
+        store_context(context)
+        written = list(context.chains)
+        for source, fallback_type in rng.sample(written, k=min(4, len(written))):
+            expected = [finding.as_dict() for finding in lint_chain(selectors.lint_context(), source, fallback_type)]
+            found = [finding.as_dict() for finding in queries.chain_warnings(source, fallback_type)]
+            assert found == expected, (context, source, fallback_type)
+            if queries.chain_lint_context(source, fallback_type) is None:
+                whole += 1
+            else:
+                local += 1
+    assert local > 3 * whole  # most chains are linted from their part of the graph
+
+
+class RowsRead:
+    """Counts the rows every query hands back to Python (fetchone, fetchmany, fetchall on Django's cursors)."""
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        for method in ("fetchone", "fetchmany", "fetchall"):
+            monkeypatch.setattr(CursorWrapper, method, self._counting(method), raising=False)
+
+    def _counting(self, method):
+        def fetch(cursor, *args):
+            rows = getattr(cursor.cursor, method)(*args)
+            self.count += (rows is not None) if method == "fetchone" else len(rows)
+            return rows
+
+        return fetch
+
+
+# A chain in the middle of the fleet, rewritten with the same shape: its family only.
+WRITTEN = {"fallback_models": ["fleet-00056", "fleet-00057"]}
+# The write (17: the key's count, the lock, the names, the chain before and after, the version and its record, the
+# ETag), then the lint: the settings with which types have chains, the `*` chains, the chain, three hops back to the
+# requesters (its family's start), three hops forward, the reachable chains of the type, the groups' facts and their
+# rule keys' chains, and for a general chain the names spelled like its source.
+POST_QUERIES = {"general": 29, "context_window": 28, "content_policy": 28}
+
+
+@pytest.mark.parametrize("fallback_type", ["general", "context_window", "content_policy"])
+@pytest.mark.parametrize("series", ["1.110", "1.109"])
+def test_a_linted_write_reads_the_same_at_every_size(api, fallback_type, series, monkeypatch):
+    costs = []
+    for size in (100, 2000):
+        FallbackEntry.objects.all().delete()
+        Deployment.objects.all().delete()
+        ModelGroup.objects.all().delete()
+        load_fleet(size)
+        Configuration.objects.filter(pk=Configuration.SINGLETON_ID).update(litellm_version=series)
+        rows = RowsRead(monkeypatch)
+        body = {"model": "fleet-00055", "fallback_type": fallback_type, **WRITTEN}
+        with CaptureQueriesContext(connection) as captured:
+            response = api.post("/fallback", body, format="json")
+        assert response.status_code == 200, response.json()
+        costs.append((len(captured), rows.count))
+        expected = [finding.as_dict() for finding in lint_chain(selectors.lint_context(), "fleet-00055", fallback_type)]
+        assert response.json().get("warnings", []) == expected
+    assert costs[0] == costs[1]
+    assert costs[0][0] == POST_QUERIES[fallback_type]
