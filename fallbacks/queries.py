@@ -27,6 +27,7 @@ from fallbacks.resolution import (
     general_when_no_typed_chain_applies,
     names_spelling,
     rule_keys,
+    series_names,
     walks_own_chains,
 )
 
@@ -170,7 +171,7 @@ def chain_lint_context(source: str, fallback_type: str) -> LintContext | None:
     # Their plans, to the depth max_fallbacks allows. Each requester has a chain of the type of its own (the source
     # included), so every failure in its walk finds a chain of the type (the failed model's, else the requester's):
     # neither the `*` chains nor the general ones (SERIES_RULES) are ever walked.
-    chains.update(_chains_within(requesters, fallback_type, max_fallbacks, series))
+    chains.update(_chains_within(requesters, {fallback_type}, max_fallbacks, series))
     # Cycles through the chain.
     chains.update(selectors.own_chains_reachable([source], [fallback_type]))
 
@@ -201,21 +202,35 @@ def chain_lint_context(source: str, fallback_type: str) -> LintContext | None:
     )
 
 
-def _chains_within(names: set[str], fallback_type: str, hops: int, series: str) -> dict[tuple[str, str], list[str]]:
-    """Every chain of `fallback_type` a plan for a request to one of `names` may walk when each of them has a chain of
-    that type: those of the rule keys of each model it may try, a model tried at nesting level k being at most k hops
-    from the requested one. One query per hop, `hops` + 1 at most."""
-    chains: dict[tuple[str, str], list[str]] = {}
-    seen, level, keys_read = set(names), set(names), set()
+def _chains_within(
+    names: set[str], fallback_types: set[str], hops: int, series: str, *, with_defaults: bool = False
+) -> dict[tuple[str, str], list[str]]:
+    """Every chain of `fallback_types` a plan for a request to one of `names` may walk (with `with_defaults`, the `*`
+    chains too): those of the rule keys of each model it may try, a model tried at nesting level k being at most k
+    hops from the requested one along chains of those types (a failed model's own or the rule of another spelling of
+    its name, the requested model's, `*`, each one hop from any model). The walk up to `hops` levels deep looks up
+    the chain of models up to `hops` hops away.
+
+    One query when no name it meets is spelled like another group's chain's source; one more per hop that such a
+    rule adds.
+    """
+    chains = selectors.chains_within_hops(names, fallback_types, hops, with_defaults=with_defaults)
+    read = {source for source, _ in chains} | set(names)
     for _ in range(hops + 1):
-        keys = {key for name in level for key in rule_keys(name, series)} - keys_read - {DEFAULT_CHAIN_SOURCE}
-        if not keys:
+        met = read | {target for targets in chains.values() for target in targets}
+        # A name's own chain is read when the walk can reach it: only the other spellings' rules may be missing.
+        spellings = {key for name in met for key in series_names(series).other_spellings(name)} - read
+        if not spellings:
             break
-        keys_read |= keys
-        found = selectors.chains_of_sources(keys, fallback_type=fallback_type)
-        chains.update(found)
-        level = {target for targets in found.values() for target in targets} - seen
-        seen |= level
+        read |= spellings
+        by_spelling = selectors.chains_of_sources(spellings, fallback_types=fallback_types)
+        if not by_spelling:
+            break
+        # The targets of a rule read by spelling start walks of their own: read those as far as any walk may go.
+        onwards = {target for targets in by_spelling.values() for target in targets}
+        chains.update(by_spelling)
+        chains.update(selectors.chains_within_hops(onwards, fallback_types, hops, with_defaults=False))
+        read |= {source for source, _ in chains}
     return chains
 
 
@@ -253,16 +268,21 @@ def fallback_plan(
     if model not in known:
         raise validation.model_not_found(model, selectors.model_group_names())
     validation.check_failing_models(failing, known, selectors.model_group_names)
-    settings = selectors.fallback_settings()
+    facts = selectors.lint_facts()
+    series = litellm_version or facts.litellm_version
+    # Only the chains the walk may take: a model tried at nesting level k is at most k hops away, and the walk looks
+    # up the chain of models up to max_fallbacks levels deep. The chain types' existence comes from the whole.
+    types = {fallback_type, DEFAULT_FALLBACK_TYPE}
+    chains = _chains_within({model}, types, facts.max_fallbacks, series, with_defaults=True)
     plan = attempt_plan(
-        selectors.plan_chains(fallback_type),
+        PartialChains(chains, types_present=facts.types_present),
         model,
         fallback_type,
         set(failing),
-        settings["max_fallbacks"],
-        series=litellm_version or settings["litellm_version"],
+        facts.max_fallbacks,
+        series=series,
     )
-    return PlanAnswer(plan=plan, config_version=settings["config_version"])
+    return PlanAnswer(plan=plan, config_version=facts.config_version)
 
 
 @dataclass(frozen=True)

@@ -255,11 +255,6 @@ def fallback_settings() -> dict:
     }
 
 
-def plan_chains(fallback_type: str) -> ChainMap:
-    """The chains a plan for an error of `fallback_type` can use: that type's and the general ones. One query."""
-    return chain_map(fallback_types={fallback_type, DEFAULT_FALLBACK_TYPE})
-
-
 def lint_context(*, series: str | None = None) -> LintContext:
     """Every chain, each group's facts and the settings: what the lint reads. Three queries.
 
@@ -301,31 +296,27 @@ class LintFacts:
 
 
 def lint_facts() -> LintFacts:
-    """One query (EXISTS probes on the settings row); three before the first write has made that row."""
+    """One query, whether or not the first write has made the settings row yet (EXISTS probes stop at the first row
+    they find)."""
     kinds = list(FALLBACK_TYPES.values())
-    probes = {
-        f"has_type_{index}": Exists(FallbackEntry.objects.filter(fallback_type=kind))
-        for index, kind in enumerate(kinds)
-    }
-    row = (
-        Configuration.objects.filter(pk=Configuration.SINGLETON_ID)
-        .annotate(**probes, has_deployments=Exists(Deployment.objects.all()))
-        .first()
-    )
-    if row is None:
-        settings = configuration()
-        present = set(FallbackEntry.objects.order_by().values_list("fallback_type", flat=True).distinct())
-        anywhere = Deployment.objects.exists()
-    else:
-        settings = row
-        present = {kind for index, kind in enumerate(kinds) if getattr(row, f"has_type_{index}")}
-        anywhere = row.has_deployments
+    entries, deployments = FallbackEntry._meta.db_table, Deployment._meta.db_table
+    probes = ", ".join([f"EXISTS (SELECT 1 FROM {entries} WHERE fallback_type = %s)"] * len(kinds))
+    sql = f"""
+        SELECT c.version, c.max_fallbacks, c.litellm_version, EXISTS (SELECT 1 FROM {deployments}), {probes}
+        FROM (SELECT 1 AS one) AS one LEFT JOIN {Configuration._meta.db_table} c ON c.id = %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*kinds, Configuration.SINGLETON_ID])
+        version, max_fallbacks, series, anywhere, *present = cursor.fetchone()
+    if version is None:  # before the first write: the settings' defaults
+        defaults = Configuration(pk=Configuration.SINGLETON_ID)
+        version, max_fallbacks, series = defaults.version, defaults.max_fallbacks, defaults.litellm_version
     return LintFacts(
-        max_fallbacks=settings.max_fallbacks,
-        litellm_version=settings.litellm_version,
-        config_version=settings.version,
-        types_present=frozenset(present),
-        deployments_anywhere=anywhere,
+        max_fallbacks=max_fallbacks,
+        litellm_version=series,
+        config_version=version,
+        types_present=frozenset(kind for kind, found in zip(kinds, present, strict=True) if found),
+        deployments_anywhere=bool(anywhere),
     )
 
 
@@ -380,6 +371,44 @@ def own_chains_reachable(sources: Iterable[str], fallback_types: Iterable[str]) 
         cursor.execute(sql, [*names, *kinds])
         for source, kind, target in cursor.fetchall():
             chains[(source, kind)].append(target)
+    return dict(chains)
+
+
+def chains_within_hops(
+    names: Iterable[str], fallback_types: Iterable[str], hops: int, *, with_defaults: bool
+) -> dict[tuple[str, str], list[str]]:
+    """The chains of `fallback_types` whose sources are at most `hops` hops from `names` along chains of those types,
+    the `*` chains being one hop from every model (with `with_defaults`; they are read too). One recursive query,
+    which follows chains by their keys: a rule a model uses by another spelling of its name is the caller's to add.
+    """
+    names, kinds = sorted(set(names) - {DEFAULT_CHAIN_SOURCE}), sorted(set(fallback_types))
+    if not kinds:
+        return {}
+    entries, groups = FallbackEntry._meta.db_table, ModelGroup._meta.db_table
+    in_kinds = ", ".join(["%s"] * len(kinds))
+    in_names = ", ".join(["%s"] * len(names)) or "NULL"
+    defaults = f"UNION SELECT target_id, 1 FROM {entries} WHERE source_id IS NULL AND fallback_type IN ({in_kinds})"
+    sql = f"""
+        WITH RECURSIVE reached(id, depth) AS (
+            SELECT id, 0 FROM {groups} WHERE name IN ({in_names})
+            {defaults if with_defaults else ""}
+            UNION
+            SELECT e.target_id, r.depth + 1 FROM {entries} e JOIN reached r ON e.source_id = r.id
+            WHERE e.fallback_type IN ({in_kinds}) AND r.depth < %s
+        )
+        SELECT s.name, e.fallback_type, t.name FROM {entries} e
+        LEFT JOIN {groups} s ON s.id = e.source_id
+        JOIN {groups} t ON t.id = e.target_id
+        WHERE e.fallback_type IN ({in_kinds})
+        AND ({"e.source_id IS NULL OR " if with_defaults else ""}e.source_id IN (SELECT id FROM reached))
+        ORDER BY e.source_id, e.fallback_type, e.position
+    """
+    params = [*names, *(kinds if with_defaults else []), *kinds, hops, *kinds]
+    chains: dict[tuple[str, str], list[str]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for source, kind, target in cursor.fetchall():
+            chains[(source or DEFAULT_CHAIN_SOURCE, kind)].append(target)
     return dict(chains)
 
 

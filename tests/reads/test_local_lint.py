@@ -9,9 +9,11 @@ from django.db.backends.utils import CursorWrapper
 from django.test.utils import CaptureQueriesContext
 
 from fallbacks import queries, selectors
+from fallbacks.domain import FALLBACK_TYPES
 from fallbacks.lint import lint_chain
 from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
-from tests.factories import load_fleet, random_context, store_context
+from fallbacks.resolution import attempt_plan
+from tests.factories import RANDOM_SERIES, load, load_fleet, random_context, store_context
 
 
 @pytest.mark.django_db
@@ -54,9 +56,9 @@ class RowsRead:
 WRITTEN = {"fallback_models": ["fleet-00056", "fleet-00057"]}
 # The write (17: the key's count, the lock, the names, the chain before and after, the version and its record, the
 # ETag), then the lint: the settings with which types have chains, the `*` chains, the chain, three hops back to the
-# requesters (its family's start), three hops forward, the reachable chains of the type, the groups' facts and their
-# rule keys' chains, and for a general chain the names spelled like its source.
-POST_QUERIES = {"general": 29, "context_window": 28, "content_policy": 28}
+# requesters (its family's start), the chains their walks may take, the reachable chains of the type, the groups'
+# facts and their rule keys' chains, and for a general chain the names spelled like its source.
+POST_QUERIES = {"general": 27, "context_window": 26, "content_policy": 26}
 
 
 @pytest.mark.parametrize("fallback_type", ["general", "context_window", "content_policy"])
@@ -79,3 +81,42 @@ def test_a_linted_write_reads_the_same_at_every_size(api, fallback_type, series,
         assert response.json().get("warnings", []) == expected
     assert costs[0] == costs[1]
     assert costs[0][0] == POST_QUERIES[fallback_type]
+
+
+@pytest.mark.django_db
+def test_the_plan_read_from_the_chains_it_walks_is_the_whole_configurations():
+    rng = random.Random(17)
+    for _ in range(60):
+        context = random_context(rng)
+        store_context(context)
+        everything = selectors.chain_map()
+        names = sorted(context.groups)
+        for model in rng.sample(names, k=min(3, len(names))):
+            for fallback_type in FALLBACK_TYPES.values():
+                failing = rng.sample(names, k=rng.randint(0, len(names)))
+                series = rng.choice(RANDOM_SERIES)
+                expected = attempt_plan(
+                    everything, model, fallback_type, set(failing), context.max_fallbacks, series=series
+                )
+                found = queries.fallback_plan(model, fallback_type, failing, litellm_version=series).plan
+                assert found.as_dict() == expected.as_dict(), (context, model, fallback_type, failing)
+
+
+@pytest.mark.parametrize("loader", [load, load_fleet])
+def test_a_plan_reads_the_same_at_every_size(api, loader, monkeypatch):
+    costs = []
+    for size in (100, 2000):
+        FallbackEntry.objects.all().delete()
+        Deployment.objects.all().delete()
+        ModelGroup.objects.all().delete()
+        loader(size)
+        first, *failing = ModelGroup.objects.order_by("name").values_list("name", flat=True)[50:53]
+        rows = RowsRead(monkeypatch)
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get(
+                f"/fallback_plan/{first}?fallback_type=context_window&failing={'&failing='.join(failing)}"
+            )
+        assert response.status_code == 200
+        costs.append((len(captured), rows.count, response.json()["attempts"][1:]))
+    assert costs[0][:2] == costs[1][:2]
+    assert len(costs[0][2]) == len(costs[1][2]) > 1
