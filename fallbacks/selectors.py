@@ -31,7 +31,6 @@ from fallbacks.models import (
     ModelGroup,
     Via,
 )
-from fallbacks.resolution import ChainMap
 
 
 def config_version() -> int:
