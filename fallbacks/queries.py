@@ -7,7 +7,7 @@ Every read that resolves chains follows the configured LiteLLM series (the setti
 `litellm_version`); the plan and the lint may be asked about another one.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from fallbacks import drawing, errors, history, selectors, validation
@@ -15,11 +15,21 @@ from fallbacks.config_format import ConfigData, ConfigFormat, emit_config
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, LITELLM_SERIES
 from fallbacks.errors import ErrorCode, NotFound
 from fallbacks.history import Change, Key
-from fallbacks.lint import Finding, LintContext, LintReport, lint, lint_chain, lint_report, upgrade_impact
+from fallbacks.lint import (
+    Finding,
+    LintContext,
+    LintReport,
+    lint,
+    lint_chain,
+    lint_concerning,
+    lint_report,
+    upgrade_impact,
+)
 from fallbacks.models import ModelGroup
 from fallbacks.resolution import (
     AttemptPlan,
     ChainMap,
+    ChainResolver,
     DirectChain,
     PartialChains,
     attempt_plan,
@@ -28,6 +38,7 @@ from fallbacks.resolution import (
     names_spelling,
     rule_keys,
     series_names,
+    walk,
     walks_own_chains,
 )
 
@@ -247,6 +258,126 @@ def _stranded_candidates(fallback_type: str, facts: selectors.LintFacts, default
     candidates = set(selectors.groups_without_own_chain(fallback_type, with_own_general=with_own_general))
     # ... or one named by another spelling of its name.
     return candidates | selectors.names_spelled_alike()
+
+
+def lint_of_groups(names: Collection[str]) -> dict[str, list[Finding]]:
+    """For each of `names`, the findings of the whole configuration's lint (configured series) that concern it
+    (Finding.concerns), in lint's order: what `lint(lint_context())` filtered by name gives, computed from the part
+    of the graph those groups touch. A bounded number of queries (about `max_fallbacks` plus fifteen), each the size
+    of that part; the whole configuration is read instead only when a finding about one of them depends on every
+    group (a `*` chain whose walk max_fallbacks may cut, a requester no chain names) or when max_fallbacks is 0.
+    """
+    names = list(dict.fromkeys(names))
+    if not names:
+        return {}
+    local = _groups_lint_context(names)
+    if local is None:
+        findings = lint(selectors.lint_context())
+        return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
+    context, requesters = local
+    return lint_concerning(context, names, requesters=requesters)
+
+
+def _groups_lint_context(names: list[str]) -> tuple[LintContext, set[str]] | None:
+    """The part of the configuration lint_concerning needs for `names`, and the requesters it must plan; None when
+    that part is every group.
+
+    Each finding lint_concerning keeps is about a chain of one of the names, a chain naming one, or a model that
+    spells one: those chains are read, with the facts and rule keys of the groups they name, and the own chains of
+    each type they reach (cycles). A `beyond_max_fallbacks` finding about a chain also names every model whose plan
+    cuts that chain: those are found backwards, at most max_fallbacks hops along any chain (from a target to the
+    source, and to every model that spells the source, whose rule it is), and planned over what their walks reach.
+    """
+    facts = selectors.lint_facts()
+    series, max_fallbacks, all_types = facts.litellm_version, facts.max_fallbacks, set(FALLBACK_TYPES.values())
+    if max_fallbacks <= 0:
+        return None  # max_fallbacks_zero names every chain: cheaper whole
+    defaults = selectors.chain_map(model=DEFAULT_CHAIN_SOURCE)
+    if any(name in targets for targets in defaults.values() for name in names):
+        return None  # a `*` chain's findings may name every requester
+    spellings = series_names(series)
+    linked = selectors.names_spelled_alike()  # every group that spells another group's name (few, or none)
+
+    def spelled(sources: set[str]) -> set[str]:
+        return {name for name in linked if any(other in sources for other in spellings.other_spellings(name))}
+
+    naming = {key.name for key in selectors.chain_keys_naming(names)} - {DEFAULT_CHAIN_SOURCE}
+    chains: dict[tuple[str, str], list[str]] = dict(defaults)
+    chains.update(selectors.chains_of_sources({*names, *naming}))
+    chains.update(selectors.own_chains_reachable(names, all_types))
+    in_chains = selectors.names_in_chains(names)
+
+    # Who may cut a chain whose finding concerns a name: the chains of the names or naming them, and those the names'
+    # own plans cut.
+    walked = _chains_within(in_chains, all_types, max_fallbacks, series, with_defaults=True)
+    chains.update(walked)
+    resolver = ChainResolver(PartialChains(chains, types_present=facts.types_present), series)
+    cut = {
+        key
+        for name in in_chains
+        for kind in facts.types_present
+        for key in walk(resolver, name, kind, None, max_fallbacks).cut
+    }
+    if len(in_chains) < len(names):  # a name in no chain: the lint plans the first such group for all of them
+        outsider = selectors.first_group_in_no_chain() or names[0]
+        around = _chains_within({outsider}, all_types, max_fallbacks, series, with_defaults=True)
+        outsider_resolver = ChainResolver(
+            PartialChains({**chains, **around}, types_present=facts.types_present), series
+        )
+        if any(walk(outsider_resolver, outsider, kind, None, max_fallbacks).cut for kind in facts.types_present):
+            return None  # its findings name every group in no chain
+    sources = {source for source, _ in cut} | {source for source, _ in chains if source in naming or source in names}
+    if DEFAULT_CHAIN_SOURCE in sources:
+        return None
+    requesters = frontier = sources | spelled(sources)
+    for _ in range(max_fallbacks):
+        found = selectors.chain_sources_naming(frontier, None)
+        if DEFAULT_CHAIN_SOURCE in found:
+            return None  # every model without a rule walks it
+        frontier = (found | spelled(found)) - requesters
+        if not frontier:
+            break
+        requesters = requesters | frontier
+    if selectors.names_in_chains(requesters) != requesters:
+        return None  # a requester no chain names: the lint plans the first such group for all of them
+    chains.update(_chains_within(requesters, all_types, max_fallbacks, series, with_defaults=True))
+
+    looked_up = {*names, *spelled(set(names)), *naming}
+    looked_up |= {target for name in names for kind in all_types for target in chains.get((name, kind), ())}
+    looked_up.discard(DEFAULT_CHAIN_SOURCE)
+    groups = selectors.group_facts(looked_up)
+    chains.update(selectors.chains_of_sources({key for name in groups for key in rule_keys(name, series)}))
+    context = LintContext(
+        chains=PartialChains(chains, types_present=facts.types_present),
+        groups=groups,
+        max_fallbacks=max_fallbacks,
+        series=series,
+        configured_series=series,
+        deployments_anywhere=facts.deployments_anywhere,
+    )
+    # A name that only inherits the `*` general chain is named, with every other such model, by a finding of the `*`
+    # chain: then every candidate is read.
+    resolver = context.resolver()
+    for kind in facts.types_present:
+        if not walks_own_chains(kind) or general_when_no_typed_chain_applies(kind, series):
+            continue
+        inherits = any(
+            resolver.lookup(kind, name, name) is None
+            and (resolver.lookup(DEFAULT_FALLBACK_TYPE, name, name) or ("",))[0] == DEFAULT_CHAIN_SOURCE
+            for name in names
+            if name in groups
+        )
+        if inherits:
+            more = _stranded_candidates(kind, facts, defaults, series) - set(groups)
+            more_groups = selectors.group_facts(more)
+            chains.update(selectors.chains_of_sources({key for name in more_groups for key in rule_keys(name, series)}))
+            context = replace(
+                context,
+                chains=PartialChains(chains, types_present=facts.types_present),
+                groups={**groups, **more_groups},
+            )
+            groups = context.groups
+    return context, requesters
 
 
 # Plans and lint ------------------------------------------------------------------------------

@@ -329,14 +329,13 @@ def group_facts(names: Iterable[str]) -> dict[str, GroupFacts]:
     return {name: GroupFacts(max_input_tokens=tokens, deployments=count) for name, tokens, count in rows}
 
 
-def chain_sources_naming(targets: Iterable[str], fallback_type: str) -> set[str]:
-    """The sources (`*` for the default chain) of the chains of `fallback_type` naming any of `targets`. One query."""
-    rows = (
-        FallbackEntry.objects.filter(fallback_type=fallback_type, target__name__in=set(targets))
-        .order_by()
-        .values_list("source__name", flat=True)
-        .distinct()
-    )
+def chain_sources_naming(targets: Iterable[str], fallback_type: str | None) -> set[str]:
+    """The sources (`*` for the default chain) of the chains of `fallback_type` (of any, None) naming any of `targets`.
+    One query."""
+    entries = FallbackEntry.objects.filter(target__name__in=set(targets))
+    if fallback_type is not None:
+        entries = entries.filter(fallback_type=fallback_type)
+    rows = entries.order_by().values_list("source__name", flat=True).distinct()
     return {source or DEFAULT_CHAIN_SOURCE for source in rows}
 
 
@@ -411,6 +410,23 @@ def chains_within_hops(
     return dict(chains)
 
 
+def names_in_chains(names: Iterable[str]) -> set[str]:
+    """Those of `names` that are the source or a target of some chain. One query."""
+    in_chains = Exists(FallbackEntry.objects.filter(source=OuterRef("pk"))) | Exists(
+        FallbackEntry.objects.filter(target=OuterRef("pk"))
+    )
+    return set(ModelGroup.objects.filter(in_chains, name__in=set(names)).values_list("name", flat=True))
+
+
+def first_group_in_no_chain() -> str | None:
+    """The first model group by name that no chain names, as source or target: the lint plans it for all of them.
+    One query (the database looks for it, one row is read)."""
+    named = Exists(FallbackEntry.objects.filter(source=OuterRef("pk"))) | Exists(
+        FallbackEntry.objects.filter(target=OuterRef("pk"))
+    )
+    return ModelGroup.objects.filter(~named).order_by("name").values_list("name", flat=True).first()
+
+
 def groups_without_own_chain(fallback_type: str, *, with_own_general: bool) -> list[str]:
     """The model groups without a chain of their own of `fallback_type`; with `with_own_general`, only those that
     have a general chain of their own. One query: the database compares, only the answer is read."""
@@ -431,10 +447,14 @@ def names_spelled_alike(candidates: Iterable[str] = ()) -> set[str]:
     slash = StrIndex("name", Value("/"))
     groups = ModelGroup.objects.annotate(rest=Substr("name", slash + 1), first=Substr("name", 1, slash))
     groups = groups.annotate(recurs=StrIndex("rest", "first"))
-    spelled = Q(name__contains="/") & (Exists(ModelGroup.objects.filter(name=OuterRef("rest"))) | Q(recurs__gt=0))
+    groups = groups.annotate(rest_is_a_group=Exists(ModelGroup.objects.filter(name=OuterRef("rest"))))
+    spelled = Q(name__contains="/") & (Q(rest_is_a_group=True) | Q(recurs__gt=0))
     found: set[str] = set()
-    for name, rest in groups.filter(spelled | Q(name__in=set(candidates))).order_by().values_list("name", "rest"):
-        found.update((name, rest))
+    rows = (
+        groups.filter(spelled | Q(name__in=set(candidates))).order_by().values_list("name", "rest", "rest_is_a_group")
+    )
+    for name, rest, rest_is_a_group in rows:
+        found.update((name, rest) if rest_is_a_group else (name,))
     return found
 
 

@@ -225,23 +225,25 @@ RANDOM_NAMES = ["a", "b", "c", "d", "e", "openai/e", "gpt-4o", "openai/gpt-4o", 
 RANDOM_SERIES = ["1.110", "1.109"]
 
 
-def random_chains(rng: random.Random, names: list[str] = RANDOM_NAMES) -> dict[tuple[str, str], list[str]]:
+def random_chains(
+    rng: random.Random, names: list[str] = RANDOM_NAMES, default_chance: float = 0.15
+) -> dict[tuple[str, str], list[str]]:
     chains = {}
     density = rng.choice([0.1, 0.3, 0.6])
     for fallback_type in FALLBACK_TYPES.values():
         if rng.random() < 0.15:
             continue  # no chain of this type at all
         for source in [DEFAULT_CHAIN_SOURCE, *names]:
-            if rng.random() < (0.15 if source == DEFAULT_CHAIN_SOURCE else density):
+            if rng.random() < (default_chance if source == DEFAULT_CHAIN_SOURCE else density):
                 others = [name for name in names if name != source]
                 targets = rng.sample(others, k=min(rng.choice([1, 1, 2, 3, 4]), len(others)))
                 chains[(source, fallback_type)] = targets
     return chains
 
 
-def random_context(rng: random.Random) -> LintContext:
+def random_context(rng: random.Random, default_chance: float = 0.15) -> LintContext:
     names = rng.sample(RANDOM_NAMES, k=rng.randint(3, len(RANDOM_NAMES)))
-    chains = random_chains(rng, names)
+    chains = random_chains(rng, names, default_chance)
     with_deployments = rng.random() < 0.5
     groups = {
         name: GroupFacts(

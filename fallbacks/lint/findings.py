@@ -161,6 +161,28 @@ def lint_report(context: LintContext, *, model: str | None = None, severity: str
     return LintReport(findings=findings, counts=counts)
 
 
+def lint_concerning(
+    context: LintContext, names: Collection[str], *, requesters: Collection[str]
+) -> dict[str, list[Finding]]:
+    """For each of `names`, the findings of `lint` that concern it (Finding.concerns), in lint's order, from a
+    context that holds the part of the configuration they depend on (fallbacks.queries.lint_of_groups): every chain
+    of the names, naming them, or that the walks of `requesters` may take; the facts and rule keys of the groups
+    these name; and as `requesters`, every model whose plan may cut a chain whose finding concerns one of `names`.
+    """
+    findings = [
+        *_max_fallbacks_zero(context),
+        *_cycles(context.chains),
+        *_beyond_max_fallbacks(context, sources=None, planned=requesters),
+        *_no_typed_fallback(context),
+        *_inherited_chains_only_itself(context),
+        *_smaller_context_windows(context),
+        *_targets_without_deployments(context),
+        *upgrade_impact(context),
+    ]
+    findings.sort(key=_severity_order)
+    return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
+
+
 def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Finding]:
     """The findings that matter to someone who has just written the chain `source` of `fallback_type`.
 
@@ -206,7 +228,7 @@ def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Fi
 
 
 def _max_fallbacks_zero(context: LintContext) -> list[Finding]:
-    if context.max_fallbacks > 0 or not context.chains:
+    if context.max_fallbacks > 0 or not types_present(context.chains):
         return []
     return [
         Finding(
@@ -278,7 +300,11 @@ def _requesters(context: LintContext, fallback_type: str, sources: Collection[st
 
 
 def _beyond_max_fallbacks(
-    context: LintContext, *, sources: Collection[str] | None, types: Collection[str] | None = None
+    context: LintContext,
+    *,
+    sources: Collection[str] | None,
+    types: Collection[str] | None = None,
+    planned: Collection[str] | None = None,
 ) -> list[Finding]:
     """Chains with targets that some request never reaches, because the count reaches `max_fallbacks` first.
 
@@ -301,11 +327,14 @@ def _beyond_max_fallbacks(
     for fallback_type in FALLBACK_TYPES.values() if types is None else types:
         if fallback_type not in present:
             continue
-        requesters = set(context.groups) if sources is None else _requesters(context, fallback_type, sources)
-        # Models named in no chain all walk the `*` chain alike, so one of them speaks for all.
-        outsiders = sorted(requesters - in_chains)
-        planned = sorted(requesters & in_chains) + outsiders[:1]
-        for requester in planned:
+        if planned is None:
+            requesters = set(context.groups) if sources is None else _requesters(context, fallback_type, sources)
+            # Models named in no chain all walk the `*` chain alike, so one of them speaks for all.
+            outsiders = sorted(requesters - in_chains)
+            walkers = sorted(requesters & in_chains) + outsiders[:1]
+        else:  # the lint of part of the graph: its caller knows who may cut the chains it asks about
+            outsiders, walkers = [], sorted(planned)
+        for requester in walkers:
             # Every model a chain names fails (the longest plan): `in_chains` holds every target.
             plan = walk(resolver, requester, fallback_type, None, context.max_fallbacks)
             attempted = set(plan.attempts)

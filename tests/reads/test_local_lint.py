@@ -2,6 +2,7 @@
 whose size does not grow with the number of model groups."""
 
 import random
+from dataclasses import replace
 
 import pytest
 from django.db import connection
@@ -10,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from fallbacks import queries, selectors
 from fallbacks.domain import FALLBACK_TYPES
-from fallbacks.lint import lint_chain
+from fallbacks.lint import lint, lint_chain
 from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
 from fallbacks.resolution import attempt_plan
 from tests.factories import RANDOM_SERIES, load, load_fleet, random_context, store_context
@@ -120,3 +121,29 @@ def test_a_plan_reads_the_same_at_every_size(api, loader, monkeypatch):
         costs.append((len(captured), rows.count, response.json()["attempts"][1:]))
     assert costs[0][:2] == costs[1][:2]
     assert len(costs[0][2]) == len(costs[1][2]) > 1
+
+
+@pytest.mark.django_db
+def test_the_lint_of_some_groups_is_the_whole_lint_filtered():
+    rng = random.Random(19)
+    local = whole = concerned = 0
+    for _ in range(300):
+        context = random_context(rng, default_chance=rng.choice([0.0, 0.05, 0.15]))
+        context = replace(context, series=context.configured_series)
+        store_context(context)
+        findings = lint(selectors.lint_context())
+        # Names that other names spell half of the time: the lint reads their rules by either spelling.
+        pool = sorted(context.groups)
+        spelled = [name for name in pool if "/" in name or f"openai/{name}" in pool]
+        pool = spelled if spelled and rng.random() < 0.5 else pool
+        names = rng.sample(pool, k=rng.randint(1, min(4, len(pool))))
+        expected = {name: [finding.as_dict() for finding in findings if finding.concerns(name)] for name in names}
+        found = queries.lint_of_groups(names)
+        assert {name: [finding.as_dict() for finding in found[name]] for name in names} == expected, (context, names)
+        concerned += sum(bool(value) for value in expected.values())
+        if queries._groups_lint_context(names) is None:
+            whole += 1
+        else:
+            local += 1
+    assert concerned > 100
+    assert local > whole
