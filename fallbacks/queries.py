@@ -270,7 +270,11 @@ def lint_of_groups(names: Collection[str]) -> dict[str, list[Finding]]:
     names = list(dict.fromkeys(names))
     if not names:
         return {}
-    local = _groups_lint_context(names)
+    return _lint_of_groups(names, selectors.lint_facts())
+
+
+def _lint_of_groups(names: list[str], facts: selectors.LintFacts) -> dict[str, list[Finding]]:
+    local = _groups_lint_context(names, facts)
     if local is None:
         findings = lint(selectors.lint_context())
         return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
@@ -278,7 +282,7 @@ def lint_of_groups(names: Collection[str]) -> dict[str, list[Finding]]:
     return lint_concerning(context, names, requesters=requesters)
 
 
-def _groups_lint_context(names: list[str]) -> tuple[LintContext, set[str]] | None:
+def _groups_lint_context(names: list[str], facts: selectors.LintFacts) -> tuple[LintContext, set[str]] | None:
     """The part of the configuration lint_concerning needs for `names`, and the requesters it must plan; None when
     that part is every group.
 
@@ -288,7 +292,6 @@ def _groups_lint_context(names: list[str]) -> tuple[LintContext, set[str]] | Non
     cuts that chain: those are found backwards, at most max_fallbacks hops along any chain (from a target to the
     source, and to every model that spells the source, whose rule it is), and planned over what their walks reach.
     """
-    facts = selectors.lint_facts()
     series, max_fallbacks, all_types = facts.litellm_version, facts.max_fallbacks, set(FALLBACK_TYPES.values())
     if max_fallbacks <= 0:
         return None  # max_fallbacks_zero names every chain: cheaper whole
@@ -491,30 +494,36 @@ def default_chains() -> dict[str, list[str]]:
 def group_page(name: str) -> GroupPage:
     """A model group's chains, what the API reports for it, its plans for each type and its lint findings.
 
-    A constant number of queries, whatever the number of groups.
+    Reads only the chains its plans may walk (and lint_of_groups' part of the graph): a bounded number of queries,
+    each the size of what the group's chains reach, whatever the number of groups.
     """
-    context = selectors.lint_context()
-    chains: ChainMap = context.chains
-    own = {kind: list(chains.get((name, kind), [])) for kind in FALLBACK_TYPES.values()}
+    facts = selectors.lint_facts()
+    series, max_fallbacks = facts.litellm_version, facts.max_fallbacks
+    kinds = list(FALLBACK_TYPES.values())
+    chains: ChainMap = PartialChains(
+        _chains_within({name}, set(kinds), max_fallbacks, series, with_defaults=True),
+        types_present=facts.types_present,
+    )
+    own = {kind: list(chains.get((name, kind), [])) for kind in kinds}
     defaults = {kind: list(targets) for (source, kind), targets in chains.items() if source == DEFAULT_CHAIN_SOURCE}
+    # Every model a walk may try is a target of a chain read: all of them failing is every model failing.
     everything = {name} | {target for targets in chains.values() for target in targets}
-    series = context.series
     plans = [
         TypePlans(
             fallback_type=kind,
-            walk=attempt_plan(chains, name, kind, everything, context.max_fallbacks, series=series),
-            first_choice_fails=attempt_plan(chains, name, kind, {name}, context.max_fallbacks, series=series),
+            walk=attempt_plan(chains, name, kind, everything, max_fallbacks, series=series),
+            first_choice_fails=attempt_plan(chains, name, kind, {name}, max_fallbacks, series=series),
         )
-        for kind in FALLBACK_TYPES.values()
+        for kind in kinds
     ]
     return GroupPage(
         name=name,
         own=own,
         defaults=defaults,
-        reported={kind: direct_chain(chains, name, kind, series=series) for kind in FALLBACK_TYPES.values()},
+        reported={kind: direct_chain(chains, name, kind, series=series) for kind in kinds},
         plans=plans,
-        max_fallbacks=context.max_fallbacks,
-        findings=[finding for finding in lint(context) if finding.concerns(name)],
+        max_fallbacks=max_fallbacks,
+        findings=_lint_of_groups([name], facts)[name],
         litellm_version=series,
     )
 

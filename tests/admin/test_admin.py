@@ -756,9 +756,14 @@ def test_the_change_page_reads_the_same_queries_at_10_and_at_1000_groups(
 
 
 # Session, user, the group, the version that last changed what the page edits (for the stale-save guard), the
-# editors' current chains, its deployments (inline), the group page (groups with deployment counts, chains,
-# settings), and the two autocomplete rows showing their groups.
-CHANGE_PAGE_QUERIES = 11
+# editors' current chains, its deployments (inline), the group page, and the two autocomplete rows showing their
+# groups. The group page reads the part of the graph the group touches, never every group (fallbacks.queries.
+# group_page and lint_of_groups, tests/reads/test_local_lint.py): the settings with the chain types present, the
+# chains its plans may walk, the `*` chains, the groups spelled alike, the chains of and naming the group, the own
+# chains it reaches, which names are in chains, its plans' neighbourhood, one hop back to the requesters that may cut
+# a chain its findings are about, whether they are all in chains, their walks' neighbourhood, and the facts and rule
+# keys of the groups the findings name.
+CHANGE_PAGE_QUERIES = 22
 
 
 # --- API keys ----------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from fallbacks import queries, selectors
 from fallbacks.domain import FALLBACK_TYPES
 from fallbacks.lint import lint, lint_chain
 from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
-from fallbacks.resolution import attempt_plan
+from fallbacks.resolution import attempt_plan, direct_chain
 from tests.factories import RANDOM_SERIES, load, load_fleet, random_context, store_context
 
 
@@ -141,9 +141,48 @@ def test_the_lint_of_some_groups_is_the_whole_lint_filtered():
         found = queries.lint_of_groups(names)
         assert {name: [finding.as_dict() for finding in found[name]] for name in names} == expected, (context, names)
         concerned += sum(bool(value) for value in expected.values())
-        if queries._groups_lint_context(names) is None:
+        if queries._groups_lint_context(names, selectors.lint_facts()) is None:
             whole += 1
         else:
             local += 1
     assert concerned > 100
     assert local > whole
+
+
+def whole_group_page(name: str) -> dict:
+    """What a group's page showed when it read every chain (the reference): its chains, plans and findings."""
+    context = selectors.lint_context()
+    chains = context.chains
+    everything = {name} | {target for targets in chains.values() for target in targets}
+    kinds = list(FALLBACK_TYPES.values())
+    return {
+        "own": {kind: list(chains.get((name, kind), [])) for kind in kinds},
+        "defaults": {kind: list(targets) for (source, kind), targets in chains.items() if source == "*"},
+        "reported": {kind: direct_chain(chains, name, kind, series=context.series) for kind in kinds},
+        "plans": [
+            (
+                attempt_plan(chains, name, kind, everything, context.max_fallbacks, series=context.series).as_dict(),
+                attempt_plan(chains, name, kind, {name}, context.max_fallbacks, series=context.series).as_dict(),
+            )
+            for kind in kinds
+        ],
+        "findings": [finding.as_dict() for finding in lint(context) if finding.concerns(name)],
+    }
+
+
+@pytest.mark.django_db
+def test_a_group_page_reads_what_it_read_from_every_chain():
+    rng = random.Random(23)
+    for _ in range(80):
+        context = random_context(rng, default_chance=rng.choice([0.0, 0.15]))
+        store_context(context)
+        for name in rng.sample(sorted(context.groups), k=2):
+            page = queries.group_page(name)
+            found = {
+                "own": page.own,
+                "defaults": page.defaults,
+                "reported": page.reported,
+                "plans": [(plans.walk.as_dict(), plans.first_choice_fails.as_dict()) for plans in page.plans],
+                "findings": [finding.as_dict() for finding in page.findings],
+            }
+            assert found == whole_group_page(name), (context, name)
