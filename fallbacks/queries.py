@@ -304,7 +304,7 @@ def _groups_lint_context(names: list[str], facts: selectors.LintFacts) -> tuple[
     def spelled(sources: set[str]) -> set[str]:
         return {name for name in linked if any(other in sources for other in spellings.other_spellings(name))}
 
-    naming = {key.name for key in selectors.chain_keys_naming(names)} - {DEFAULT_CHAIN_SOURCE}
+    naming = selectors.chain_sources_naming(names, None) - {DEFAULT_CHAIN_SOURCE}
     chains: dict[tuple[str, str], list[str]] = dict(defaults)
     chains.update(selectors.chains_of_sources({*names, *naming}))
     chains.update(selectors.own_chains_reachable(names, all_types))

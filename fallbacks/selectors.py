@@ -359,11 +359,11 @@ def own_chains_reachable(sources: Iterable[str], fallback_types: Iterable[str]) 
             JOIN reached r ON e.source_id = r.id AND e.fallback_type = r.kind
         )
         SELECT s.name, e.fallback_type, t.name FROM {entries} e
-        JOIN reached r ON e.source_id = r.id AND e.fallback_type = r.kind
         JOIN {groups} s ON s.id = e.source_id
         JOIN {groups} t ON t.id = e.target_id
+        WHERE (e.source_id, e.fallback_type) IN (SELECT id, kind FROM reached)
         ORDER BY e.source_id, e.fallback_type, e.position
-    """
+    """  # a join with `reached` would make SQLite scan every entry
     chains: dict[tuple[str, str], list[str]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*names, *kinds])
