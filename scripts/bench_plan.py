@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import QueryCounter, load, measure, serve
+from bench import load, measure, serve
 
 
 def name(index: int) -> str:
