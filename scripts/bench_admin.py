@@ -1,6 +1,7 @@
-"""`make bench`, part three: the admin's model group pages at 1,000, 5,000 and 10,000 model groups.
+"""`make bench`, part three: the admin's model group pages at 1,000, 5,000 and 10,000 model groups, on the two
+shapes of scripts/bench_plan.py (a fleet of families, and scripts/bench.py's ring, whose cycles span every group).
 
-Loads the same throwaway configuration as scripts/bench.py (a temporary SQLite file, or the database
+Loads a throwaway configuration like scripts/bench.py (a temporary SQLite file, or the database
 BENCH_DATABASE_URL names, which it empties first), serves the real WSGI application over HTTP on a free local
 port, signs a superuser in (a session made directly, no login form), and prints per page: SQL queries per request,
 median and p95 latency. It asserts nothing: figures are for reading.
@@ -18,6 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import QueryCounter, load, serve
+from bench_plan import load_fleet
+
+LOADERS = {"ring": load, "fleet": load_fleet}  # scripts/bench_plan.py says what each shape is
 
 
 def session_cookie() -> str:
@@ -42,7 +46,7 @@ def session_cookie() -> str:
 def pages(size: int) -> list[tuple[str, str]]:
     from fallbacks.models import ModelGroup
 
-    names = [f"provider-{index % 7}/model-{index:05d}" for index in (1, size // 2)]
+    names = [f"provider-{index % 7}/model-{index:05d}" for index in (1, size // 2 + 5)]
     ids = dict(ModelGroup.objects.filter(name__in=names).values_list("name", "id"))
     return [
         ("model group list, first page", "/admin/fallbacks/modelgroup/"),
@@ -79,6 +83,7 @@ def measure(base_url: str, path: str, cookie: str, requests: int, counter: Query
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000])
+    parser.add_argument("--shapes", nargs="+", choices=sorted(LOADERS), default=["fleet", "ring"])
     parser.add_argument("--requests", type=int, default=20)
     arguments = parser.parse_args()
 
@@ -95,16 +100,17 @@ def main() -> None:
     }
 
     print(f"\nadmin pages; database: {connection.vendor}; served over HTTP at {base_url}")
-    print(f"{'groups':>7}  {'page':<60} {'queries':>7} {'median ms':>10} {'p95 ms':>9}")
-    for size in arguments.sizes:
-        load(size)
-        cookie = session_cookie()
-        for label, path in pages(size):
-            figures = measure(base_url, path, cookie, arguments.requests, counter)
-            print(
-                f"{size:>7}  {label:<60} {figures['queries']:>7.1f} {figures['median_ms']:>10.1f}"
-                f" {figures['p95_ms']:>9.1f}"
-            )
+    print(f"{'shape':<6} {'groups':>7}  {'page':<60} {'queries':>7} {'median ms':>10} {'p95 ms':>9}")
+    for shape in arguments.shapes:
+        for size in arguments.sizes:
+            LOADERS[shape](size)
+            cookie = session_cookie()
+            for label, path in pages(size):
+                figures = measure(base_url, path, cookie, arguments.requests, counter)
+                print(
+                    f"{shape:<6} {size:>7}  {label:<60} {figures['queries']:>7.1f} {figures['median_ms']:>10.1f}"
+                    f" {figures['p95_ms']:>9.1f}"
+                )
     server.shutdown()
 
 
