@@ -345,7 +345,7 @@ def _beyond_max_fallbacks(
                 if not missed:
                     continue
                 for name in outsiders if requester in outsiders else [requester]:
-                    unreached[key].setdefault(name, set()).update(missed)
+                    unreached[key][name] = unreached[key].get(name, set()) | set(missed)
     findings = []
     for (source, chain_type), by_requester in sorted(
         unreached.items(), key=lambda item: (FALLBACK_TYPES.order(item[0][1]), item[0][0])
