@@ -54,6 +54,7 @@ attack: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 	$(PY) scripts/bench_plan.py
+	$(PY) scripts/bench_admin.py
 	$(PY) scripts/bench_config.py
 	$(PY) scripts/bench_history.py
 

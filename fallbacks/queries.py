@@ -12,12 +12,35 @@ from dataclasses import dataclass, field, replace
 
 from fallbacks import drawing, errors, history, selectors, validation
 from fallbacks.config_format import ConfigData, ConfigFormat, emit_config
-from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, LITELLM_SERIES
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBACK_TYPES, LITELLM_SERIES
 from fallbacks.errors import ErrorCode, NotFound
 from fallbacks.history import Change, Key
-from fallbacks.lint import Finding, LintReport, lint, lint_chain, lint_report, upgrade_impact
+from fallbacks.lint import (
+    Finding,
+    LintContext,
+    LintReport,
+    lint,
+    lint_chain,
+    lint_concerning,
+    lint_report,
+    upgrade_impact,
+)
 from fallbacks.models import ModelGroup
-from fallbacks.resolution import AttemptPlan, ChainMap, DirectChain, attempt_plan, direct_chain, rule_keys
+from fallbacks.resolution import (
+    AttemptPlan,
+    ChainMap,
+    ChainResolver,
+    DirectChain,
+    PartialChains,
+    attempt_plan,
+    direct_chain,
+    general_when_no_typed_chain_applies,
+    names_spelling,
+    rule_keys,
+    series_names,
+    walk,
+    walks_own_chains,
+)
 
 # Model lists ---------------------------------------------------------------------------------
 
@@ -110,8 +133,254 @@ def check_group_deletable(group: ModelGroup) -> None:
 
 
 def chain_warnings(source: str, fallback_type: str) -> list[Finding]:
-    """The lint findings about a chain just written (for `POST /fallback`'s extra `warnings`)."""
-    return lint_chain(selectors.lint_context(), source, fallback_type)
+    """The lint findings about a chain just written (for `POST /fallback`'s extra `warnings`): exactly
+    `lint_chain` over the whole configuration, computed from the part of the graph they depend on.
+
+    A bounded number of queries (about twice `max_fallbacks` plus ten), each reading what the chain reaches
+    within `max_fallbacks` hops, what reaches it, and the cycles through it, never every group: except when a
+    request that walks the `*` chain of the type can reach the chain (every model group is then a requester),
+    when the whole configuration is read as before.
+    """
+    context = chain_lint_context(source, fallback_type)
+    if context is None:
+        context = selectors.lint_context()
+    return lint_chain(context, source, fallback_type)
+
+
+def chain_lint_context(source: str, fallback_type: str) -> LintContext | None:
+    """The part of the configuration `lint_chain(context, source, fallback_type)` looks at, as a LintContext whose
+    answer is the whole configuration's; None when that part is every model group.
+
+    What each finding of lint_chain reads (fallbacks.lint.findings): the requesters whose plans may cut the chain
+    (`_requesters`: up to `max_fallbacks` hops backwards along chains of the type) and every chain their plans may
+    walk (up to `max_fallbacks` hops forwards, by every rule key of each name, the `*` chains, the type's and the
+    general ones); the own chains of the type that the chain reaches (a cycle through it is among them); the
+    models whose errors of a type get no fallback (`_stranded`: the database finds the candidates); and the facts
+    of the chain's source and targets.
+    """
+    facts = selectors.lint_facts()
+    series, max_fallbacks = facts.litellm_version, facts.max_fallbacks
+    defaults = selectors.chain_map(model=DEFAULT_CHAIN_SOURCE)
+    chains: dict[tuple[str, str], list[str]] = dict(defaults)
+    own = selectors.chains_of_sources([source], fallback_type=fallback_type)
+    if (source, fallback_type) not in own:
+        return None  # deleted since it was written: whatever the whole configuration says
+    chains.update(own)
+
+    # _requesters: backwards along the chains of the type, stopping where the `*` chain would make every group one.
+    requesters, frontier = {source}, {source}
+    reached_by_default = set(defaults.get((DEFAULT_CHAIN_SOURCE, fallback_type), ()))
+    for _ in range(max_fallbacks):
+        if frontier & reached_by_default:
+            return None
+        frontier = selectors.chain_sources_naming(frontier, fallback_type) - {DEFAULT_CHAIN_SOURCE} - requesters
+        if not frontier:
+            break
+        requesters |= frontier
+    requesters.discard(DEFAULT_CHAIN_SOURCE)
+
+    # Their plans, to the depth max_fallbacks allows. Each requester has a chain of the type of its own (the source
+    # included), so every failure in its walk finds a chain of the type (the failed model's, else the requester's):
+    # neither the `*` chains nor the general ones (SERIES_RULES) are ever walked.
+    chains.update(_chains_within(requesters, {fallback_type}, max_fallbacks, series))
+    # Cycles through the chain.
+    chains.update(selectors.own_chains_reachable([source], [fallback_type]))
+
+    # The groups whose own facts or lookups a finding reads: the source and targets, and the models that may be
+    # left without a fallback of a type (those naming the source by another spelling, when it is a general chain).
+    looked_up = {source, *own[(source, fallback_type)]}
+    if fallback_type == DEFAULT_FALLBACK_TYPE and source != DEFAULT_CHAIN_SOURCE:
+        looked_up |= selectors.names_spelled_alike(names_spelling(source) | {source})
+    stranded_types = (
+        [kind for kind in FALLBACK_TYPES.values() if walks_own_chains(kind)]
+        if fallback_type == DEFAULT_FALLBACK_TYPE and source == DEFAULT_CHAIN_SOURCE
+        else [fallback_type]
+        if walks_own_chains(fallback_type)
+        else []
+    )
+    for kind in stranded_types:
+        looked_up |= _stranded_candidates(kind, facts, defaults, series)
+    looked_up.discard(DEFAULT_CHAIN_SOURCE)
+    groups = selectors.group_facts(looked_up)
+    chains.update(selectors.chains_of_sources({key for name in groups for key in rule_keys(name, series)}))
+    return LintContext(
+        chains=PartialChains(chains, types_present=facts.types_present),
+        groups=groups,
+        max_fallbacks=max_fallbacks,
+        series=series,
+        configured_series=series,
+        deployments_anywhere=facts.deployments_anywhere,
+    )
+
+
+def _chains_within(
+    names: set[str], fallback_types: set[str], hops: int, series: str, *, with_defaults: bool = False
+) -> dict[tuple[str, str], list[str]]:
+    """Every chain of `fallback_types` a plan for a request to one of `names` may walk (with `with_defaults`, the `*`
+    chains too): those of the rule keys of each model it may try, a model tried at nesting level k being at most k
+    hops from the requested one along chains of those types (a failed model's own or the rule of another spelling of
+    its name, the requested model's, `*`, each one hop from any model). The walk up to `hops` levels deep looks up
+    the chain of models up to `hops` hops away.
+
+    One query when no name it meets is spelled like another group's chain's source; one more per hop that such a
+    rule adds.
+    """
+    chains = selectors.chains_within_hops(names, fallback_types, hops, with_defaults=with_defaults)
+    read = {source for source, _ in chains} | set(names)
+    for _ in range(hops + 1):
+        met = read | {target for targets in chains.values() for target in targets}
+        # A name's own chain is read when the walk can reach it: only the other spellings' rules may be missing.
+        spellings = {key for name in met for key in series_names(series).other_spellings(name)} - read
+        if not spellings:
+            break
+        read |= spellings
+        by_spelling = selectors.chains_of_sources(spellings, fallback_types=fallback_types)
+        if not by_spelling:
+            break
+        # The targets of a rule read by spelling start walks of their own: read those as far as any walk may go.
+        onwards = {target for targets in by_spelling.values() for target in targets}
+        chains.update(by_spelling)
+        chains.update(selectors.chains_within_hops(onwards, fallback_types, hops, with_defaults=False))
+        read |= {source for source, _ in chains}
+    return chains
+
+
+def _stranded_candidates(fallback_type: str, facts: selectors.LintFacts, defaults: ChainMap, series: str) -> set[str]:
+    """Model groups among which are all those `_stranded(context, fallback_type)` finds over the whole configuration
+    (a superset: the lint looks each up). None when the `*` chain of the type applies to every model, or when
+    errors of the type walk the general chains anyway."""
+    if fallback_type not in facts.types_present or general_when_no_typed_chain_applies(fallback_type, series):
+        return set()
+    if defaults.get((DEFAULT_CHAIN_SOURCE, fallback_type)):
+        return set()
+    # A general rule without one of the type: the group's own (or any group, when the `*` general chain exists)...
+    with_own_general = not defaults.get((DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE))
+    candidates = set(selectors.groups_without_own_chain(fallback_type, with_own_general=with_own_general))
+    # ... or one named by another spelling of its name.
+    return candidates | selectors.names_spelled_alike()
+
+
+def lint_of_groups(names: Collection[str]) -> dict[str, list[Finding]]:
+    """For each of `names`, the findings of the whole configuration's lint (configured series) that concern it
+    (Finding.concerns), in lint's order: what `lint(lint_context())` filtered by name gives, computed from the part
+    of the graph those groups touch. A bounded number of queries (about `max_fallbacks` plus fifteen), each the size
+    of that part; the whole configuration is read instead only when a finding about one of them depends on every
+    group (a `*` chain whose walk max_fallbacks may cut, a requester no chain names) or when max_fallbacks is 0.
+    """
+    names = list(dict.fromkeys(names))
+    if not names:
+        return {}
+    return _lint_of_groups(names, selectors.lint_facts())
+
+
+def _lint_of_groups(names: list[str], facts: selectors.LintFacts) -> dict[str, list[Finding]]:
+    local = _groups_lint_context(names, facts)
+    if local is None:
+        findings = lint(selectors.lint_context())
+        return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
+    context, requesters = local
+    return lint_concerning(context, names, requesters=requesters)
+
+
+def _groups_lint_context(names: list[str], facts: selectors.LintFacts) -> tuple[LintContext, set[str]] | None:
+    """The part of the configuration lint_concerning needs for `names`, and the requesters it must plan; None when
+    that part is every group.
+
+    Each finding lint_concerning keeps is about a chain of one of the names, a chain naming one, or a model that
+    spells one: those chains are read, with the facts and rule keys of the groups they name, and the own chains of
+    each type they reach (cycles). A `beyond_max_fallbacks` finding about a chain also names every model whose plan
+    cuts that chain: those are found backwards, at most max_fallbacks hops along any chain (from a target to the
+    source, and to every model that spells the source, whose rule it is), and planned over what their walks reach.
+    """
+    series, max_fallbacks, all_types = facts.litellm_version, facts.max_fallbacks, set(FALLBACK_TYPES.values())
+    if max_fallbacks <= 0:
+        return None  # max_fallbacks_zero names every chain: cheaper whole
+    defaults = selectors.chain_map(model=DEFAULT_CHAIN_SOURCE)
+    if any(name in targets for targets in defaults.values() for name in names):
+        return None  # a `*` chain's findings may name every requester
+    spellings = series_names(series)
+    linked = selectors.names_spelled_alike()  # every group that spells another group's name (few, or none)
+
+    def spelled(sources: set[str]) -> set[str]:
+        return {name for name in linked if any(other in sources for other in spellings.other_spellings(name))}
+
+    naming = selectors.chain_sources_naming(names, None) - {DEFAULT_CHAIN_SOURCE}
+    chains: dict[tuple[str, str], list[str]] = dict(defaults)
+    chains.update(selectors.chains_of_sources({*names, *naming}))
+    chains.update(selectors.own_chains_reachable(names, all_types))
+    in_chains = selectors.names_in_chains(names)
+
+    # Who may cut a chain whose finding concerns a name: the chains of the names or naming them, and those the names'
+    # own plans cut.
+    walked = _chains_within(in_chains, all_types, max_fallbacks, series, with_defaults=True)
+    chains.update(walked)
+    resolver = ChainResolver(PartialChains(chains, types_present=facts.types_present), series)
+    cut = {
+        key
+        for name in in_chains
+        for kind in facts.types_present
+        for key in walk(resolver, name, kind, None, max_fallbacks).cut
+    }
+    if len(in_chains) < len(names):  # a name in no chain: the lint plans the first such group for all of them
+        outsider = selectors.first_group_in_no_chain() or names[0]
+        around = _chains_within({outsider}, all_types, max_fallbacks, series, with_defaults=True)
+        outsider_resolver = ChainResolver(
+            PartialChains({**chains, **around}, types_present=facts.types_present), series
+        )
+        if any(walk(outsider_resolver, outsider, kind, None, max_fallbacks).cut for kind in facts.types_present):
+            return None  # its findings name every group in no chain
+    sources = {source for source, _ in cut} | {source for source, _ in chains if source in naming or source in names}
+    if DEFAULT_CHAIN_SOURCE in sources:
+        return None
+    requesters = frontier = sources | spelled(sources)
+    for _ in range(max_fallbacks):
+        found = selectors.chain_sources_naming(frontier, None)
+        if DEFAULT_CHAIN_SOURCE in found:
+            return None  # every model without a rule walks it
+        frontier = (found | spelled(found)) - requesters
+        if not frontier:
+            break
+        requesters = requesters | frontier
+    if selectors.names_in_chains(requesters) != requesters:
+        return None  # a requester no chain names: the lint plans the first such group for all of them
+    chains.update(_chains_within(requesters, all_types, max_fallbacks, series, with_defaults=True))
+
+    looked_up = {*names, *spelled(set(names)), *naming}
+    looked_up |= {target for name in names for kind in all_types for target in chains.get((name, kind), ())}
+    looked_up.discard(DEFAULT_CHAIN_SOURCE)
+    groups = selectors.group_facts(looked_up)
+    chains.update(selectors.chains_of_sources({key for name in groups for key in rule_keys(name, series)}))
+    context = LintContext(
+        chains=PartialChains(chains, types_present=facts.types_present),
+        groups=groups,
+        max_fallbacks=max_fallbacks,
+        series=series,
+        configured_series=series,
+        deployments_anywhere=facts.deployments_anywhere,
+    )
+    # A name that only inherits the `*` general chain is named, with every other such model, by a finding of the `*`
+    # chain: then every candidate is read.
+    resolver = context.resolver()
+    for kind in facts.types_present:
+        if not walks_own_chains(kind) or general_when_no_typed_chain_applies(kind, series):
+            continue
+        inherits = any(
+            resolver.lookup(kind, name, name) is None
+            and (resolver.lookup(DEFAULT_FALLBACK_TYPE, name, name) or ("",))[0] == DEFAULT_CHAIN_SOURCE
+            for name in names
+            if name in groups
+        )
+        if inherits:
+            more = _stranded_candidates(kind, facts, defaults, series) - set(groups)
+            more_groups = selectors.group_facts(more)
+            chains.update(selectors.chains_of_sources({key for name in more_groups for key in rule_keys(name, series)}))
+            context = replace(
+                context,
+                chains=PartialChains(chains, types_present=facts.types_present),
+                groups={**groups, **more_groups},
+            )
+            groups = context.groups
+    return context, requesters
 
 
 # Plans and lint ------------------------------------------------------------------------------
@@ -133,16 +402,21 @@ def fallback_plan(
     if model not in known:
         raise validation.model_not_found(model, selectors.model_group_names())
     validation.check_failing_models(failing, known, selectors.model_group_names)
-    settings = selectors.fallback_settings()
+    facts = selectors.lint_facts()
+    series = litellm_version or facts.litellm_version
+    # Only the chains the walk may take: a model tried at nesting level k is at most k hops away, and the walk looks
+    # up the chain of models up to max_fallbacks levels deep. The chain types' existence comes from the whole.
+    types = {fallback_type, DEFAULT_FALLBACK_TYPE}
+    chains = _chains_within({model}, types, facts.max_fallbacks, series, with_defaults=True)
     plan = attempt_plan(
-        selectors.plan_chains(fallback_type),
+        PartialChains(chains, types_present=facts.types_present),
         model,
         fallback_type,
         set(failing),
-        settings["max_fallbacks"],
-        series=litellm_version or settings["litellm_version"],
+        facts.max_fallbacks,
+        series=series,
     )
-    return PlanAnswer(plan=plan, config_version=settings["config_version"])
+    return PlanAnswer(plan=plan, config_version=facts.config_version)
 
 
 @dataclass(frozen=True)
@@ -220,30 +494,36 @@ def default_chains() -> dict[str, list[str]]:
 def group_page(name: str) -> GroupPage:
     """A model group's chains, what the API reports for it, its plans for each type and its lint findings.
 
-    A constant number of queries, whatever the number of groups.
+    Reads only the chains its plans may walk (and lint_of_groups' part of the graph): a bounded number of queries,
+    each the size of what the group's chains reach, whatever the number of groups.
     """
-    context = selectors.lint_context()
-    chains: ChainMap = context.chains
-    own = {kind: list(chains.get((name, kind), [])) for kind in FALLBACK_TYPES.values()}
+    facts = selectors.lint_facts()
+    series, max_fallbacks = facts.litellm_version, facts.max_fallbacks
+    kinds = list(FALLBACK_TYPES.values())
+    chains: ChainMap = PartialChains(
+        _chains_within({name}, set(kinds), max_fallbacks, series, with_defaults=True),
+        types_present=facts.types_present,
+    )
+    own = {kind: list(chains.get((name, kind), [])) for kind in kinds}
     defaults = {kind: list(targets) for (source, kind), targets in chains.items() if source == DEFAULT_CHAIN_SOURCE}
+    # Every model a walk may try is a target of a chain read: all of them failing is every model failing.
     everything = {name} | {target for targets in chains.values() for target in targets}
-    series = context.series
     plans = [
         TypePlans(
             fallback_type=kind,
-            walk=attempt_plan(chains, name, kind, everything, context.max_fallbacks, series=series),
-            first_choice_fails=attempt_plan(chains, name, kind, {name}, context.max_fallbacks, series=series),
+            walk=attempt_plan(chains, name, kind, everything, max_fallbacks, series=series),
+            first_choice_fails=attempt_plan(chains, name, kind, {name}, max_fallbacks, series=series),
         )
-        for kind in FALLBACK_TYPES.values()
+        for kind in kinds
     ]
     return GroupPage(
         name=name,
         own=own,
         defaults=defaults,
-        reported={kind: direct_chain(chains, name, kind, series=series) for kind in FALLBACK_TYPES.values()},
+        reported={kind: direct_chain(chains, name, kind, series=series) for kind in kinds},
         plans=plans,
-        max_fallbacks=context.max_fallbacks,
-        findings=[finding for finding in lint(context) if finding.concerns(name)],
+        max_fallbacks=max_fallbacks,
+        findings=_lint_of_groups([name], facts)[name],
         litellm_version=series,
     )
 
@@ -317,15 +597,6 @@ def group_gateways(name: str) -> GroupGateways:
             )
         )
     return GroupGateways(name=name, config_version=version, gateways=gateways)
-
-
-def lint_of_groups(names: Collection[str]) -> dict[str, list[Finding]]:
-    """The whole configuration's lint findings (configured series) that concern each named group, in lint's order.
-
-    For the model group list's per-row marks. A constant number of queries, whatever the number of groups.
-    """
-    findings = lint(selectors.lint_context())
-    return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
 
 
 def fallback_graph(fallback_type: str, *, focus: str | None = None) -> dict:

@@ -77,6 +77,16 @@ def rule_keys(model: str, series: str) -> list[str]:
     return [model, *series_names(series).other_spellings(model), DEFAULT_CHAIN_SOURCE]
 
 
+def names_spelling(name: str) -> set[str]:
+    """Names of which `name` may be another spelling (on any series): `name` with a provider prefix, and `name`
+    without its first segment. With the names whose first segment recurs (`azure/azure/x`: the selector
+    names_spelled_alike finds those), every name whose other_spellings include `name` is among them."""
+    found = {f"{provider}/{name}" for series in SERIES_RULES for provider in series_names(series).providers}
+    if "/" in name:
+        found.add(name.split("/", 1)[1])
+    return found
+
+
 @dataclass(frozen=True)
 class DirectChain:
     targets: list[str]
@@ -183,6 +193,26 @@ class AttemptPlan:
         }
 
 
+class PartialChains(dict):
+    """Some of a configuration's chains (those a read needs), knowing which types have a chain anywhere.
+
+    A read that looks at part of the graph (a plan, the lint of a chain just written) passes one of these
+    where a whole ChainMap would go: every function here answers alike as long as the chains it is asked
+    about are in it, since the only thing they ask of the whole configuration is which types have chains.
+    """
+
+    def __init__(self, chains: Mapping[tuple[str, str], Sequence[str]], *, types_present: Collection[str]):
+        super().__init__(chains)
+        self.types_present = frozenset(types_present)
+
+
+def types_present(chains: ChainMap) -> frozenset[str]:
+    """The types that have a chain anywhere in the configuration."""
+    if isinstance(chains, PartialChains):
+        return chains.types_present
+    return frozenset(entry_type for _, entry_type in chains)
+
+
 def chain_type_for_error(chains: ChainMap, fallback_type: str) -> str:
     """The type of chains the router walks after an error of `fallback_type`.
 
@@ -190,7 +220,11 @@ def chain_type_for_error(chains: ChainMap, fallback_type: str) -> str:
     type exists anywhere (the router's `context_window_fallbacks is not None`); only when there
     is none do they use the general chains.
     """
-    if walks_own_chains(fallback_type) and any(entry_type == fallback_type for _, entry_type in chains):
+    if not walks_own_chains(fallback_type):
+        return GENERAL
+    if isinstance(chains, PartialChains):
+        return fallback_type if fallback_type in chains.types_present else GENERAL
+    if any(entry_type == fallback_type for _, entry_type in chains):
         return fallback_type
     return GENERAL
 
@@ -336,3 +370,129 @@ def type_rule_note(chains: ChainMap, model: str, fallback_type: str, *, series: 
 
 def _with_then(step: PlanStep, then: str, then_via: ChainRef | None) -> PlanStep:
     return PlanStep(**{**step.__dict__, "then": then, "then_via": then_via})
+
+
+# Many plans over one chain map -------------------------------------------------------------------
+#
+# The lint walks a request for every model group over the same chains, and asks the same lookups
+# thousands of times. ChainResolver remembers each answer, and `walk` follows attempt_plan step for
+# step without writing down why (tests/unit/test_resolution.py holds both to the same answers on
+# random graphs). Chains are named by their keys, `(source, type)`, as in the chain map.
+
+
+_UNKNOWN = object()
+
+
+class ChainResolver:
+    """applicable_chain's answers for one chain map and series, each computed once."""
+
+    def __init__(self, chains: ChainMap, series: str):
+        self.chains = chains
+        self.series = series
+        self._names = series_names(series)
+        self._types = types_present(chains)
+        self._rules: dict[tuple[str, str], str | None] = {}
+
+    def chain_type_for_error(self, fallback_type: str) -> str:
+        return fallback_type if walks_own_chains(fallback_type) and fallback_type in self._types else GENERAL
+
+    def rule_naming(self, name: str, chain_type: str) -> str | None:
+        """fallbacks.resolution.rule_naming."""
+        key = (name, chain_type)
+        found = self._rules.get(key, _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found
+        chains = self.chains
+        if chains.get(key):
+            found = name
+        elif name == DEFAULT_CHAIN_SOURCE:
+            found = None
+        else:
+            found = next(
+                (other for other in self._names.other_spellings(name) if chains.get((other, chain_type))), None
+            )
+        self._rules[key] = found
+        return found
+
+    def lookup(self, chain_type: str, failed: str, original: str) -> tuple[str, str] | None:
+        """fallbacks.resolution.lookup_chain, as a chain key."""
+        source = self.rule_naming(failed, chain_type)
+        if source is None and original != failed:
+            source = self.rule_naming(original, chain_type)
+        if source is not None:
+            return (source, chain_type)
+        if self.chains.get((DEFAULT_CHAIN_SOURCE, chain_type)):
+            return (DEFAULT_CHAIN_SOURCE, chain_type)
+        return None
+
+    def applicable(self, fallback_type: str, failed: str, original: str) -> tuple[str, str] | None:
+        """fallbacks.resolution.applicable_chain, as a chain key."""
+        chain_type = self.chain_type_for_error(fallback_type)
+        key = self.lookup(chain_type, failed, original)
+        if key is None and chain_type != GENERAL and general_when_no_typed_chain_applies(fallback_type, self.series):
+            key = self.lookup(GENERAL, failed, original)
+        return key
+
+
+@dataclass(frozen=True)
+class Walk:
+    """What attempt_plan finds, without the steps: the models called in order, the model that answers, and the
+    chains that applied to a failed model but were not walked because the count had reached max_fallbacks."""
+
+    attempts: list[str]
+    served_by: str | None
+    cut: list[tuple[str, str]]  # chain keys, in the order of the steps they follow
+
+
+def walk(
+    resolver: ChainResolver, model: str, fallback_type: str, failing: Collection[str] | None, max_fallbacks: int
+) -> Walk:
+    """attempt_plan's attempts, served_by and max_fallbacks cuts; `failing` None: every model fails."""
+    chains = resolver.chains
+    rule = resolver.rule_naming
+    chain_type = resolver.chain_type_for_error(fallback_type)
+    general_too = chain_type != GENERAL and general_when_no_typed_chain_applies(fallback_type, resolver.series)
+    # applicable_chain for (failed, model), with what does not depend on `failed` looked up once.
+    original_rule = rule(model, chain_type)
+    default = (DEFAULT_CHAIN_SOURCE, chain_type) if chains.get((DEFAULT_CHAIN_SOURCE, chain_type)) else None
+    original_general = rule(model, GENERAL) if general_too else None
+    default_general = (
+        (DEFAULT_CHAIN_SOURCE, GENERAL) if general_too and chains.get((DEFAULT_CHAIN_SOURCE, GENERAL)) else None
+    )
+
+    def applicable(failed: str) -> tuple[str, str] | None:
+        source = rule(failed, chain_type) or original_rule
+        if source is not None:
+            return (source, chain_type)
+        if default is not None or not general_too:
+            return default
+        source = rule(failed, GENERAL) or original_general
+        return (source, GENERAL) if source is not None else default_general
+
+    attempts = [model]
+    cut: list[tuple[str, str]] = []
+    attempted: set[str] = set()
+
+    def follow(failed: str, depth: int) -> str | None:
+        key = applicable(failed)
+        if key is None:
+            return None
+        if depth >= max_fallbacks:
+            cut.append(key)
+            return None
+        attempted.add(failed)
+        for target in chains[key]:
+            if target == failed or target in attempted:
+                continue
+            attempted.add(target)
+            depth += 1
+            attempts.append(target)
+            if failing is not None and target not in failing:
+                return target
+            served_by = follow(target, depth)
+            if served_by is not None:
+                return served_by
+        return None
+
+    served_by = follow(model, 0)
+    return Walk(attempts=attempts, served_by=served_by, cut=cut)

@@ -13,8 +13,8 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
-from django.db.models.functions import Collate
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Value
+from django.db.models.functions import Collate, StrIndex, Substr
 from django.utils import timezone
 
 from fallbacks import history
@@ -41,7 +41,6 @@ from fallbacks.models import (
     ModelGroup,
     Via,
 )
-from fallbacks.resolution import ChainMap
 
 
 def config_version() -> int:
@@ -153,8 +152,10 @@ def litellm_version() -> str:
     return configuration().litellm_version
 
 
-def chains_of_sources(sources: Iterable[str], *, fallback_type: str | None = None) -> dict[tuple[str, str], list[str]]:
-    """The chains (every type, or one) of the named sources, `*` naming the default ones. One query."""
+def chains_of_sources(
+    sources: Iterable[str], *, fallback_type: str | None = None, fallback_types: Iterable[str] | None = None
+) -> dict[tuple[str, str], list[str]]:
+    """The chains (every type, one or some) of the named sources, `*` naming the default ones. One query."""
     names = set(sources)
     wanted = Q(source__name__in=names - {DEFAULT_CHAIN_SOURCE})
     if DEFAULT_CHAIN_SOURCE in names:
@@ -162,6 +163,8 @@ def chains_of_sources(sources: Iterable[str], *, fallback_type: str | None = Non
     entries = FallbackEntry.objects.filter(wanted)
     if fallback_type is not None:
         entries = entries.filter(fallback_type=fallback_type)
+    if fallback_types is not None:
+        entries = entries.filter(fallback_type__in=set(fallback_types))
     entries = entries.order_by("source_id", "fallback_type", "position")
     chains: dict[tuple[str, str], list[str]] = defaultdict(list)
     for source, entry_type, target in entries.values_list("source__name", "fallback_type", "target__name"):
@@ -352,11 +355,6 @@ def fallback_settings() -> dict:
     }
 
 
-def plan_chains(fallback_type: str) -> ChainMap:
-    """The chains a plan for an error of `fallback_type` can use: that type's and the general ones. One query."""
-    return chain_map(fallback_types={fallback_type, DEFAULT_FALLBACK_TYPE})
-
-
 def lint_context(*, series: str | None = None) -> LintContext:
     """Every chain, each group's facts and the settings: what the lint reads. Three queries.
 
@@ -381,6 +379,184 @@ def lint_context(*, series: str | None = None) -> LintContext:
         series=series or settings.litellm_version,
         configured_series=settings.litellm_version,
     )
+
+
+# What the lint reads of part of the graph (fallbacks.queries: the lint of a chain just written, of some groups) --
+
+
+@dataclass(frozen=True)
+class LintFacts:
+    """The settings, and the little the lint asks of the whole configuration when it looks at part of it."""
+
+    max_fallbacks: int
+    litellm_version: str
+    config_version: int
+    types_present: frozenset[str]  # the types that have a chain anywhere
+    deployments_anywhere: bool  # whether any group has a deployment
+
+
+def lint_facts() -> LintFacts:
+    """One query, whether or not the first write has made the settings row yet (EXISTS probes stop at the first row
+    they find)."""
+    kinds = list(FALLBACK_TYPES.values())
+    entries, deployments = FallbackEntry._meta.db_table, Deployment._meta.db_table
+    probes = ", ".join([f"EXISTS (SELECT 1 FROM {entries} WHERE fallback_type = %s)"] * len(kinds))
+    sql = f"""
+        SELECT c.version, c.max_fallbacks, c.litellm_version, EXISTS (SELECT 1 FROM {deployments}), {probes}
+        FROM (SELECT 1 AS one) AS one LEFT JOIN {Configuration._meta.db_table} c ON c.id = %s
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*kinds, Configuration.SINGLETON_ID])
+        version, max_fallbacks, series, anywhere, *present = cursor.fetchone()
+    if version is None:  # before the first write: the settings' defaults
+        defaults = Configuration(pk=Configuration.SINGLETON_ID)
+        version, max_fallbacks, series = defaults.version, defaults.max_fallbacks, defaults.litellm_version
+    return LintFacts(
+        max_fallbacks=max_fallbacks,
+        litellm_version=series,
+        config_version=version,
+        types_present=frozenset(kind for kind, found in zip(kinds, present, strict=True) if found),
+        deployments_anywhere=bool(anywhere),
+    )
+
+
+def group_facts(names: Iterable[str]) -> dict[str, GroupFacts]:
+    """The lint's facts of those of `names` that are model groups. One query."""
+    rows = (
+        ModelGroup.objects.filter(name__in=set(names))
+        .annotate(deployment_count=Count("deployments"))
+        .values_list("name", "max_input_tokens", "deployment_count")
+    )
+    return {name: GroupFacts(max_input_tokens=tokens, deployments=count) for name, tokens, count in rows}
+
+
+def chain_sources_naming(targets: Iterable[str], fallback_type: str | None) -> set[str]:
+    """The sources (`*` for the default chain) of the chains of `fallback_type` (of any, None) naming any of `targets`.
+    One query."""
+    entries = FallbackEntry.objects.filter(target__name__in=set(targets))
+    if fallback_type is not None:
+        entries = entries.filter(fallback_type=fallback_type)
+    rows = entries.order_by().values_list("source__name", flat=True).distinct()
+    return {source or DEFAULT_CHAIN_SOURCE for source in rows}
+
+
+def own_chains_reachable(sources: Iterable[str], fallback_types: Iterable[str]) -> dict[tuple[str, str], list[str]]:
+    """Every own chain (not `*`) of each type that the own chains of `sources` of that type reach, theirs included,
+    following each target's own chain of the same type: all a cycle through one of `sources` can use.
+
+    One recursive query, whose size is what those chains reach (on a graph that is one big ring, everything).
+    """
+    names, kinds = sorted(set(sources) - {DEFAULT_CHAIN_SOURCE}), sorted(set(fallback_types))
+    if not names or not kinds:
+        return {}
+    entries, groups = FallbackEntry._meta.db_table, ModelGroup._meta.db_table
+    sql = f"""
+        WITH RECURSIVE reached(id, kind) AS (
+            SELECT DISTINCT e.source_id, e.fallback_type FROM {entries} e JOIN {groups} g ON g.id = e.source_id
+            WHERE g.name IN ({", ".join(["%s"] * len(names))})
+            AND e.fallback_type IN ({", ".join(["%s"] * len(kinds))})
+            UNION
+            SELECT e.target_id, e.fallback_type FROM {entries} e
+            JOIN reached r ON e.source_id = r.id AND e.fallback_type = r.kind
+        )
+        SELECT s.name, e.fallback_type, t.name FROM {entries} e
+        JOIN {groups} s ON s.id = e.source_id
+        JOIN {groups} t ON t.id = e.target_id
+        WHERE (e.source_id, e.fallback_type) IN (SELECT id, kind FROM reached)
+        ORDER BY e.source_id, e.fallback_type, e.position
+    """  # a join with `reached` would make SQLite scan every entry
+    chains: dict[tuple[str, str], list[str]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*names, *kinds])
+        for source, kind, target in cursor.fetchall():
+            chains[(source, kind)].append(target)
+    return dict(chains)
+
+
+def chains_within_hops(
+    names: Iterable[str], fallback_types: Iterable[str], hops: int, *, with_defaults: bool
+) -> dict[tuple[str, str], list[str]]:
+    """The chains of `fallback_types` whose sources are at most `hops` hops from `names` along chains of those types,
+    the `*` chains being one hop from every model (with `with_defaults`; they are read too). One recursive query,
+    which follows chains by their keys: a rule a model uses by another spelling of its name is the caller's to add.
+    """
+    names, kinds = sorted(set(names) - {DEFAULT_CHAIN_SOURCE}), sorted(set(fallback_types))
+    if not kinds:
+        return {}
+    entries, groups = FallbackEntry._meta.db_table, ModelGroup._meta.db_table
+    in_kinds = ", ".join(["%s"] * len(kinds))
+    in_names = ", ".join(["%s"] * len(names)) or "NULL"
+    defaults = f"UNION SELECT target_id, 1 FROM {entries} WHERE source_id IS NULL AND fallback_type IN ({in_kinds})"
+    sql = f"""
+        WITH RECURSIVE reached(id, depth) AS (
+            SELECT id, 0 FROM {groups} WHERE name IN ({in_names})
+            {defaults if with_defaults else ""}
+            UNION
+            SELECT e.target_id, r.depth + 1 FROM {entries} e JOIN reached r ON e.source_id = r.id
+            WHERE e.fallback_type IN ({in_kinds}) AND r.depth < %s
+        )
+        SELECT s.name, e.fallback_type, t.name FROM {entries} e
+        LEFT JOIN {groups} s ON s.id = e.source_id
+        JOIN {groups} t ON t.id = e.target_id
+        WHERE e.fallback_type IN ({in_kinds})
+        AND ({"e.source_id IS NULL OR " if with_defaults else ""}e.source_id IN (SELECT id FROM reached))
+        ORDER BY e.source_id, e.fallback_type, e.position
+    """
+    params = [*names, *(kinds if with_defaults else []), *kinds, hops, *kinds]
+    chains: dict[tuple[str, str], list[str]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for source, kind, target in cursor.fetchall():
+            chains[(source or DEFAULT_CHAIN_SOURCE, kind)].append(target)
+    return dict(chains)
+
+
+def names_in_chains(names: Iterable[str]) -> set[str]:
+    """Those of `names` that are the source or a target of some chain. One query."""
+    in_chains = Exists(FallbackEntry.objects.filter(source=OuterRef("pk"))) | Exists(
+        FallbackEntry.objects.filter(target=OuterRef("pk"))
+    )
+    return set(ModelGroup.objects.filter(in_chains, name__in=set(names)).values_list("name", flat=True))
+
+
+def first_group_in_no_chain() -> str | None:
+    """The first model group by name that no chain names, as source or target: the lint plans it for all of them.
+    One query (the database looks for it, one row is read)."""
+    named = Exists(FallbackEntry.objects.filter(source=OuterRef("pk"))) | Exists(
+        FallbackEntry.objects.filter(target=OuterRef("pk"))
+    )
+    return ModelGroup.objects.filter(~named).order_by("name").values_list("name", flat=True).first()
+
+
+def groups_without_own_chain(fallback_type: str, *, with_own_general: bool) -> list[str]:
+    """The model groups without a chain of their own of `fallback_type`; with `with_own_general`, only those that
+    have a general chain of their own. One query: the database compares, only the answer is read."""
+    own = FallbackEntry.objects.filter(source=OuterRef("pk"))
+    groups = ModelGroup.objects.filter(~Exists(own.filter(fallback_type=fallback_type)))
+    if with_own_general:
+        groups = groups.filter(Exists(own.filter(fallback_type=DEFAULT_FALLBACK_TYPE)))
+    return list(groups.order_by().values_list("name", flat=True))
+
+
+def names_spelled_alike(candidates: Iterable[str] = ()) -> set[str]:
+    """Model group names that may be another spelling of one another (fallbacks.litellm_names): a name whose part
+    after its first `/` is another group's name (`openai/gpt-4o` and `gpt-4o`, both given), a name whose first
+    segment recurs after it (`azure/azure/x`, which LiteLLM strips to `x`), and those of `candidates` that are
+    groups. Every other spelling of a group's name that is itself a group is among them. One query: the database
+    compares the names, only the few that match are read.
+    """
+    slash = StrIndex("name", Value("/"))
+    groups = ModelGroup.objects.annotate(rest=Substr("name", slash + 1), first=Substr("name", 1, slash))
+    groups = groups.annotate(recurs=StrIndex("rest", "first"))
+    groups = groups.annotate(rest_is_a_group=Exists(ModelGroup.objects.filter(name=OuterRef("rest"))))
+    spelled = Q(name__contains="/") & (Q(rest_is_a_group=True) | Q(recurs__gt=0))
+    found: set[str] = set()
+    rows = (
+        groups.filter(spelled | Q(name__in=set(candidates))).order_by().values_list("name", "rest", "rest_is_a_group")
+    )
+    for name, rest, rest_is_a_group in rows:
+        found.update((name, rest) if rest_is_a_group else (name,))
+    return found
 
 
 # The history ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 Test modules import what they share from here, never from one another; fixtures are in conftest.py.
 """
 
+import random
 from html import unescape
 from html.parser import HTMLParser
 from io import StringIO
@@ -13,7 +14,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from fallbacks import errors
-from fallbacks.domain import FALLBACK_TYPES
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
+from fallbacks.lint import GroupFacts, LintContext
 from fallbacks.models import (
     ApiKey,
     ChangeRecord,
@@ -214,3 +216,102 @@ DEEP_FILES = {
     ),
     "json": ('{"model_list": ' + "[" * DEEP + "]" * DEEP + "}", "line 1, column 79"),
 }
+
+
+# Random chain graphs for the equivalence tests: small name pools that spell each other (`openai/e` and `e`,
+# `gpt-4o` and `openai/gpt-4o`, a name with its provider twice), `*` chains, every type, cycles, long chains.
+
+RANDOM_NAMES = ["a", "b", "c", "d", "e", "openai/e", "gpt-4o", "openai/gpt-4o", "azure/x", "azure/azure/x", "f", "g"]
+RANDOM_SERIES = ["1.110", "1.109"]
+
+
+def random_chains(
+    rng: random.Random, names: list[str] = RANDOM_NAMES, default_chance: float = 0.15
+) -> dict[tuple[str, str], list[str]]:
+    chains = {}
+    density = rng.choice([0.1, 0.3, 0.6])
+    for fallback_type in FALLBACK_TYPES.values():
+        if rng.random() < 0.15:
+            continue  # no chain of this type at all
+        for source in [DEFAULT_CHAIN_SOURCE, *names]:
+            if rng.random() < (default_chance if source == DEFAULT_CHAIN_SOURCE else density):
+                others = [name for name in names if name != source]
+                targets = rng.sample(others, k=min(rng.choice([1, 1, 2, 3, 4]), len(others)))
+                chains[(source, fallback_type)] = targets
+    return chains
+
+
+def random_context(rng: random.Random, default_chance: float = 0.15) -> LintContext:
+    names = rng.sample(RANDOM_NAMES, k=rng.randint(3, len(RANDOM_NAMES)))
+    chains = random_chains(rng, names, default_chance)
+    with_deployments = rng.random() < 0.5
+    groups = {
+        name: GroupFacts(
+            max_input_tokens=rng.choice([None, 1000, 2000, 4000]),
+            deployments=int(with_deployments and rng.random() < 0.8),
+        )
+        for name in names
+    }
+    configured = rng.choice(RANDOM_SERIES)
+    return LintContext(
+        chains=chains,
+        groups=groups,
+        max_fallbacks=rng.choice([0, 1, 2, 3, 5]),
+        series=rng.choice(RANDOM_SERIES) if rng.random() < 0.3 else configured,
+        configured_series=configured,
+    )
+
+
+def store_context(context: LintContext) -> None:
+    """Make the database hold exactly `context`'s configuration: its groups (with their facts), chains and settings."""
+    FallbackEntry.objects.all().delete()
+    Deployment.objects.all().delete()
+    ModelGroup.objects.all().delete()
+    groups = {
+        name: ModelGroup(name=name, max_input_tokens=facts.max_input_tokens) for name, facts in context.groups.items()
+    }
+    ModelGroup.objects.bulk_create(groups.values())
+    groups = {group.name: group for group in ModelGroup.objects.all()}
+    Deployment.objects.bulk_create(
+        Deployment(model_group=groups[name], litellm_params={"model": f"openai/{name}"})
+        for name, facts in context.groups.items()
+        for _ in range(facts.deployments)
+    )
+    FallbackEntry.objects.bulk_create(
+        FallbackEntry(
+            source=None if source == DEFAULT_CHAIN_SOURCE else groups[source],
+            fallback_type=fallback_type,
+            position=position,
+            target=groups[target],
+        )
+        for (source, fallback_type), targets in context.chains.items()
+        for position, target in enumerate(targets)
+    )
+    Configuration.objects.update_or_create(
+        pk=Configuration.SINGLETON_ID,
+        defaults={"max_fallbacks": context.max_fallbacks, "litellm_version": context.configured_series},
+    )
+
+
+def load_fleet(count: int) -> None:
+    """`count` groups in families of ten, each with a deployment: in a family every group falls back to the next
+    three of its family (no cycles), with chains of every type; `*` chains of every type name `fleet-00000`.
+    Unlike load()'s ring, what a chain reaches does not grow with `count`."""
+    ModelGroup.objects.bulk_create(ModelGroup(name=f"fleet-{index:05d}", owned_by="openai") for index in range(count))
+    groups = list(ModelGroup.objects.order_by("name"))
+    Deployment.objects.bulk_create(
+        Deployment(model_group=group, litellm_params={"model": f"openai/{group.name}"}) for group in groups
+    )
+    entries = []
+    for index, group in enumerate(groups):
+        family_end = (index // 10 + 1) * 10
+        targets = [groups[other] for other in range(index + 1, min(index + 4, family_end, count))]
+        for fallback_type in FALLBACK_TYPES.values():
+            entries += [
+                FallbackEntry(source=group, fallback_type=fallback_type, position=position, target=target)
+                for position, target in enumerate(targets)
+            ]
+    for fallback_type in FALLBACK_TYPES.values():
+        entries.append(FallbackEntry(source=None, fallback_type=fallback_type, position=0, target=groups[0]))
+    FallbackEntry.objects.bulk_create(entries)
+    Configuration.objects.get_or_create(pk=Configuration.SINGLETON_ID)

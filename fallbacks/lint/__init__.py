@@ -21,6 +21,7 @@ from fallbacks.lint.findings import (
     SeriesPlan,
     lint,
     lint_chain,
+    lint_concerning,
     lint_report,
     upgrade_impact,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "SeriesPlan",
     "lint",
     "lint_chain",
+    "lint_concerning",
     "lint_report",
     "upgrade_impact",
 ]

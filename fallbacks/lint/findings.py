@@ -27,20 +27,19 @@ model groups they concern, so a group's page can show its own.
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from fallbacks.domain import CONTEXT_WINDOW, DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, GENERAL, SEVERITIES
 from fallbacks.lint.graph import cycle_path, strongly_connected
 from fallbacks.resolution import (
-    THEN_MAX_FALLBACKS,
     ChainMap,
     ChainRef,
-    applicable_chain,
-    attempt_plan,
-    chain_type_for_error,
+    ChainResolver,
     describe_chain_ref,
     general_when_no_typed_chain_applies,
-    lookup_chain,
     series_names,
+    types_present,
+    walk,
     walks_own_chains,
 )
 
@@ -74,6 +73,20 @@ class LintContext:
     series: str  # the LiteLLM series whose router the findings follow
     # The series the gateways run (the setting): when it is not `series`, the lint also says which plans change.
     configured_series: str | None = None
+    # Whether any group of the whole configuration has deployments, when `groups` holds only some of them (the lint
+    # of part of the graph, fallbacks.queries); None: `groups` is every group, ask them.
+    deployments_anywhere: bool | None = None
+
+    @cached_property
+    def _resolvers(self) -> dict[str, ChainResolver]:
+        return {}
+
+    def resolver(self, series: str | None = None) -> ChainResolver:
+        """The chains' lookups on `series` (the lint's own by default), remembered for this context."""
+        series = series or self.series
+        if series not in self._resolvers:
+            self._resolvers[series] = ChainResolver(self.chains, series)
+        return self._resolvers[series]
 
 
 @dataclass(frozen=True)
@@ -148,6 +161,28 @@ def lint_report(context: LintContext, *, model: str | None = None, severity: str
     return LintReport(findings=findings, counts=counts)
 
 
+def lint_concerning(
+    context: LintContext, names: Collection[str], *, requesters: Collection[str]
+) -> dict[str, list[Finding]]:
+    """For each of `names`, the findings of `lint` that concern it (Finding.concerns), in lint's order, from a
+    context that holds the part of the configuration they depend on (fallbacks.queries.lint_of_groups): every chain
+    of the names, naming them, or that the walks of `requesters` may take; the facts and rule keys of the groups
+    these name; and as `requesters`, every model whose plan may cut a chain whose finding concerns one of `names`.
+    """
+    findings = [
+        *_max_fallbacks_zero(context),
+        *_cycles(context.chains),
+        *_beyond_max_fallbacks(context, sources=None, planned=requesters),
+        *_no_typed_fallback(context),
+        *_inherited_chains_only_itself(context),
+        *_smaller_context_windows(context),
+        *_targets_without_deployments(context),
+        *upgrade_impact(context),
+    ]
+    findings.sort(key=_severity_order)
+    return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
+
+
 def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Finding]:
     """The findings that matter to someone who has just written the chain `source` of `fallback_type`.
 
@@ -193,7 +228,7 @@ def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Fi
 
 
 def _max_fallbacks_zero(context: LintContext) -> list[Finding]:
-    if context.max_fallbacks > 0 or not context.chains:
+    if context.max_fallbacks > 0 or not types_present(context.chains):
         return []
     return [
         Finding(
@@ -265,7 +300,11 @@ def _requesters(context: LintContext, fallback_type: str, sources: Collection[st
 
 
 def _beyond_max_fallbacks(
-    context: LintContext, *, sources: Collection[str] | None, types: Collection[str] | None = None
+    context: LintContext,
+    *,
+    sources: Collection[str] | None,
+    types: Collection[str] | None = None,
+    planned: Collection[str] | None = None,
 ) -> list[Finding]:
     """Chains with targets that some request never reaches, because the count reaches `max_fallbacks` first.
 
@@ -279,35 +318,38 @@ def _beyond_max_fallbacks(
     in_chains = {name for (name, _) in chains if name != DEFAULT_CHAIN_SOURCE} | {
         target for targets in chains.values() for target in targets
     }
-    # The chain cut short -> requester -> its targets never tried. The chain is the one the walk took, whose type
-    # may be another than the error's (on 1.110 a context-window error walks general chains where no typed one
-    # applies), so each is reported once, under its own type, whichever errors reach it.
-    unreached: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    # chain key -> requester -> targets. The key is the chain the walk cut, which on a series that walks the
+    # general chain when no chain of the error's type applies (SERIES_RULES) may be a general one during the
+    # walk of a typed error: it is reported with the general chain's own findings.
+    unreached: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(dict)
+    resolver = context.resolver()
+    present = types_present(chains)
     for fallback_type in FALLBACK_TYPES.values() if types is None else types:
-        if not any(entry_type == fallback_type for (_, entry_type) in chains):
+        if fallback_type not in present:
             continue
-        requesters = set(context.groups) if sources is None else _requesters(context, fallback_type, sources)
-        # Models named in no chain all walk the `*` chain alike, so one of them speaks for all.
-        outsiders = sorted(requesters - in_chains)
-        planned = sorted(requesters & in_chains) + outsiders[:1]
-        for requester in planned:
-            plan = attempt_plan(
-                chains, requester, fallback_type, in_chains, context.max_fallbacks, series=context.series
-            )
+        if planned is None:
+            requesters = set(context.groups) if sources is None else _requesters(context, fallback_type, sources)
+            # Models named in no chain all walk the `*` chain alike, so one of them speaks for all.
+            outsiders = sorted(requesters - in_chains)
+            walkers = sorted(requesters & in_chains) + outsiders[:1]
+        else:  # the lint of part of the graph: its caller knows who may cut the chains it asks about
+            outsiders, walkers = [], sorted(planned)
+        for requester in walkers:
+            # Every model a chain names fails (the longest plan): `in_chains` holds every target.
+            plan = walk(resolver, requester, fallback_type, None, context.max_fallbacks)
             attempted = set(plan.attempts)
-            for step in plan.steps:
-                if step.then != THEN_MAX_FALLBACKS or step.then_via is None:
+            for key in plan.cut:
+                if sources is not None and key[0] not in sources:
                     continue
-                if sources is not None and step.then_via.source not in sources:
-                    continue
-                cut = (step.then_via.source, step.then_via.fallback_type)
-                missed = [target for target in chains[cut] if target not in attempted]
+                missed = [target for target in chains[key] if target not in attempted]
                 if not missed:
                     continue
                 for name in outsiders if requester in outsiders else [requester]:
-                    unreached[cut][name].update(missed)
+                    unreached[key][name] = unreached[key].get(name, set()) | set(missed)
     findings = []
-    for (source, chain_type), by_requester in sorted(unreached.items()):
+    for (source, chain_type), by_requester in sorted(
+        unreached.items(), key=lambda item: (FALLBACK_TYPES.order(item[0][1]), item[0][0])
+    ):
         targets = sorted({target for missed in by_requester.values() for target in missed})
         requesters_named = sorted(by_requester)
         findings.append(
@@ -333,22 +375,22 @@ def _stranded(context: LintContext, fallback_type: str) -> tuple[list[tuple[str,
     Empty unless chains of the type exist (else general chains serve), none applies to the model, and the
     series does not then walk the general chain (SERIES_RULES).
     """
-    chains, series = context.chains, context.series
-    if chain_type_for_error(chains, fallback_type) != fallback_type:
+    resolver = context.resolver()
+    if resolver.chain_type_for_error(fallback_type) != fallback_type:
         return [], []
-    if general_when_no_typed_chain_applies(fallback_type, series):
+    if general_when_no_typed_chain_applies(fallback_type, context.series):
         return [], []
     own, inheritors = [], []
     for name in sorted(context.groups):
-        if lookup_chain(chains, fallback_type, name, name, series) is not None:
+        if resolver.lookup(fallback_type, name, name) is not None:
             continue
-        general = lookup_chain(chains, GENERAL, name, name, series)
+        general = resolver.lookup(GENERAL, name, name)
         if general is None:
             continue
-        if general.source == DEFAULT_CHAIN_SOURCE:
+        if general[0] == DEFAULT_CHAIN_SOURCE:
             inheritors.append(name)
         else:
-            own.append((name, general.source))
+            own.append((name, general[0]))
     return own, inheritors
 
 
@@ -401,17 +443,18 @@ def _inherited_chains_only_itself(context: LintContext, only: tuple[str, str] | 
     the model's general chain is not walked instead (measured on both series). A model without a general
     chain of its own is left alone: a default chain's last resort having nowhere further to go is expected.
     """
-    chains, series = context.chains, context.series
+    resolver = context.resolver()
     findings = []
     for (source, fallback_type), targets in _chains(context, only):
         if fallback_type == GENERAL or len(targets) != 1 or targets[0] == source:
             continue
         (model,) = targets
-        if applicable_chain(chains, fallback_type, model, model, series=series) != ChainRef(source, fallback_type):
+        if resolver.applicable(fallback_type, model, model) != (source, fallback_type):
             continue  # the model has a chain of the type of its own (or one that comes first): not this one
-        general = lookup_chain(chains, GENERAL, model, model, series)
-        if general is None or general.source == DEFAULT_CHAIN_SOURCE:
+        general = resolver.lookup(GENERAL, model, model)
+        if general is None or general[0] == DEFAULT_CHAIN_SOURCE:
             continue
+        general = ChainRef(*general)
         findings.append(
             Finding(
                 WARNING,
@@ -450,9 +493,10 @@ def series_plan(
 ) -> SeriesPlan:
     """`model`'s plan for errors of `fallback_type` on `series`, as an upgrade impact shows it (`targets`: every
     model the chains name, all failing in the walk)."""
-    walk = attempt_plan(context.chains, model, fallback_type, targets, context.max_fallbacks, series=series)
-    first = attempt_plan(context.chains, model, fallback_type, {model}, context.max_fallbacks, series=series)
-    return SeriesPlan(litellm_version=series, attempts=walk.attempts, served_by=first.served_by)
+    resolver = context.resolver(series)
+    every_failing = walk(resolver, model, fallback_type, targets, context.max_fallbacks)
+    first = walk(resolver, model, fallback_type, {model}, context.max_fallbacks)
+    return SeriesPlan(litellm_version=series, attempts=every_failing.attempts, served_by=first.served_by)
 
 
 def _targets(chains: ChainMap) -> set[str]:
@@ -474,13 +518,11 @@ def _may_differ(context: LintContext, fallback_type: str, spelled_alike: bool) -
     """
     if not spelled_alike:
         return sorted(context.groups)
-    chain_type = chain_type_for_error(context.chains, fallback_type)
+    resolver = context.resolver(context.configured_series)
+    chain_type = resolver.chain_type_for_error(fallback_type)
     if chain_type == GENERAL:
         return []
-    series = context.configured_series
-    return sorted(
-        model for model in context.groups if lookup_chain(context.chains, chain_type, model, model, series) is None
-    )
+    return sorted(model for model in context.groups if resolver.lookup(chain_type, model, model) is None)
 
 
 def upgrade_impact(context: LintContext) -> list[Finding]:
@@ -577,7 +619,8 @@ def _smaller_context_windows(context: LintContext, only: tuple[str, str] | None 
 
 def _targets_without_deployments(context: LintContext, only: tuple[str, str] | None = None) -> list[Finding]:
     # When no group has deployments, they live in the gateway's own config and this service cannot tell.
-    if not any(facts.deployments for facts in context.groups.values()):
+    anywhere = context.deployments_anywhere
+    if not (any(facts.deployments for facts in context.groups.values()) if anywhere is None else anywhere):
         return []
     findings = []
     for (source, fallback_type), targets in _chains(context, only):

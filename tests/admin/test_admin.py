@@ -708,28 +708,39 @@ def test_the_list_searches_filters_and_sorts_by_name(operator, groups, set_chain
     assert [group.name for group in response.context["cl"].result_list] == expected
 
 
-def test_the_list_reads_a_constant_number_of_queries(operator, make_groups, set_chain, django_assert_num_queries):
+@pytest.mark.parametrize("default_chain", [False, True], ids=["own-chains", "with-a-default-chain"])
+def test_the_list_reads_a_constant_number_of_queries(
+    operator, make_groups, set_chain, django_assert_num_queries, default_chain
+):
+    """The same shape of configuration at 3 and at 63 groups reads the same queries. The per-row lint reads the part
+    of the graph the page's groups touch, or everything when a `*` chain makes a finding depend on every group
+    (queries.lint_of_groups): two pins."""
+    expected = LIST_PAGE_QUERIES_WHOLE_LINT if default_chain else LIST_PAGE_QUERIES
+
     def list_page_queries() -> int:
-        with django_assert_num_queries(LIST_PAGE_QUERIES) as captured:
+        with django_assert_num_queries(expected) as captured:
             assert operator.get(LIST_URL).status_code == 200
         return len(captured)
 
     make_groups("a", "b", "c")
     set_chain("a", ["b", "c"])
+    if default_chain:
+        set_chain("*", ["c"], "context_window")
     few = list_page_queries()
     names = [f"group-{number:03}" for number in range(60)]
     make_groups(*names)
     for source, target in itertools.pairwise(names):
         set_chain(source, [target, "a"])
         set_chain(source, ["b"], "content_policy")
-    set_chain("*", ["c"], "context_window")
     assert list_page_queries() == few
 
 
 # Session, user, two counts (filtered and total), the page, the configured LiteLLM series, its chains with the `*`
 # chains (and those of other spellings of its names), the providers filter; and the lint that marks each row
-# (queries.lint_of_groups: groups, chains, settings).
-LIST_PAGE_QUERIES = 11
+# (queries.lint_of_groups): the part of the graph the page's groups touch (tests/reads/test_local_lint.py), or the
+# whole configuration (groups, chains, settings) when a `*` chain makes a finding depend on every group.
+LIST_PAGE_QUERIES = 21
+LIST_PAGE_QUERIES_WHOLE_LINT = 13
 
 
 def test_the_change_page_reads_the_same_queries_at_10_and_at_1000_groups(
@@ -757,11 +768,16 @@ def test_the_change_page_reads_the_same_queries_at_10_and_at_1000_groups(
 
 
 # Session, user, the group, the version that last changed what the page edits (for the stale-save guard), the
-# editors' current chains, its deployments (inline), the group page (groups with deployment counts, chains,
-# settings), the version that last changed each of its chains (for their history and undo links), the two
-# autocomplete rows showing their groups, and the group's gateways (the config version and the gateways with their
-# last drift checks: fallbacks.queries.group_gateways).
-CHANGE_PAGE_QUERIES = 14
+# editors' current chains, its deployments (inline), the group page, and the two autocomplete rows showing their
+# groups. The group page reads the part of the graph the group touches, never every group (fallbacks.queries.
+# group_page and lint_of_groups, tests/reads/test_local_lint.py): the settings with the chain types present, the
+# chains its plans may walk, the `*` chains, the groups spelled alike, the chains of and naming the group, the own
+# chains it reaches, which names are in chains, its plans' neighbourhood, one hop back to the requesters that may cut
+# a chain its findings are about, whether they are all in chains, their walks' neighbourhood, and the facts and rule
+# keys of the groups the findings name; then the version that last changed each of its chains (for their history
+# and undo links), and the group's gateways (the config version and the gateways with their last drift checks:
+# fallbacks.queries.group_gateways).
+CHANGE_PAGE_QUERIES = 25
 
 
 # --- API keys ----------------------------------------------------------------------------------------------------

@@ -1,0 +1,188 @@
+"""The lint of part of the graph answers exactly what the whole configuration's lint answers, and reads a part
+whose size does not grow with the number of model groups."""
+
+import random
+from dataclasses import replace
+
+import pytest
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+from django.test.utils import CaptureQueriesContext
+
+from fallbacks import queries, selectors
+from fallbacks.domain import FALLBACK_TYPES
+from fallbacks.lint import lint, lint_chain
+from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
+from fallbacks.resolution import attempt_plan, direct_chain
+from tests.factories import RANDOM_SERIES, load, load_fleet, random_context, store_context
+
+
+@pytest.mark.django_db
+def test_the_lint_of_a_chain_just_written_is_the_whole_configurations(monkeypatch):
+    rng = random.Random(13)
+    local = whole = 0
+    for _ in range(120):
+        context = random_context(rng)
+        store_context(context)
+        written = list(context.chains)
+        for source, fallback_type in rng.sample(written, k=min(4, len(written))):
+            expected = [finding.as_dict() for finding in lint_chain(selectors.lint_context(), source, fallback_type)]
+            found = [finding.as_dict() for finding in queries.chain_warnings(source, fallback_type)]
+            assert found == expected, (context, source, fallback_type)
+            if queries.chain_lint_context(source, fallback_type) is None:
+                whole += 1
+            else:
+                local += 1
+    assert local > 3 * whole  # most chains are linted from their part of the graph
+
+
+class RowsRead:
+    """Counts the rows every query hands back to Python (fetchone, fetchmany, fetchall on Django's cursors)."""
+
+    def __init__(self, monkeypatch):
+        self.count = 0
+        for method in ("fetchone", "fetchmany", "fetchall"):
+            monkeypatch.setattr(CursorWrapper, method, self._counting(method), raising=False)
+
+    def _counting(self, method):
+        def fetch(cursor, *args):
+            rows = getattr(cursor.cursor, method)(*args)
+            self.count += (rows is not None) if method == "fetchone" else len(rows)
+            return rows
+
+        return fetch
+
+
+# A chain in the middle of the fleet, rewritten with the same shape: its family only.
+WRITTEN = {"fallback_models": ["fleet-00056", "fleet-00057"]}
+# The write (17: the key's count, the lock, the names, the chain before and after, the version and its record, the
+# ETag), then the lint: the settings with which types have chains, the `*` chains, the chain, three hops back to the
+# requesters (its family's start), the chains their walks may take, the reachable chains of the type, the groups'
+# facts and their rule keys' chains, and for a general chain the names spelled like its source.
+POST_QUERIES = {"general": 27, "context_window": 26, "content_policy": 26}
+
+
+@pytest.mark.parametrize("fallback_type", ["general", "context_window", "content_policy"])
+@pytest.mark.parametrize("series", ["1.110", "1.109"])
+def test_a_linted_write_reads_the_same_at_every_size(api, fallback_type, series, monkeypatch):
+    costs = []
+    for size in (100, 2000):
+        FallbackEntry.objects.all().delete()
+        Deployment.objects.all().delete()
+        ModelGroup.objects.all().delete()
+        load_fleet(size)
+        Configuration.objects.filter(pk=Configuration.SINGLETON_ID).update(litellm_version=series)
+        rows = RowsRead(monkeypatch)
+        body = {"model": "fleet-00055", "fallback_type": fallback_type, **WRITTEN}
+        with CaptureQueriesContext(connection) as captured:
+            response = api.post("/fallback", body, format="json")
+        assert response.status_code == 200, response.json()
+        costs.append((len(captured), rows.count))
+        expected = [finding.as_dict() for finding in lint_chain(selectors.lint_context(), "fleet-00055", fallback_type)]
+        assert response.json().get("warnings", []) == expected
+    assert costs[0] == costs[1]
+    assert costs[0][0] == POST_QUERIES[fallback_type]
+
+
+@pytest.mark.django_db
+def test_the_plan_read_from_the_chains_it_walks_is_the_whole_configurations():
+    rng = random.Random(17)
+    for _ in range(60):
+        context = random_context(rng)
+        store_context(context)
+        everything = selectors.chain_map()
+        names = sorted(context.groups)
+        for model in rng.sample(names, k=min(3, len(names))):
+            for fallback_type in FALLBACK_TYPES.values():
+                failing = rng.sample(names, k=rng.randint(0, len(names)))
+                series = rng.choice(RANDOM_SERIES)
+                expected = attempt_plan(
+                    everything, model, fallback_type, set(failing), context.max_fallbacks, series=series
+                )
+                found = queries.fallback_plan(model, fallback_type, failing, litellm_version=series).plan
+                assert found.as_dict() == expected.as_dict(), (context, model, fallback_type, failing)
+
+
+@pytest.mark.parametrize("loader", [load, load_fleet])
+def test_a_plan_reads_the_same_at_every_size(api, loader, monkeypatch):
+    costs = []
+    for size in (100, 2000):
+        FallbackEntry.objects.all().delete()
+        Deployment.objects.all().delete()
+        ModelGroup.objects.all().delete()
+        loader(size)
+        first, *failing = ModelGroup.objects.order_by("name").values_list("name", flat=True)[50:53]
+        rows = RowsRead(monkeypatch)
+        with CaptureQueriesContext(connection) as captured:
+            response = api.get(
+                f"/fallback_plan/{first}?fallback_type=context_window&failing={'&failing='.join(failing)}"
+            )
+        assert response.status_code == 200
+        costs.append((len(captured), rows.count, response.json()["attempts"][1:]))
+    assert costs[0][:2] == costs[1][:2]
+    assert len(costs[0][2]) == len(costs[1][2]) > 1
+
+
+@pytest.mark.django_db
+def test_the_lint_of_some_groups_is_the_whole_lint_filtered():
+    rng = random.Random(19)
+    local = whole = concerned = 0
+    for _ in range(300):
+        context = random_context(rng, default_chance=rng.choice([0.0, 0.05, 0.15]))
+        context = replace(context, series=context.configured_series)
+        store_context(context)
+        findings = lint(selectors.lint_context())
+        # Names that other names spell half of the time: the lint reads their rules by either spelling.
+        pool = sorted(context.groups)
+        spelled = [name for name in pool if "/" in name or f"openai/{name}" in pool]
+        pool = spelled if spelled and rng.random() < 0.5 else pool
+        names = rng.sample(pool, k=rng.randint(1, min(4, len(pool))))
+        expected = {name: [finding.as_dict() for finding in findings if finding.concerns(name)] for name in names}
+        found = queries.lint_of_groups(names)
+        assert {name: [finding.as_dict() for finding in found[name]] for name in names} == expected, (context, names)
+        concerned += sum(bool(value) for value in expected.values())
+        if queries._groups_lint_context(names, selectors.lint_facts()) is None:
+            whole += 1
+        else:
+            local += 1
+    assert concerned > 100
+    assert local > whole
+
+
+def whole_group_page(name: str) -> dict:
+    """What a group's page showed when it read every chain (the reference): its chains, plans and findings."""
+    context = selectors.lint_context()
+    chains = context.chains
+    everything = {name} | {target for targets in chains.values() for target in targets}
+    kinds = list(FALLBACK_TYPES.values())
+    return {
+        "own": {kind: list(chains.get((name, kind), [])) for kind in kinds},
+        "defaults": {kind: list(targets) for (source, kind), targets in chains.items() if source == "*"},
+        "reported": {kind: direct_chain(chains, name, kind, series=context.series) for kind in kinds},
+        "plans": [
+            (
+                attempt_plan(chains, name, kind, everything, context.max_fallbacks, series=context.series).as_dict(),
+                attempt_plan(chains, name, kind, {name}, context.max_fallbacks, series=context.series).as_dict(),
+            )
+            for kind in kinds
+        ],
+        "findings": [finding.as_dict() for finding in lint(context) if finding.concerns(name)],
+    }
+
+
+@pytest.mark.django_db
+def test_a_group_page_reads_what_it_read_from_every_chain():
+    rng = random.Random(23)
+    for _ in range(80):
+        context = random_context(rng, default_chance=rng.choice([0.0, 0.15]))
+        store_context(context)
+        for name in rng.sample(sorted(context.groups), k=2):
+            page = queries.group_page(name)
+            found = {
+                "own": page.own,
+                "defaults": page.defaults,
+                "reported": page.reported,
+                "plans": [(plans.walk.as_dict(), plans.first_choice_fails.as_dict()) for plans in page.plans],
+                "findings": [finding.as_dict() for finding in page.findings],
+            }
+            assert found == whole_group_page(name), (context, name)
