@@ -15,12 +15,16 @@ request, median and p95 latency. It asserts nothing: figures are for reading.
 """
 
 import argparse
+import json
+import statistics
 import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import load, measure, serve
+from bench import MASTER_KEY, QueryCounter, load, serve
 
 
 def name(index: int) -> str:
@@ -80,6 +84,36 @@ def post_body(size: int, fallback_type: str) -> dict:
         "model": name(middle),
         "fallback_type": fallback_type,
         "fallback_models": [name(middle + 1), name(middle + 2)],
+    }
+
+
+def measure(base_url: str, path: str, requests: int, counter: QueryCounter, *, json_body: dict | None = None) -> dict:
+    """Queries per request, median and p95 latency of `path`: a GET, or a POST of `json_body` (scripts/bench.py's
+    measure times the lists' GETs only)."""
+    headers = {"Authorization": f"Bearer {MASTER_KEY}"}
+    if json_body is not None:
+        headers["Content-Type"] = "application/json"
+    data = None if json_body is None else json.dumps(json_body).encode()
+    request = urllib.request.Request(base_url + path, data=data, headers=headers)
+
+    def fetch() -> None:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            assert response.status == 200, response.status
+            response.read()
+
+    for _ in range(2):  # warm up caches and connections
+        fetch()
+    timings = []
+    before = counter.count
+    for _ in range(requests):
+        started = time.perf_counter()
+        fetch()
+        timings.append((time.perf_counter() - started) * 1000)
+    timings.sort()
+    return {
+        "queries": (counter.count - before) / requests,
+        "median_ms": statistics.median(timings),
+        "p95_ms": timings[max(0, round(0.95 * len(timings)) - 1)],
     }
 
 
