@@ -168,6 +168,8 @@ LITELLM_VERSION_MAX_LENGTH = 16  # the column's width
 
 GATEWAY_MODES = ("observe", "publish")  # publish: this service may write the gateway's chains through its API
 DEFAULT_GATEWAY_MODE = "observe"
+# A gateway's fields, as the API, the admin and the security events name them.
+GATEWAY_FIELDS = ("name", "base_url", "api_key", "litellm_version", "mode")
 GATEWAY_NAME_MAX_LENGTH = 100
 GATEWAY_URL_MAX_LENGTH = 500
 GATEWAY_TIMEOUT_SECONDS = 10.0  # each call to a gateway, connect and read alike

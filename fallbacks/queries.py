@@ -147,6 +147,22 @@ def chain_warnings(source: str, fallback_type: str) -> list[Finding]:
     return lint_chain(context, source, fallback_type)
 
 
+def _partial_context(chains: dict, looked_up: set[str], facts, max_fallbacks: int, series: str) -> LintContext:
+    """The lint's context over part of the graph: `chains` read so far, plus the facts of the groups `looked_up`
+    and the chains of every rule key those groups may use."""
+    looked_up = looked_up - {DEFAULT_CHAIN_SOURCE}
+    groups = selectors.group_facts(looked_up)
+    chains.update(selectors.chains_of_sources({key for name in groups for key in rule_keys(name, series)}))
+    return LintContext(
+        chains=PartialChains(chains, types_present=facts.types_present),
+        groups=groups,
+        max_fallbacks=max_fallbacks,
+        series=series,
+        configured_series=series,
+        deployments_anywhere=facts.deployments_anywhere,
+    )
+
+
 def chain_lint_context(source: str, fallback_type: str) -> LintContext | None:
     """The part of the configuration `lint_chain(context, source, fallback_type)` looks at, as a LintContext whose
     answer is the whole configuration's; None when that part is every model group.
@@ -200,17 +216,7 @@ def chain_lint_context(source: str, fallback_type: str) -> LintContext | None:
     )
     for kind in stranded_types:
         looked_up |= _stranded_candidates(kind, facts, defaults, series)
-    looked_up.discard(DEFAULT_CHAIN_SOURCE)
-    groups = selectors.group_facts(looked_up)
-    chains.update(selectors.chains_of_sources({key for name in groups for key in rule_keys(name, series)}))
-    return LintContext(
-        chains=PartialChains(chains, types_present=facts.types_present),
-        groups=groups,
-        max_fallbacks=max_fallbacks,
-        series=series,
-        configured_series=series,
-        deployments_anywhere=facts.deployments_anywhere,
-    )
+    return _partial_context(chains, looked_up, facts, max_fallbacks, series)
 
 
 def _chains_within(
@@ -347,17 +353,8 @@ def _groups_lint_context(names: list[str], facts: selectors.LintFacts) -> tuple[
 
     looked_up = {*names, *spelled(set(names)), *naming}
     looked_up |= {target for name in names for kind in all_types for target in chains.get((name, kind), ())}
-    looked_up.discard(DEFAULT_CHAIN_SOURCE)
-    groups = selectors.group_facts(looked_up)
-    chains.update(selectors.chains_of_sources({key for name in groups for key in rule_keys(name, series)}))
-    context = LintContext(
-        chains=PartialChains(chains, types_present=facts.types_present),
-        groups=groups,
-        max_fallbacks=max_fallbacks,
-        series=series,
-        configured_series=series,
-        deployments_anywhere=facts.deployments_anywhere,
-    )
+    context = _partial_context(chains, looked_up, facts, max_fallbacks, series)
+    groups = context.groups
     # A name that only inherits the `*` general chain is named, with every other such model, by a finding of the `*`
     # chain: then every candidate is read.
     resolver = context.resolver()

@@ -17,6 +17,7 @@ from fallbacks.domain import (
     DEFAULT_FALLBACK_TYPE,
     DEFAULT_OWNED_BY,
     FALLBACK_TYPES,
+    GATEWAY_FIELDS,
     GATEWAY_MODES,
     GATEWAY_NAME_MAX_LENGTH,
     GATEWAY_URL_MAX_LENGTH,
@@ -475,3 +476,21 @@ def parse_test_fallback_request(data: object) -> tuple[str, str]:
     if not isinstance(data, dict):
         raise Invalid(errors.BODY_NOT_AN_OBJECT, code=ErrorCode.INVALID_BODY)
     return clean_source_name(data.get("model")), clean_fallback_type(data.get("fallback_type", DEFAULT_FALLBACK_TYPE))
+
+
+def clean_gateway_fields(fields: dict, *, partial: bool) -> dict:
+    """The fields of a gateway, each checked by its rule below; unknown fields are refused."""
+    unknown = sorted(set(fields) - set(GATEWAY_FIELDS))
+    if unknown:
+        raise Invalid(errors.GATEWAY_UNKNOWN_FIELDS.format(fields=unknown), code=ErrorCode.INVALID_GATEWAY)
+    cleaners = {
+        "name": clean_gateway_name,
+        "base_url": clean_gateway_url,
+        "api_key": clean_gateway_key,
+        "litellm_version": clean_litellm_version,
+        "mode": clean_gateway_mode,
+    }
+    if not partial:
+        for required in ("name", "base_url"):
+            fields.setdefault(required, None)
+    return {name: cleaners[name](value) for name, value in fields.items()}

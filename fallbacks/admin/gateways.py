@@ -17,11 +17,10 @@ from django.utils.html import format_html
 from fallbacks import queries, services, validation
 from fallbacks.admin.filters import NoRegexLookups
 from fallbacks.admin.permissions import actor_of
-from fallbacks.domain import MOCK_TESTING_FLAGS, MOCK_TESTING_SETTING
+from fallbacks.domain import GATEWAY_FIELDS, MOCK_TESTING_FLAGS, MOCK_TESTING_SETTING
 from fallbacks.errors import DomainError
 from fallbacks.gateways import checks
 from fallbacks.models import Gateway
-from fallbacks.services.gateways import GATEWAY_FIELDS, clean_gateway_fields
 
 
 class GatewayForm(forms.ModelForm):
@@ -34,7 +33,7 @@ class GatewayForm(forms.ModelForm):
         for field in GATEWAY_FIELDS:
             if field in cleaned and field not in self.errors:
                 try:
-                    cleaned.update(clean_gateway_fields({field: cleaned[field]}, partial=True))
+                    cleaned.update(validation.clean_gateway_fields({field: cleaned[field]}, partial=True))
                 except DomainError as refusal:
                     self.add_error(field, refusal.message)
         return cleaned

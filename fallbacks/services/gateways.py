@@ -10,30 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from fallbacks import errors, selectors, validation
-from fallbacks.domain import DEFAULT_GATEWAY_MODE
-from fallbacks.errors import Conflict, ErrorCode, Invalid, NotFound
+from fallbacks.domain import DEFAULT_GATEWAY_MODE, GATEWAY_FIELDS
+from fallbacks.errors import Conflict, ErrorCode, NotFound
 from fallbacks.models import Gateway
 from fallbacks.services.recording import Action, record_security_event
-
-GATEWAY_FIELDS = ("name", "base_url", "api_key", "litellm_version", "mode")
-
-
-def clean_gateway_fields(fields: dict, *, partial: bool) -> dict:
-    """The fields of a gateway, each checked by fallbacks.validation; unknown fields are refused."""
-    unknown = sorted(set(fields) - set(GATEWAY_FIELDS))
-    if unknown:
-        raise Invalid(errors.GATEWAY_UNKNOWN_FIELDS.format(fields=unknown), code=ErrorCode.INVALID_GATEWAY)
-    cleaners = {
-        "name": validation.clean_gateway_name,
-        "base_url": validation.clean_gateway_url,
-        "api_key": validation.clean_gateway_key,
-        "litellm_version": validation.clean_litellm_version,
-        "mode": validation.clean_gateway_mode,
-    }
-    if not partial:
-        for required in ("name", "base_url"):
-            fields.setdefault(required, None)
-    return {name: cleaners[name](value) for name, value in fields.items()}
 
 
 def _described(gateway: Gateway) -> dict:
@@ -44,7 +24,7 @@ def _described(gateway: Gateway) -> dict:
 @transaction.atomic
 def gateway_create(*, actor: str, **fields) -> Gateway:
     """Register a gateway; Invalid for a field that breaks a rule (a plain key), Conflict for a taken name."""
-    cleaned = clean_gateway_fields(dict(fields), partial=False)
+    cleaned = validation.clean_gateway_fields(dict(fields), partial=False)
     cleaned.setdefault("mode", DEFAULT_GATEWAY_MODE)
     cleaned.setdefault("litellm_version", selectors.litellm_version())  # the configured series by default
     if Gateway.objects.filter(name=cleaned["name"]).exists():
@@ -65,7 +45,7 @@ def _locked(name: str) -> Gateway:
 def gateway_update(*, actor: str, name: str, changes: dict) -> Gateway:
     """Change a gateway's fields (a rename too); a changed address or series forgets the last drift state."""
     gateway = _locked(name)
-    cleaned = clean_gateway_fields(dict(changes), partial=True)
+    cleaned = validation.clean_gateway_fields(dict(changes), partial=True)
     new_name = cleaned.get("name", gateway.name)
     if new_name != gateway.name and Gateway.objects.filter(name=new_name).exists():
         raise Conflict(errors.GATEWAY_NAME_TAKEN.format(name=new_name), code=ErrorCode.NAME_TAKEN)
