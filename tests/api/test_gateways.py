@@ -70,6 +70,15 @@ class TestRegistry:
         assert response.status_code == 400, response.content
         assert not selectors.gateways()
 
+    def test_unknown_fields_are_a_400_naming_them_and_nothing_is_written(self, api):
+        response = api.post("/gateways", {**GATEWAY, "secret": "x", "color": "red"}, format="json")
+        assert response.status_code == 400
+        assert response.json()["detail"]["error"] == errors.GATEWAY_UNKNOWN_FIELDS.format(fields=["color", "secret"])
+        assert not selectors.gateways()
+        api.post("/gateways", GATEWAY, format="json")
+        assert api.patch("/gateways/edge-eu", {"mode": "publish", "color": "red"}, format="json").status_code == 400
+        assert selectors.gateway("edge-eu").mode == "observe"
+
     def test_a_taken_name_is_a_409(self, api):
         api.post("/gateways", GATEWAY, format="json")
         assert api.post("/gateways", GATEWAY, format="json").status_code == 409
