@@ -25,12 +25,13 @@ model groups they concern, so a group's page can show its own.
 """
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from fallbacks.domain import CONTEXT_WINDOW, DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, GENERAL, SEVERITIES
-from fallbacks.lint.graph import cycle_path, strongly_connected
+from fallbacks.lint.compact import CutWalks, NumberedChains
+from fallbacks.lint.graph import cycle_path, cycles
 from fallbacks.resolution import (
     ChainMap,
     ChainRef,
@@ -246,16 +247,14 @@ def _max_fallbacks_zero(context: LintContext) -> list[Finding]:
 
 def _cycles(chains: ChainMap, types: Collection[str] | None = None) -> list[Finding]:
     """One finding per cycle through models' own chains of one type (a strongly connected component)."""
+    graphs: dict[str, dict[str, Sequence[str]]] = defaultdict(dict)
+    for (source, entry_type), targets in chains.items():
+        if source != DEFAULT_CHAIN_SOURCE:
+            graphs[entry_type][source] = targets
     findings = []
     for fallback_type in FALLBACK_TYPES.values() if types is None else types:
-        graph = {
-            source: list(targets)
-            for (source, entry_type), targets in chains.items()
-            if entry_type == fallback_type and source != DEFAULT_CHAIN_SOURCE
-        }
-        for component in strongly_connected(graph):
-            if len(component) < 2:
-                continue
+        graph = graphs.get(fallback_type, {})
+        for component in cycles(graph):
             path = cycle_path(graph, component)
             findings.append(
                 Finding(
@@ -318,40 +317,32 @@ def _beyond_max_fallbacks(
     in_chains = {name for (name, _) in chains if name != DEFAULT_CHAIN_SOURCE} | {
         target for targets in chains.values() for target in targets
     }
-    # chain key -> requester -> targets. The key is the chain the walk cut, which on a series that walks the
-    # general chain when no chain of the error's type applies (SERIES_RULES) may be a general one during the
-    # walk of a typed error: it is reported with the general chain's own findings.
-    unreached: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(dict)
-    resolver = context.resolver()
+    # The chains walks cut, with the targets they never tried and the requesters whose walks cut them. A chain cut
+    # may be a general one during the walk of a typed error, on a series that walks the general chain when no chain
+    # of the error's type applies (SERIES_RULES): it is reported with the general chain's own findings.
     present = types_present(chains)
-    for fallback_type in FALLBACK_TYPES.values() if types is None else types:
-        if fallback_type not in present:
-            continue
-        if planned is None:
-            requesters = set(context.groups) if sources is None else _requesters(context, fallback_type, sources)
-            # Models named in no chain all walk the `*` chain alike, so one of them speaks for all.
-            outsiders = sorted(requesters - in_chains)
-            walkers = sorted(requesters & in_chains) + outsiders[:1]
-        else:  # the lint of part of the graph: its caller knows who may cut the chains it asks about
-            outsiders, walkers = [], sorted(planned)
-        for requester in walkers:
-            # Every model a chain names fails (the longest plan): `in_chains` holds every target.
-            plan = walk(resolver, requester, fallback_type, None, context.max_fallbacks)
-            attempted = set(plan.attempts)
-            for key in plan.cut:
-                if sources is not None and key[0] not in sources:
-                    continue
-                missed = [target for target in chains[key] if target not in attempted]
-                if not missed:
-                    continue
-                for name in outsiders if requester in outsiders else [requester]:
-                    unreached[key][name] = unreached[key].get(name, set()) | set(missed)
+    walkers = {
+        fallback_type: _walkers(context, fallback_type, in_chains, sources, planned)
+        for fallback_type in (FALLBACK_TYPES.values() if types is None else types)
+        if fallback_type in present
+    }
+    graph = NumberedChains(chains, [*context.groups, *(name for each in walkers.values() for name in each)])
+    # chain -> the targets walks never tried, the requesters whose walks cut it
+    unreached: dict[int, tuple[set[int], set[str]]] = {}
+    for fallback_type, speaking_for in walkers.items():
+        walks = CutWalks(graph, context.resolver(), fallback_type, context.max_fallbacks)
+        # Every model a chain names fails (the longest plan): `in_chains` holds every target.
+        walks.unreached({graph.number[name]: stands_for for name, stands_for in speaking_for.items()}, unreached)
+    type_order = {kind: index for index, kind in enumerate(FALLBACK_TYPES.values())}
     findings = []
-    for (source, chain_type), by_requester in sorted(
-        unreached.items(), key=lambda item: (FALLBACK_TYPES.order(item[0][1]), item[0][0])
+    for (source, chain_type), chain in sorted(
+        ((graph.keys[chain], chain) for chain in unreached), key=lambda item: (type_order[item[0][1]], item[0][0])
     ):
-        targets = sorted({target for missed in by_requester.values() for target in missed})
-        requesters_named = sorted(by_requester)
+        if sources is not None and source not in sources:
+            continue
+        missed, requesters = unreached[chain]
+        targets = sorted([graph.names[target] for target in missed])
+        requesters_named = sorted(requesters)
         findings.append(
             Finding(
                 WARNING,
@@ -365,6 +356,26 @@ def _beyond_max_fallbacks(
             )
         )
     return findings
+
+
+def _walkers(
+    context: LintContext,
+    fallback_type: str,
+    in_chains: set[str],
+    sources: Collection[str] | None,
+    planned: Collection[str] | None,
+) -> dict[str, Collection[str]]:
+    """The models whose walks _beyond_max_fallbacks plans for errors of `fallback_type`, each with the requesters it
+    speaks for."""
+    if planned is not None:  # the lint of part of the graph: its caller knows who may cut the chains it asks about
+        return {requester: (requester,) for requester in planned}
+    requesters = set(context.groups) if sources is None else _requesters(context, fallback_type, sources)
+    walkers: dict[str, Collection[str]] = {requester: (requester,) for requester in requesters & in_chains}
+    # Models named in no chain all walk the `*` chain alike, so one of them speaks for all.
+    outsiders = requesters - in_chains
+    if outsiders:
+        walkers[min(outsiders)] = outsiders
+    return walkers
 
 
 def _stranded(context: LintContext, fallback_type: str) -> tuple[list[tuple[str, str]], list[str]]:
@@ -445,9 +456,11 @@ def _inherited_chains_only_itself(context: LintContext, only: tuple[str, str] | 
     """
     resolver = context.resolver()
     findings = []
-    for (source, fallback_type), targets in _chains(context, only):
-        if fallback_type == GENERAL or len(targets) != 1 or targets[0] == source:
-            continue
+
+    def names_only_another(source: str, fallback_type: str, targets: Sequence[str]) -> bool:
+        return fallback_type != GENERAL and len(targets) == 1 and targets[0] != source
+
+    for (source, fallback_type), targets in _chains(context, only, names_only_another):
         (model,) = targets
         if resolver.applicable(fallback_type, model, model) != (source, fallback_type):
             continue  # the model has a chain of the type of its own (or one that comes first): not this one
@@ -583,23 +596,30 @@ def upgrade_impact(context: LintContext) -> list[Finding]:
     return findings
 
 
-def _chains(context: LintContext, only: tuple[str, str] | None) -> list[tuple[tuple[str, str], list[str]]]:
-    """Every chain in order, or just the one `only` names (when it exists)."""
-    if only is None:
-        return sorted(context.chains.items())
-    return [(only, list(context.chains[only]))] if only in context.chains else []
+def _chains(
+    context: LintContext, only: tuple[str, str] | None, keep: Callable[[str, str, Sequence[str]], bool]
+) -> list[tuple[tuple[str, str], Sequence[str]]]:
+    """The chains `keep(source, fallback_type, targets)` accepts, in order; of those, only the one `only` names when
+    it is given. Chosen before they are sorted: most checks keep few of thousands."""
+    if only is not None:
+        chosen = [(only, context.chains[only])] if only in context.chains else []
+    else:
+        chosen = context.chains.items()
+    return sorted((key, targets) for key, targets in chosen if keep(*key, targets))
 
 
 def _smaller_context_windows(context: LintContext, only: tuple[str, str] | None = None) -> list[Finding]:
+    def tokens(name: str) -> int | None:
+        return context.groups.get(name, GroupFacts()).max_input_tokens
+
+    def with_a_window(source: str, fallback_type: str, _targets: Sequence[str]) -> bool:
+        return fallback_type == CONTEXT_WINDOW and source != DEFAULT_CHAIN_SOURCE and tokens(source) is not None
+
     findings = []
-    for (source, fallback_type), targets in _chains(context, only):
-        if fallback_type != CONTEXT_WINDOW or source == DEFAULT_CHAIN_SOURCE:
-            continue
-        source_tokens = context.groups.get(source, GroupFacts()).max_input_tokens
-        if source_tokens is None:
-            continue
+    for (source, fallback_type), targets in _chains(context, only, with_a_window):
+        source_tokens = tokens(source)
         for target in targets:
-            target_tokens = context.groups.get(target, GroupFacts()).max_input_tokens
+            target_tokens = tokens(target)
             if target_tokens is None or target_tokens > source_tokens:
                 continue
             findings.append(
@@ -622,11 +642,15 @@ def _targets_without_deployments(context: LintContext, only: tuple[str, str] | N
     anywhere = context.deployments_anywhere
     if not (any(facts.deployments for facts in context.groups.values()) if anywhere is None else anywhere):
         return []
+    without = {name for name, facts in context.groups.items() if not facts.deployments}
+
+    def naming_one(_source: str, _fallback_type: str, targets: Sequence[str]) -> bool:
+        return any(target in without for target in targets)
+
     findings = []
-    for (source, fallback_type), targets in _chains(context, only):
+    for (source, fallback_type), targets in _chains(context, only, naming_one) if without else []:
         for target in targets:
-            facts = context.groups.get(target)
-            if facts is None or facts.deployments:
+            if target not in without:
                 continue
             findings.append(
                 Finding(

@@ -1,6 +1,7 @@
 """Graph algorithms over chains drawn as `source -> [targets]` adjacency lists. Pure, iterative."""
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 
 def strongly_connected(graph: Mapping[str, list[str]]) -> list[set[str]]:
@@ -42,6 +43,32 @@ def strongly_connected(graph: Mapping[str, list[str]]) -> list[set[str]]:
                 parent = work[-1][0]
                 lowlink[parent] = min(lowlink[parent], lowlink[node])
     return components
+
+
+def cycles(graph: Mapping[str, Sequence[str]]) -> list[set[str]]:
+    """The strongly connected components of more than one node (strongly_connected's, in no particular order).
+
+    Models that reach no cycle are peeled off first (the sinks, then whatever points only at peeled models), in one
+    pass over the edges: no cycle is broken by that, and what remains, often nothing, is all Tarjan's algorithm sees.
+    """
+    pointed_from: dict[str, list[str]] = defaultdict(list)
+    unpeeled = {}  # model -> how many of its edges lead to models not peeled yet
+    for source, targets in graph.items():
+        unpeeled[source] = len(targets)
+        for target in targets:
+            pointed_from[target].append(source)
+    peeled = [name for name in pointed_from if not unpeeled.get(name)]
+    while peeled:
+        for source in pointed_from.get(peeled.pop(), ()):
+            unpeeled[source] -= 1
+            if not unpeeled[source]:
+                peeled.append(source)
+    remaining = {
+        source: [target for target in targets if unpeeled.get(target)]
+        for source, targets in graph.items()
+        if unpeeled[source]
+    }
+    return [component for component in strongly_connected(remaining) if len(component) > 1]
 
 
 def cycle_path(graph: Mapping[str, list[str]], component: set[str]) -> list[str]:

@@ -1,0 +1,116 @@
+"""The chains as a compact integer graph, for the lint's walks of a request from many models at once. Pure: no ORM.
+
+Every name is numbered once, every chain is a number with its targets as numbers, and the rule that names each model
+(fallbacks.resolution.ChainResolver.rule_naming) is resolved once per chain type for all of them, so a walk is list
+indexing and set membership of small integers. CutWalks.missed answers what fallbacks.resolution.walk answers about
+max_fallbacks cuts, for one requester (tests/unit/test_compact_lint.py holds them to attempt_plan on random graphs).
+"""
+
+from collections.abc import Collection, Iterable, Mapping
+
+from fallbacks.domain import DEFAULT_CHAIN_SOURCE, GENERAL
+from fallbacks.resolution import ChainMap, ChainResolver, general_when_no_typed_chain_applies
+
+NONE = -1  # no chain
+_GENERAL_NEXT = -2  # no chain of the error's type applies: look the general chains up (SERIES_RULES)
+
+
+class NumberedChains:
+    """The chain map numbered: `names[n]` is name n, `keys[c]` and `targets[c]` chain c's key and numbered targets.
+    Chains without targets are left out, as the router (and fallbacks.resolution) treats them as absent."""
+
+    def __init__(self, chains: ChainMap, names: Iterable[str]):
+        self.chains = chains
+        every_name = dict.fromkeys(names)
+        for (source, _), targets in chains.items():
+            every_name[source] = None
+            every_name.update(dict.fromkeys(targets))
+        self.names: list[str] = list(every_name)
+        self.number: dict[str, int] = {name: index for index, name in enumerate(self.names)}
+        self.keys: list[tuple[str, str]] = [key for key, targets in chains.items() if targets]
+        self.key_number: dict[tuple[str, str], int] = {key: index for index, key in enumerate(self.keys)}
+        number = self.number
+        self.targets: list[list[int]] = [[number[target] for target in chains[key]] for key in self.keys]
+
+    def chain(self, key: tuple[str, str]) -> int:
+        return self.key_number.get(key, NONE)
+
+    def rules(self, resolver: ChainResolver, chain_type: str) -> list[int]:
+        """For every name, the chain of `chain_type` whose rule names it (its own, else one of another spelling of
+        it: ChainResolver.rule_naming), or NONE."""
+        key_number = self.key_number
+        rules = []
+        for name in self.names:
+            chain = key_number.get((name, chain_type), NONE)
+            if chain == NONE:
+                source = resolver.rule_naming(name, chain_type)
+                chain = NONE if source is None else key_number[(source, chain_type)]
+            rules.append(chain)
+        return rules
+
+
+class CutWalks:
+    """The walks of requests for errors of one type, every model failing (fallbacks.resolution.walk with `failing`
+    None), each from one requester, over one numbered graph and series."""
+
+    def __init__(self, graph: NumberedChains, resolver: ChainResolver, fallback_type: str, max_fallbacks: int):
+        self.graph = graph
+        self.max_fallbacks = max_fallbacks
+        chain_type = resolver.chain_type_for_error(fallback_type)
+        self.rules = graph.rules(resolver, chain_type)
+        self.default = graph.chain((DEFAULT_CHAIN_SOURCE, chain_type))
+        # On a series that walks the general chains when no chain of the error's type applies (SERIES_RULES).
+        self.general_too = chain_type != GENERAL and general_when_no_typed_chain_applies(fallback_type, resolver.series)
+        self.general_rules = graph.rules(resolver, GENERAL) if self.general_too else []
+        self.general_default = graph.chain((DEFAULT_CHAIN_SOURCE, GENERAL))
+
+    def unreached(self, requesters: Mapping[int, Collection[str]], found: dict[int, tuple[set[int], set[str]]]) -> None:
+        """Walk from each of `requesters`; for each chain a walk reached with the count at max_fallbacks (Walk.cut)
+        but whose targets it did not all try, add to `found[chain]` the targets it never tried and the names the
+        requester stands for (`requesters[requester]`)."""
+        rules, general_rules, targets = self.rules, self.general_rules, self.graph.targets
+        max_fallbacks = self.max_fallbacks
+        tried = [0] * len(self.graph.names)  # the number of the last walk that tried each model
+        cut: list[int] = []
+        walk = otherwise = general_otherwise = 0
+
+        def follow(failed: int, depth: int) -> None:
+            chain = rules[failed]
+            if chain == NONE:
+                chain = otherwise
+                if chain == _GENERAL_NEXT:
+                    chain = general_rules[failed]
+                    if chain == NONE:
+                        chain = general_otherwise
+                if chain == NONE:
+                    return
+            if depth >= max_fallbacks:
+                cut.append(chain)
+                return
+            for target in targets[chain]:
+                if tried[target] == walk:  # the model that just failed is tried too
+                    continue
+                tried[target] = walk
+                depth += 1
+                follow(target, depth)
+
+        for requester, stands_for in requesters.items():
+            walk += 1
+            tried[requester] = walk
+            # applicable_chain for (failed, requester): a model no rule names walks the requester's chain, else `*`'s.
+            otherwise = rules[requester]
+            if otherwise == NONE:
+                otherwise = self.default if self.default != NONE or not self.general_too else _GENERAL_NEXT
+            if otherwise == _GENERAL_NEXT:
+                general_otherwise = general_rules[requester]
+                if general_otherwise == NONE:
+                    general_otherwise = self.general_default
+            follow(requester, 0)
+            for chain in cut:
+                missed = [target for target in targets[chain] if tried[target] != walk]
+                if missed:
+                    if chain not in found:
+                        found[chain] = (set(), set())
+                    found[chain][0].update(missed)
+                    found[chain][1].update(stands_for)
+            cut.clear()
