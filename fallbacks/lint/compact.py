@@ -6,6 +6,7 @@ indexing and set membership of small integers. CutWalks.missed answers what fall
 max_fallbacks cuts, for one requester (tests/unit/test_compact_lint.py holds them to attempt_plan on random graphs).
 """
 
+import itertools
 from collections.abc import Collection, Iterable, Mapping
 
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE, GENERAL
@@ -20,17 +21,17 @@ class NumberedChains:
     Chains without targets are left out, as the router (and fallbacks.resolution) treats them as absent."""
 
     def __init__(self, chains: ChainMap, names: Iterable[str]):
-        self.chains = chains
         every_name = dict.fromkeys(names)
-        for (source, _), targets in chains.items():
-            every_name[source] = None
-            every_name.update(dict.fromkeys(targets))
+        every_name.update(dict.fromkeys(source for source, _ in chains))
+        every_name.update(dict.fromkeys(itertools.chain.from_iterable(chains.values())))
         self.names: list[str] = list(every_name)
         self.number: dict[str, int] = {name: index for index, name in enumerate(self.names)}
-        self.keys: list[tuple[str, str]] = [key for key, targets in chains.items() if targets]
+        chains_with_targets = [(key, targets) for key, targets in chains.items() if targets]
+        self.keys: list[tuple[str, str]] = [key for key, _ in chains_with_targets]
         self.key_number: dict[tuple[str, str], int] = {key: index for index, key in enumerate(self.keys)}
-        number = self.number
-        self.targets: list[list[int]] = [[number[target] for target in chains[key]] for key in self.keys]
+        self.targets: list[list[int]] = [
+            list(map(self.number.__getitem__, targets)) for _, targets in chains_with_targets
+        ]
 
     def chain(self, key: tuple[str, str]) -> int:
         return self.key_number.get(key, NONE)
@@ -55,20 +56,23 @@ class CutWalks:
 
     def __init__(self, graph: NumberedChains, resolver: ChainResolver, fallback_type: str, max_fallbacks: int):
         self.graph = graph
+        self.resolver = resolver
         self.max_fallbacks = max_fallbacks
-        chain_type = resolver.chain_type_for_error(fallback_type)
-        self.rules = graph.rules(resolver, chain_type)
+        self.chain_type = chain_type = resolver.chain_type_for_error(fallback_type)
         self.default = graph.chain((DEFAULT_CHAIN_SOURCE, chain_type))
         # On a series that walks the general chains when no chain of the error's type applies (SERIES_RULES).
         self.general_too = chain_type != GENERAL and general_when_no_typed_chain_applies(fallback_type, resolver.series)
-        self.general_rules = graph.rules(resolver, GENERAL) if self.general_too else []
         self.general_default = graph.chain((DEFAULT_CHAIN_SOURCE, GENERAL))
+        # Whether a model no chain of the type applies to walks the general chains (only without a `*` one).
+        self.walks_general = self.general_too and self.default == NONE
 
     def unreached(self, requesters: Mapping[int, Collection[str]], found: dict[int, tuple[set[int], set[str]]]) -> None:
         """Walk from each of `requesters`; for each chain a walk reached with the count at max_fallbacks (Walk.cut)
         but whose targets it did not all try, add to `found[chain]` the targets it never tried and the names the
         requester stands for (`requesters[requester]`)."""
-        rules, general_rules, targets = self.rules, self.general_rules, self.graph.targets
+        rules = self.graph.rules(self.resolver, self.chain_type)
+        general_rules = self.graph.rules(self.resolver, GENERAL) if self.general_too else []
+        targets = self.graph.targets
         max_fallbacks = self.max_fallbacks
         tried = [0] * len(self.graph.names)  # the number of the last walk that tried each model
         cut: list[int] = []

@@ -25,7 +25,7 @@ model groups they concern, so a group's page can show its own.
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -82,6 +82,15 @@ class LintContext:
     def _resolvers(self) -> dict[str, ChainResolver]:
         return {}
 
+    @cached_property
+    def graphs(self) -> dict[str, dict[str, Sequence[str]]]:
+        """The chains of each type as a graph, `source -> targets` (`*` for the default chain), those with targets."""
+        graphs: dict[str, dict[str, Sequence[str]]] = defaultdict(dict)
+        for (source, chain_type), targets in self.chains.items():
+            if targets:
+                graphs[chain_type][source] = targets
+        return graphs
+
     def resolver(self, series: str | None = None) -> ChainResolver:
         """The chains' lookups on `series` (the lint's own by default), remembered for this context."""
         series = series or self.series
@@ -123,15 +132,18 @@ def _names(names: Iterable[str]) -> str:
     return shown if len(names) <= MAX_NAMES_SHOWN else f"{shown} and {len(names) - MAX_NAMES_SHOWN} more"
 
 
+_SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+
+
 def _severity_order(finding: Finding) -> tuple:
-    return (SEVERITIES.index(finding.severity), finding.source != DEFAULT_CHAIN_SOURCE, finding.source, finding.code)
+    return (_SEVERITY_RANK[finding.severity], finding.source != DEFAULT_CHAIN_SOURCE, finding.source, finding.code)
 
 
 def lint(context: LintContext) -> list[Finding]:
     """Every finding about the configuration, errors first."""
     findings = [
         *_max_fallbacks_zero(context),
-        *_cycles(context.chains),
+        *_cycles(context),
         *_beyond_max_fallbacks(context, sources=None),
         *_no_typed_fallback(context),
         *_inherited_chains_only_itself(context),
@@ -172,7 +184,7 @@ def lint_concerning(
     """
     findings = [
         *_max_fallbacks_zero(context),
-        *_cycles(context.chains),
+        *_cycles(context),
         *_beyond_max_fallbacks(context, sources=None, planned=requesters),
         *_no_typed_fallback(context),
         *_inherited_chains_only_itself(context),
@@ -191,7 +203,6 @@ def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Fi
     content-policy chain, the models it leaves without a fallback of that type (writing the first
     chain of a type takes the general fallback away from every model without one of its own).
     """
-    chains = context.chains
     own = [
         finding
         for finding in (
@@ -205,7 +216,7 @@ def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Fi
     ]
     cycles = [
         finding
-        for finding in _cycles(chains, types=[fallback_type])
+        for finding in _cycles(context, types=[fallback_type])
         if source in finding.models and finding.fallback_type == fallback_type
     ]
     left_without: list[Finding] = []
@@ -245,16 +256,21 @@ def _max_fallbacks_zero(context: LintContext) -> list[Finding]:
     ]
 
 
-def _cycles(chains: ChainMap, types: Collection[str] | None = None) -> list[Finding]:
+def _cycles(context: LintContext, types: Collection[str] | None = None) -> list[Finding]:
     """One finding per cycle through models' own chains of one type (a strongly connected component)."""
-    graphs: dict[str, dict[str, Sequence[str]]] = defaultdict(dict)
-    for (source, entry_type), targets in chains.items():
-        if source != DEFAULT_CHAIN_SOURCE:
-            graphs[entry_type][source] = targets
     findings = []
+    found: list[tuple[Mapping[str, Sequence[str]], list[set[str]]]] = []  # each graph's cycles, once for a graph
     for fallback_type in FALLBACK_TYPES.values() if types is None else types:
-        graph = graphs.get(fallback_type, {})
-        for component in cycles(graph):
+        graph = {
+            source: targets
+            for source, targets in context.graphs.get(fallback_type, {}).items()
+            if source != DEFAULT_CHAIN_SOURCE
+        }
+        components = next((components for earlier, components in found if earlier == graph), None)
+        if components is None:
+            components = cycles(graph)
+            found.append((graph, components))
+        for component in components:
             path = cycle_path(graph, component)
             findings.append(
                 Finding(
@@ -314,25 +330,25 @@ def _beyond_max_fallbacks(
     chains = context.chains
     if context.max_fallbacks <= 0:
         return []
-    in_chains = {name for (name, _) in chains if name != DEFAULT_CHAIN_SOURCE} | {
-        target for targets in chains.values() for target in targets
-    }
+    in_chains = {name for (name, _) in chains if name != DEFAULT_CHAIN_SOURCE}.union(*chains.values())
+    present = types_present(chains)
+    walked = [kind for kind in (FALLBACK_TYPES.values() if types is None else types) if kind in present]
+    if planned is not None or sources is None:  # the same models for every type
+        # The lint of part of the graph: its caller knows who may cut the chains it asks about.
+        same = {name: (name,) for name in planned} if planned is not None else _walkers(set(context.groups), in_chains)
+        walkers = {kind: same for kind in walked}
+    else:
+        walkers = {kind: _walkers(_requesters(context, kind, sources), in_chains) for kind in walked}
+    graph = NumberedChains(chains, [*context.groups, *(name for each in walkers.values() for name in each)])
     # The chains walks cut, with the targets they never tried and the requesters whose walks cut them. A chain cut
     # may be a general one during the walk of a typed error, on a series that walks the general chain when no chain
     # of the error's type applies (SERIES_RULES): it is reported with the general chain's own findings.
-    present = types_present(chains)
-    walkers = {
-        fallback_type: _walkers(context, fallback_type, in_chains, sources, planned)
-        for fallback_type in (FALLBACK_TYPES.values() if types is None else types)
-        if fallback_type in present
-    }
-    graph = NumberedChains(chains, [*context.groups, *(name for each in walkers.values() for name in each)])
-    # chain -> the targets walks never tried, the requesters whose walks cut it
     unreached: dict[int, tuple[set[int], set[str]]] = {}
-    for fallback_type, speaking_for in walkers.items():
-        walks = CutWalks(graph, context.resolver(), fallback_type, context.max_fallbacks)
-        # Every model a chain names fails (the longest plan): `in_chains` holds every target.
-        walks.unreached({graph.number[name]: stands_for for name, stands_for in speaking_for.items()}, unreached)
+    for found in _unreached_by_type(context, graph, walkers):
+        for chain, (missed, requesters) in found.items():
+            if chain in unreached:
+                missed, requesters = unreached[chain][0] | missed, unreached[chain][1] | requesters
+            unreached[chain] = (missed, requesters)
     type_order = {kind: index for index, kind in enumerate(FALLBACK_TYPES.values())}
     findings = []
     for (source, chain_type), chain in sorted(
@@ -358,18 +374,43 @@ def _beyond_max_fallbacks(
     return findings
 
 
-def _walkers(
-    context: LintContext,
-    fallback_type: str,
-    in_chains: set[str],
-    sources: Collection[str] | None,
-    planned: Collection[str] | None,
-) -> dict[str, Collection[str]]:
-    """The models whose walks _beyond_max_fallbacks plans for errors of `fallback_type`, each with the requesters it
-    speaks for."""
-    if planned is not None:  # the lint of part of the graph: its caller knows who may cut the chains it asks about
-        return {requester: (requester,) for requester in planned}
-    requesters = set(context.groups) if sources is None else _requesters(context, fallback_type, sources)
+def _unreached_by_type(
+    context: LintContext, graph: NumberedChains, walkers: Mapping[str, Mapping[str, Collection[str]]]
+) -> Iterator[dict[int, tuple[set[int], set[str]]]]:
+    """For each type, what the walks from its `walkers` leave unreached (CutWalks.unreached: chain -> targets never
+    tried, requesters). Every model a chain names fails (the longest plan). A type whose chains are the same graph
+    as an earlier type's, walked from the same models the same way, leaves the same targets of its own chains."""
+    graphs = context.graphs
+    walked: list[tuple[CutWalks, Mapping[str, Collection[str]], dict[int, tuple[set[int], set[str]]]]] = []
+    for fallback_type, requesters in walkers.items():
+        walks = CutWalks(graph, context.resolver(), fallback_type, context.max_fallbacks)
+        alike = next(
+            (
+                (earlier, found)
+                for earlier, earlier_requesters, found in walked
+                if earlier.walks_general == walks.walks_general
+                and (earlier_requesters is requesters or earlier_requesters == requesters)
+                and graphs.get(earlier.chain_type) == graphs.get(walks.chain_type)
+            ),
+            None,
+        )
+        if alike is None:
+            found: dict[int, tuple[set[int], set[str]]] = {}
+            walks.unreached({graph.number[name]: stands_for for name, stands_for in requesters.items()}, found)
+        else:
+            earlier, earlier_found = alike
+            found = {
+                graph.chain((graph.keys[chain][0], walks.chain_type))
+                if graph.keys[chain][1] == earlier.chain_type
+                else chain: cut
+                for chain, cut in earlier_found.items()
+            }
+        walked.append((walks, requesters, found))
+        yield found
+
+
+def _walkers(requesters: set[str], in_chains: set[str]) -> dict[str, Collection[str]]:
+    """The models _beyond_max_fallbacks walks from for `requesters`, each with the requesters it stands for."""
     walkers: dict[str, Collection[str]] = {requester: (requester,) for requester in requesters & in_chains}
     # Models named in no chain all walk the `*` chain alike, so one of them speaks for all.
     outsiders = requesters - in_chains
@@ -460,7 +501,8 @@ def _inherited_chains_only_itself(context: LintContext, only: tuple[str, str] | 
     def names_only_another(source: str, fallback_type: str, targets: Sequence[str]) -> bool:
         return fallback_type != GENERAL and len(targets) == 1 and targets[0] != source
 
-    for (source, fallback_type), targets in _chains(context, only, names_only_another):
+    typed = [kind for kind in FALLBACK_TYPES.values() if kind != GENERAL]
+    for (source, fallback_type), targets in _chains(context, only, names_only_another, typed):
         (model,) = targets
         if resolver.applicable(fallback_type, model, model) != (source, fallback_type):
             continue  # the model has a chain of the type of its own (or one that comes first): not this one
@@ -597,14 +639,19 @@ def upgrade_impact(context: LintContext) -> list[Finding]:
 
 
 def _chains(
-    context: LintContext, only: tuple[str, str] | None, keep: Callable[[str, str, Sequence[str]], bool]
+    context: LintContext,
+    only: tuple[str, str] | None,
+    keep: Callable[[str, str, Sequence[str]], bool],
+    types: Iterable[str] = FALLBACK_TYPES.values(),
 ) -> list[tuple[tuple[str, str], Sequence[str]]]:
-    """The chains `keep(source, fallback_type, targets)` accepts, in order; of those, only the one `only` names when
-    it is given. Chosen before they are sorted: most checks keep few of thousands."""
+    """The chains of `types` with targets that `keep(source, fallback_type, targets)` accepts, in order; of those,
+    only the one `only` names when it is given. Chosen before they are sorted: most checks keep few of thousands."""
     if only is not None:
-        chosen = [(only, context.chains[only])] if only in context.chains else []
+        chosen = [(only, context.chains[only])] if only in context.chains and only[1] in types else []
     else:
-        chosen = context.chains.items()
+        chosen = [
+            ((source, kind), targets) for kind in types for source, targets in context.graphs.get(kind, {}).items()
+        ]
     return sorted((key, targets) for key, targets in chosen if keep(*key, targets))
 
 
@@ -616,7 +663,7 @@ def _smaller_context_windows(context: LintContext, only: tuple[str, str] | None 
         return fallback_type == CONTEXT_WINDOW and source != DEFAULT_CHAIN_SOURCE and tokens(source) is not None
 
     findings = []
-    for (source, fallback_type), targets in _chains(context, only, with_a_window):
+    for (source, fallback_type), targets in _chains(context, only, with_a_window, [CONTEXT_WINDOW]):
         source_tokens = tokens(source)
         for target in targets:
             target_tokens = tokens(target)
