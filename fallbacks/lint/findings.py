@@ -350,21 +350,21 @@ def _beyond_max_fallbacks(
                 missed, requesters = unreached[chain][0] | missed, unreached[chain][1] | requesters
             unreached[chain] = (missed, requesters)
     type_order = {kind: index for index, kind in enumerate(FALLBACK_TYPES.values())}
+    names, max_fallbacks = graph.names, context.max_fallbacks
     findings = []
-    for (source, chain_type), chain in sorted(
-        ((graph.keys[chain], chain) for chain in unreached), key=lambda item: (type_order[item[0][1]], item[0][0])
+    for _, source, chain_type, (missed, requesters) in sorted(
+        (type_order[chain_type], source, chain_type, found)
+        for (source, chain_type), found in ((graph.keys[chain], found) for chain, found in unreached.items())
+        if sources is None or source in sources
     ):
-        if sources is not None and source not in sources:
-            continue
-        missed, requesters = unreached[chain]
-        targets = sorted([graph.names[target] for target in missed])
+        targets = sorted([names[target] for target in missed])
         requesters_named = sorted(requesters)
         findings.append(
             Finding(
                 WARNING,
                 BEYOND_MAX_FALLBACKS,
                 f"{_names(targets)} in the {chain_type} chain of {source} can never be tried for requests "
-                f"to {_names(requesters_named)}: max_fallbacks ({context.max_fallbacks}) is used up before "
+                f"to {_names(requesters_named)}: max_fallbacks ({max_fallbacks}) is used up before "
                 "the walk gets there.",
                 source,
                 chain_type,
@@ -433,7 +433,8 @@ def _stranded(context: LintContext, fallback_type: str) -> tuple[list[tuple[str,
     if general_when_no_typed_chain_applies(fallback_type, context.series):
         return [], []
     own, inheritors = [], []
-    for name in sorted(context.groups):
+    with_own_chain = context.graphs.get(fallback_type, {})  # a chain of the type applies to them: not stranded
+    for name in sorted(name for name in context.groups if name not in with_own_chain):
         if resolver.lookup(fallback_type, name, name) is not None:
             continue
         general = resolver.lookup(GENERAL, name, name)
