@@ -1,9 +1,9 @@
-"""The chains as a compact integer graph, for the lint's walks of a request from many models at once. Pure: no ORM.
+"""The chains as a compact integer graph, for the lint's walks of a request from every model at once. Pure: no ORM.
 
 Every name is numbered once, every chain is a number with its targets as numbers, and the rule that names each model
 (fallbacks.resolution.ChainResolver.rule_naming) is resolved once per chain type for all of them, so a walk is list
-indexing and set membership of small integers. CutWalks.missed answers what fallbacks.resolution.walk answers about
-max_fallbacks cuts, for one requester (tests/unit/test_compact_lint.py holds them to attempt_plan on random graphs).
+indexing of small integers. CutWalks.unreached finds, for each requester, what fallbacks.resolution.walk finds about
+max_fallbacks cuts (tests/unit/test_compact_lint.py holds the lint built on it to attempt_plan on random graphs).
 """
 
 import itertools

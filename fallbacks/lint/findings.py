@@ -333,12 +333,13 @@ def _beyond_max_fallbacks(
     in_chains = {name for (name, _) in chains if name != DEFAULT_CHAIN_SOURCE}.union(*chains.values())
     present = types_present(chains)
     walked = [kind for kind in (FALLBACK_TYPES.values() if types is None else types) if kind in present]
-    if planned is not None or sources is None:  # the same models for every type
-        # The lint of part of the graph: its caller knows who may cut the chains it asks about.
-        same = {name: (name,) for name in planned} if planned is not None else _walkers(set(context.groups), in_chains)
-        walkers = {kind: same for kind in walked}
-    else:
+    if planned is None and sources is not None:
         walkers = {kind: _walkers(_requesters(context, kind, sources), in_chains) for kind in walked}
+    else:  # the same for every type; `planned`: the lint of part of the graph, whose caller knows who cuts its chains
+        every_type = (
+            _walkers(set(context.groups), in_chains) if planned is None else {name: (name,) for name in planned}
+        )
+        walkers = {kind: every_type for kind in walked}
     graph = NumberedChains(chains, [*context.groups, *(name for each in walkers.values() for name in each)])
     # The chains walks cut, with the targets they never tried and the requesters whose walks cut them. A chain cut
     # may be a general one during the walk of a typed error, on a series that walks the general chain when no chain
@@ -352,11 +353,13 @@ def _beyond_max_fallbacks(
     type_order = {kind: index for index, kind in enumerate(FALLBACK_TYPES.values())}
     names, max_fallbacks = graph.names, context.max_fallbacks
     findings = []
-    for _, source, chain_type, (missed, requesters) in sorted(
-        (type_order[chain_type], source, chain_type, found)
-        for (source, chain_type), found in ((graph.keys[chain], found) for chain, found in unreached.items())
-        if sources is None or source in sources
+    for _, source, chain in sorted(
+        (type_order[graph.keys[chain][1]], graph.keys[chain][0], chain) for chain in unreached
     ):
+        chain_type = graph.keys[chain][1]
+        if sources is not None and source not in sources:
+            continue
+        missed, requesters = unreached[chain]
         targets = sorted([names[target] for target in missed])
         requesters_named = sorted(requesters)
         findings.append(
