@@ -462,13 +462,15 @@ class SeriesChange:
 
 def series_changes() -> list[SeriesChange]:
     """For every series but the configured one, the plans a switch to it would change (the settings page)."""
-    context = selectors.lint_context()
     changes = []
-    for series in LITELLM_SERIES:
-        if series.value == context.configured_series:
-            continue
-        other = replace(context, series=series.value)
-        changes.append(SeriesChange(litellm_version=series.value, label=series.label, findings=upgrade_impact(other)))
+    with collector_paused():
+        context = selectors.lint_context()
+        for series in LITELLM_SERIES:
+            if series.value == context.configured_series:
+                continue
+            other = replace(context, series=series.value)
+            findings = upgrade_impact(other)
+            changes.append(SeriesChange(litellm_version=series.value, label=series.label, findings=findings))
     return changes
 
 

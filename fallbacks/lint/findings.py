@@ -581,7 +581,12 @@ def _may_differ(context: LintContext, fallback_type: str, spelled_alike: bool) -
     chain_type = resolver.chain_type_for_error(fallback_type)
     if chain_type == GENERAL:
         return []
-    return sorted(model for model in context.groups if resolver.lookup(chain_type, model, model) is None)
+    with_own_chain = context.graphs.get(chain_type, {})  # a chain of the type applies to them
+    return sorted(
+        model
+        for model in context.groups
+        if model not in with_own_chain and resolver.lookup(chain_type, model, model) is None
+    )
 
 
 def upgrade_impact(context: LintContext) -> list[Finding]:
