@@ -4,8 +4,8 @@ graphs of both LiteLLM series.
 
 The references below are the honest definitions: a chain cut short is what attempt_plan shows for a request with
 every model failing (THEN_MAX_FALLBACKS), a cycle is a strongly connected component of a type's own chains (Tarjan,
-fallbacks.lint.graph.strongly_connected, over every model), and the checks of one chain at a time are those of
-`only=` in chain order.
+fallbacks.lint.graph.strongly_connected, over every model), and the checks of one chain at a time say of each target
+what PRODUCT.md's finding says, chain by chain in order.
 """
 
 import random
@@ -14,14 +14,18 @@ from dataclasses import replace
 
 import pytest
 
-from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, GENERAL
-from fallbacks.lint import BEYOND_MAX_FALLBACKS, CYCLE, INFO, WARNING, Finding, GroupFacts, LintContext, lint
+from fallbacks.domain import CONTEXT_WINDOW, DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, GENERAL
+from fallbacks.lint import BEYOND_MAX_FALLBACKS, CYCLE, WARNING, Finding, GroupFacts, LintContext, lint
 from fallbacks.lint import findings as checks
 from fallbacks.lint.graph import cycle_path, cycles, strongly_connected
 from fallbacks.resolution import (
     THEN_MAX_FALLBACKS,
+    ChainRef,
+    applicable_chain,
     attempt_plan,
+    chain_type_for_error,
     general_when_no_typed_chain_applies,
+    lookup_chain,
     types_present,
     walks_own_chains,
 )
@@ -78,8 +82,9 @@ def planned_cuts(context: LintContext) -> list[Finding]:
     ]
 
 
-def components_found(context: LintContext) -> list[Finding]:
-    """One finding per strongly connected component of more than one model of each type's own chains."""
+def components_found(context: LintContext) -> list[tuple[str, str, tuple[str, ...], str]]:
+    """Per strongly connected component of more than one model of each type's own chains, in the lint's order: its
+    first model, its type, its models and its shortest cycle from the first model."""
     found = []
     for fallback_type in FALLBACK_TYPES.values():
         graph = {
@@ -88,41 +93,68 @@ def components_found(context: LintContext) -> list[Finding]:
             if entry_type == fallback_type and source != DEFAULT_CHAIN_SOURCE
         }
         for component in strongly_connected(graph):
-            if len(component) < 2:
-                continue
-            path = cycle_path(graph, component)
-            found.append(
-                Finding(
-                    INFO,
-                    CYCLE,
-                    f"The {fallback_type} chains form a cycle: {' -> '.join([*path, path[0]])}. The router never "
-                    "tries a model twice in one request, so it ends, but the models in it back each other up.",
-                    path[0],
-                    fallback_type,
-                    tuple(sorted(component)),
-                )
-            )
-    return found
+            if len(component) > 1:
+                path = cycle_path(graph, component)
+                found.append((path[0], fallback_type, tuple(sorted(component)), " -> ".join([*path, path[0]])))
+    return sorted(found, key=lambda cycle: cycle[0])  # stable: by type for one model
 
 
 def stranded_one_by_one(context: LintContext, fallback_type: str) -> tuple[list, list]:
-    """_stranded's definition: every group, in order, whose `fallback_type` lookup finds no chain but whose general
-    lookup does (when chains of the type exist and the series does not walk the general chain instead)."""
-    resolver = context.resolver()
-    if resolver.chain_type_for_error(fallback_type) != fallback_type:
+    """_stranded's definition from lookup_chain: when chains of the type exist and the series does not walk the general
+    chain instead, every group no chain of the type applies to whose general errors find a chain, in order."""
+    chains, series = context.chains, context.series
+    if chain_type_for_error(chains, fallback_type) != fallback_type:
         return [], []
-    if general_when_no_typed_chain_applies(fallback_type, context.series):
+    if general_when_no_typed_chain_applies(fallback_type, series):
         return [], []
-    own, inheritors = [], []
-    for name in sorted(context.groups):
-        general = resolver.lookup(GENERAL, name, name)
-        if resolver.lookup(fallback_type, name, name) is not None or general is None:
-            continue
-        if general[0] == DEFAULT_CHAIN_SOURCE:
-            inheritors.append(name)
-        else:
-            own.append((name, general[0]))
-    return own, inheritors
+    general = {
+        name: lookup_chain(chains, GENERAL, name, name, series)
+        for name in sorted(context.groups)
+        if lookup_chain(chains, fallback_type, name, name, series) is None
+    }
+    own = [(name, ref.source) for name, ref in general.items() if ref and ref.source != DEFAULT_CHAIN_SOURCE]
+    return own, [name for name, ref in general.items() if ref and ref.source == DEFAULT_CHAIN_SOURCE]
+
+
+def names_only_one_it_inherits(context: LintContext, source: str, fallback_type: str, target: str) -> bool:
+    """inherited_chain_only_itself: a typed chain naming only `target`, the chain its errors of the type walk, while
+    its general errors walk a rule of its own (or of another spelling of it)."""
+    chains, series = context.chains, context.series
+    general = lookup_chain(chains, GENERAL, target, target, series)
+    return (
+        fallback_type != GENERAL
+        and chains[(source, fallback_type)] == [target] != [source]
+        and applicable_chain(chains, fallback_type, target, target, series=series) == ChainRef(source, fallback_type)
+        and general is not None
+        and general.source != DEFAULT_CHAIN_SOURCE
+    )
+
+
+def no_larger_window(context: LintContext, source: str, fallback_type: str, target: str) -> bool:
+    """smaller_context_window: a context-window target that takes no more input tokens than its source (both known)."""
+    source_tokens, target_tokens = (
+        context.groups[name].max_input_tokens if name in context.groups else None for name in (source, target)
+    )
+    return (
+        fallback_type == CONTEXT_WINDOW
+        and None not in (source_tokens, target_tokens)
+        and target_tokens <= source_tokens
+    )
+
+
+def without_deployments(context: LintContext, source: str, fallback_type: str, target: str) -> bool:
+    """target_without_deployments: a target group with no deployments, when some group has them."""
+    return (
+        any(facts.deployments for facts in context.groups.values())
+        and context.groups.get(target, GroupFacts(deployments=1)).deployments == 0
+    )
+
+
+CHAIN_BY_CHAIN = {
+    checks._inherited_chains_only_itself: names_only_one_it_inherits,
+    checks._smaller_context_windows: no_larger_window,
+    checks._targets_without_deployments: without_deployments,
+}
 
 
 def same_graph_for_every_type(rng: random.Random, chains: dict) -> dict:
@@ -169,15 +201,21 @@ def test_the_whole_lint_finds_what_the_plans_and_the_components_say(series):
         assert [finding for finding in found if finding.code == BEYOND_MAX_FALLBACKS] == sorted(
             planned_cuts(context), key=checks._severity_order
         ), context
-        assert [finding for finding in found if finding.code == CYCLE] == sorted(
-            components_found(context), key=checks._severity_order
-        ), context
-        for check in (
-            checks._inherited_chains_only_itself,
-            checks._smaller_context_windows,
-            checks._targets_without_deployments,
-        ):
-            assert check(context) == [finding for key in sorted(context.chains) for finding in check(context, key)]
+        cycles_found = [finding for finding in found if finding.code == CYCLE]
+        assert [(finding.source, finding.fallback_type, finding.models) for finding in cycles_found] == [
+            cycle[:3] for cycle in components_found(context)
+        ], context
+        assert all(
+            f"form a cycle: {cycle[3]}." in finding.message
+            for finding, cycle in zip(cycles_found, components_found(context), strict=True)
+        )
+        for check, expected in CHAIN_BY_CHAIN.items():
+            assert [(finding.source, finding.fallback_type, finding.models[-1]) for finding in check(context)] == [
+                (source, fallback_type, target)
+                for (source, fallback_type), targets in sorted(context.chains.items())
+                for target in targets
+                if expected(context, source, fallback_type, target)
+            ], check
         for fallback_type in filter(walks_own_chains, FALLBACK_TYPES.values()):
             assert checks._stranded(context, fallback_type) == stranded_one_by_one(context, fallback_type)
         for finding in found:
