@@ -48,14 +48,15 @@ from fallbacks.resolution import (
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused while a read builds a few hundred thousand objects (the whole lint at ten
-    thousand groups), none of them in a reference cycle: each full collection would walk them all again (a third
-    of the lint's time). Reference counting still frees what is dropped; the collector runs again afterwards."""
-    paused = gc.isenabled()
+    thousand groups), almost none in a reference cycle: each full collection would walk them all again (a third of
+    the lint's time). Reference counting still frees what is dropped; the few cycles wait for the collector's next
+    run, once it is on again."""
+    was_enabled = gc.isenabled()  # False inside another pause, which re-enables it itself
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()
 
 
