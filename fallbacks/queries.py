@@ -446,9 +446,12 @@ def fallback_lint(
 ) -> LintAnswer:
     """The whole configuration's lint on the configured LiteLLM series (or on `litellm_version`), narrowed to
     `model` and `severity`."""
-    with collector_paused():
-        context = selectors.lint_context(series=litellm_version)
-        report = lint_report(context, model=model, severity=severity)
+    with collector_paused():  # the configuration read whole, and dropped before the collector runs again
+        return _whole_lint(selectors.lint_context(series=litellm_version), model=model, severity=severity)
+
+
+def _whole_lint(context: LintContext, *, model: str | None, severity: str | None) -> LintAnswer:
+    report = lint_report(context, model=model, severity=severity)
     return LintAnswer(report=report, config_version=selectors.config_version(), litellm_version=context.series)
 
 
@@ -463,16 +466,20 @@ class SeriesChange:
 
 def series_changes() -> list[SeriesChange]:
     """For every series but the configured one, the plans a switch to it would change (the settings page)."""
-    changes = []
-    with collector_paused():
-        context = selectors.lint_context()
-        for series in LITELLM_SERIES:
-            if series.value == context.configured_series:
-                continue
-            other = replace(context, series=series.value)
-            findings = upgrade_impact(other)
-            changes.append(SeriesChange(litellm_version=series.value, label=series.label, findings=findings))
-    return changes
+    with collector_paused():  # the configuration read whole, and dropped before the collector runs again
+        return _series_changes(selectors.lint_context())
+
+
+def _series_changes(context: LintContext) -> list[SeriesChange]:
+    return [
+        SeriesChange(
+            litellm_version=series.value,
+            label=series.label,
+            findings=upgrade_impact(replace(context, series=series.value)),
+        )
+        for series in LITELLM_SERIES
+        if series.value != context.configured_series
+    ]
 
 
 # The admin's pages ---------------------------------------------------------------------------
