@@ -340,34 +340,28 @@ def _beyond_max_fallbacks(
             _walkers(set(context.groups), in_chains) if planned is None else {name: (name,) for name in planned}
         )
         walkers = {kind: every_type for kind in walked}
-    graph = NumberedChains(chains, [*context.groups, *(name for each in walkers.values() for name in each)])
     # The chains walks cut, with the targets they never tried and the requesters whose walks cut them. A chain cut
     # may be a general one during the walk of a typed error, on a series that walks the general chain when no chain
     # of the error's type applies (SERIES_RULES): it is reported with the general chain's own findings.
-    unreached: dict[int, tuple[set[int], set[str]]] = {}
-    for found in _unreached_by_type(context, graph, walkers):
-        for chain, (missed, requesters) in found.items():
-            if chain in unreached:
-                missed, requesters = unreached[chain][0] | missed, unreached[chain][1] | requesters
-            unreached[chain] = (missed, requesters)
+    if sources is None and planned is None:  # the whole lint: every model walks, on the numbered graph
+        unreached = _unreached_on_numbered_graph(context, walkers)
+    else:  # the models whose walks may cut the chains asked about, few: each walked on its own
+        unreached = _unreached_walking_each(context, walkers)
     type_order = {kind: index for index, kind in enumerate(FALLBACK_TYPES.values())}
-    names, max_fallbacks = graph.names, context.max_fallbacks
     findings = []
-    for _, source, chain in sorted(
-        (type_order[graph.keys[chain][1]], graph.keys[chain][0], chain) for chain in unreached
+    for (source, chain_type), (missed, requesters) in sorted(
+        unreached.items(), key=lambda item: (type_order[item[0][1]], item[0][0])
     ):
-        chain_type = graph.keys[chain][1]
         if sources is not None and source not in sources:
             continue
-        missed, requesters = unreached[chain]
-        targets = sorted([names[target] for target in missed])
+        targets = sorted(missed)
         requesters_named = sorted(requesters)
         findings.append(
             Finding(
                 WARNING,
                 BEYOND_MAX_FALLBACKS,
                 f"{_names(targets)} in the {chain_type} chain of {source} can never be tried for requests "
-                f"to {_names(requesters_named)}: max_fallbacks ({max_fallbacks}) is used up before "
+                f"to {_names(requesters_named)}: max_fallbacks ({context.max_fallbacks}) is used up before "
                 "the walk gets there.",
                 source,
                 chain_type,
@@ -375,6 +369,44 @@ def _beyond_max_fallbacks(
             )
         )
     return findings
+
+
+Unreached = dict[tuple[str, str], tuple[set[str], set[str]]]  # chain key -> targets never tried, requesters
+
+
+def _unreached_walking_each(context: LintContext, walkers: Mapping[str, Mapping[str, Collection[str]]]) -> Unreached:
+    """What the walk from each of the `walkers` of each type (fallbacks.resolution.walk, every model failing) leaves
+    unreached of the chains it cuts."""
+    unreached: Unreached = defaultdict(lambda: (set(), set()))
+    resolver = context.resolver()
+    for fallback_type, requesters in walkers.items():
+        for requester, stands_for in requesters.items():
+            plan = walk(resolver, requester, fallback_type, None, context.max_fallbacks)
+            attempted = set(plan.attempts)
+            for key in plan.cut:
+                missed = [target for target in context.chains[key] if target not in attempted]
+                if missed:
+                    unreached[key][0].update(missed)
+                    unreached[key][1].update(stands_for)
+    return unreached
+
+
+def _unreached_on_numbered_graph(
+    context: LintContext, walkers: Mapping[str, Mapping[str, Collection[str]]]
+) -> Unreached:
+    """_unreached_walking_each's answer for many walkers at once: every walk on one numbered graph
+    (fallbacks.lint.compact), each type's walks once for the types that share a graph."""
+    graph = NumberedChains(context.chains, [*context.groups, *(name for each in walkers.values() for name in each)])
+    unreached: dict[int, tuple[set[int], set[str]]] = {}
+    for found in _unreached_by_type(context, graph, walkers):
+        for chain, (missed, requesters) in found.items():
+            if chain in unreached:
+                missed, requesters = unreached[chain][0] | missed, unreached[chain][1] | requesters
+            unreached[chain] = (missed, requesters)
+    return {
+        graph.keys[chain]: ({graph.names[target] for target in missed}, requesters)
+        for chain, (missed, requesters) in unreached.items()
+    }
 
 
 def _unreached_by_type(

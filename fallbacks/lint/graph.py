@@ -51,6 +51,8 @@ def cycles(graph: Mapping[str, Sequence[str]]) -> list[set[str]]:
     Models that reach no cycle are peeled off first (the sinks, then whatever points only at peeled models), in one
     pass over the edges: no cycle is broken by that, and what remains, often nothing, is all Tarjan's algorithm sees.
     """
+    if not set().union(*graph.values()) - {source for source, targets in graph.items() if targets}:
+        return [component for component in strongly_connected(graph) if len(component) > 1]  # no sink: nothing peels
     pointed_from: dict[str, list[str]] = defaultdict(list)
     unpeeled = {}  # model -> how many of its edges lead to models not peeled yet
     for source, targets in graph.items():
@@ -71,7 +73,7 @@ def cycles(graph: Mapping[str, Sequence[str]]) -> list[set[str]]:
     return [component for component in strongly_connected(remaining) if len(component) > 1]
 
 
-def cycle_path(graph: Mapping[str, list[str]], component: set[str]) -> list[str]:
+def cycle_path(graph: Mapping[str, Sequence[str]], component: set[str]) -> list[str]:
     """A shortest cycle through the component's first member, found breadth first."""
     start = min(component)
     previous: dict[str, str] = {}
