@@ -1,5 +1,5 @@
 """Fallback lint: findings over plain chain graphs (fallbacks.lint.findings), pure; the graph
-algorithms they use live in fallbacks.lint.graph."""
+algorithms they use live in fallbacks.lint.graph, the numbered graph the whole lint walks in fallbacks.lint.compact."""
 
 from fallbacks.lint.findings import (
     BEYOND_MAX_FALLBACKS,
