@@ -319,15 +319,18 @@ def _groups_lint_context(
     chains.update(selectors.chains_of_sources({*names, *naming}))
     chains.update(selectors.own_chains_reachable(names, all_types))
     in_chains = selectors.names_in_chains(names)
+    # A name in no chain: the lint plans the first model in no chain for all of them.
+    outsider = selectors.first_group_in_no_chain() if len(in_chains) < len(names) else None
+    planned = in_chains | ({outsider} if outsider is not None else set())
 
     # Who may cut a chain whose finding concerns a name: the chains of the names or naming them, and those the names'
     # own plans cut.
-    walked = _chains_within(in_chains, all_types, max_fallbacks, series, with_defaults=True)
+    walked = _chains_within(planned, all_types, max_fallbacks, series, with_defaults=True)
     chains.update(walked)
     resolver = ChainResolver(PartialChains(chains, types_present=facts.types_present), series)
     cut = {
         key
-        for name in in_chains
+        for name in planned
         for kind in facts.types_present
         for key in walk(resolver, name, kind, None, max_fallbacks).cut
     }
@@ -347,8 +350,8 @@ def _groups_lint_context(
     if through_default:
         walkers, alike = _default_walkers(defaults, linked, facts)
         requesters = requesters | walkers
-    # The models in no chain: the lint plans the first of them for all (a name among them, or each walks `*`).
-    outsider = selectors.first_group_in_no_chain() if through_default or len(in_chains) < len(names) else None
+    if outsider is None and through_default:  # each model in no chain walks `*`
+        outsider = selectors.first_group_in_no_chain()
     if outsider is not None:
         requesters = requesters | {outsider}
     chains.update(_chains_within(requesters, all_types, max_fallbacks, series, with_defaults=True))
