@@ -13,8 +13,8 @@ from fallbacks import domain, errors, selectors, services
 from fallbacks.admin.forms import CHAIN_ERRORS_NOTE
 from fallbacks.admin.sites import DEFAULT_CHAINS_ENTRY
 from fallbacks.domain import FALLBACK_TYPES
-from fallbacks.models import ApiKey, ChangeRecord, Deployment, ModelGroup, SecurityEvent
-from tests.factories import add_deployment, change_url, database_snapshot, form_data
+from fallbacks.models import ApiKey, ChangeRecord, Deployment, FallbackEntry, ModelGroup, SecurityEvent
+from tests.factories import add_deployment, change_url, database_snapshot, form_data, load_fleet
 
 LIST_URL = reverse("admin:fallbacks_modelgroup_changelist")
 ADD_URL = reverse("admin:fallbacks_modelgroup_add")
@@ -779,6 +779,32 @@ def test_the_change_page_reads_the_same_queries_at_10_and_at_1000_groups(
 # and undo links), and the group's gateways (the config version and the gateways with their last drift checks:
 # fallbacks.queries.group_gateways).
 CHANGE_PAGE_QUERIES = 25
+
+
+@pytest.mark.parametrize("name", ["fleet-00001", "fleet-00055"])
+def test_a_fleets_change_page_reads_the_same_queries_at_100_and_at_1000_groups(
+    operator, django_assert_num_queries, name
+):
+    """fleet-00001's findings may name every group that walks a `*` chain (tests/reads/test_local_lint.py): its page
+    reads what the `*` chains reach and which groups walk them alike, never every group's chains."""
+
+    def change_page_queries(size: int) -> int:
+        FallbackEntry.objects.all().delete()
+        Deployment.objects.all().delete()
+        ModelGroup.objects.all().delete()
+        load_fleet(size)
+        url = change_url(ModelGroup.objects.get(name=name))
+        operator.get(url)  # the first page of the process also reads (and caches) the content type of the log entries
+        with django_assert_num_queries(FLEET_CHANGE_PAGE_QUERIES[name]) as captured:
+            assert operator.get(url).status_code == 200
+        return len(captured)
+
+    assert change_page_queries(100) == change_page_queries(1000)
+
+
+# CHANGE_PAGE_QUERIES' reads, with the fleet's chains, deployments and `*` chains: for fleet-00001 also what the
+# `*` chains reach, the groups without a chain of their own of some type and the first group in no chain.
+FLEET_CHANGE_PAGE_QUERIES = {"fleet-00001": 38, "fleet-00055": 34}
 
 
 # --- API keys ----------------------------------------------------------------------------------------------------

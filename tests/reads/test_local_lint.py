@@ -210,3 +210,32 @@ def test_a_group_page_reads_what_it_read_from_every_chain():
                 "findings": [finding.as_dict() for finding in page.findings],
             }
             assert found == whole_group_page(name), (context, name)
+
+
+# The fleet's `*` chains name fleet-00000, whose chain reaches fleet-00001: the findings about fleet-00001 may name
+# every group that walks a `*` chain (each family's last, which has no chain of its own). The local lint plans one of
+# them for all: what the `*` chains reach, the groups without a chain of their own of some type and the first group in
+# no chain are read besides what fleet-00055, mid-fleet, reads.
+GROUP_PAGE_QUERIES = {"fleet-00001": 19, "fleet-00055": 15}
+
+
+@pytest.mark.parametrize("name", sorted(GROUP_PAGE_QUERIES))
+@pytest.mark.parametrize("series", RANDOM_SERIES)
+@pytest.mark.django_db
+def test_a_group_page_reads_the_same_queries_at_every_size(name, series):
+    counts = []
+    for size in (100, 2000):
+        FallbackEntry.objects.all().delete()
+        Deployment.objects.all().delete()
+        ModelGroup.objects.all().delete()
+        load_fleet(size)
+        Configuration.objects.filter(pk=Configuration.SINGLETON_ID).update(litellm_version=series)
+        with CaptureQueriesContext(connection) as captured:
+            page = queries.group_page(name)
+        counts.append(len(captured))
+        findings = [finding.as_dict() for finding in page.findings]
+        assert findings == whole_group_page(name)["findings"]
+        requesters = {model for finding in findings for model in finding["models"]}
+        if name == "fleet-00001":  # a finding names every family's last group, each walking a `*` chain
+            assert {f"fleet-{index:05d}" for index in range(9, size, 10)} <= requesters
+    assert counts[0] == counts[1] == GROUP_PAGE_QUERIES[name]
