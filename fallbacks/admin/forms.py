@@ -53,9 +53,9 @@ class ModelGroupAutocomplete(AutocompleteSelect):
     def optgroups(self, name, value, attr=None):
         value = [item for item in value if self.could_be_an_id(item)]
         shown = [self.known.get(str(item)) for item in value]
-        if not value or None in shown:
+        if None in shown:
             return super().optgroups(name, value, attr)
-        # What Django's look-up would show for these groups: the empty choice, then each one, selected.
+        # What Django's look-up would show for these groups (none: an empty row): the empty choice, then each, selected.
         options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
         for group in shown:
             label = self.choices.field.label_from_instance(group)
