@@ -269,9 +269,10 @@ def _stranded_candidates(fallback_type: str, facts: selectors.LintFacts, default
 def lint_of_groups(names: Collection[str]) -> dict[str, list[Finding]]:
     """For each of `names`, the findings of the whole configuration's lint (configured series) that concern it
     (Finding.concerns), in lint's order: what `lint(lint_context())` filtered by name gives, computed from the part
-    of the graph those groups touch. A bounded number of queries (about `max_fallbacks` plus fifteen), each the size
-    of that part; the whole configuration is read instead only when a finding about one of them depends on every
-    group (a `*` chain whose walk max_fallbacks may cut, a requester no chain names) or when max_fallbacks is 0.
+    of the graph those groups touch. A bounded number of queries (about `max_fallbacks` plus twenty), each the size
+    of that part, and when a finding may name every group that walks a `*` chain, the names of those groups (planned
+    a few for all: _default_walkers); the whole configuration is read instead only when a requester no chain names
+    spells one of the names, or when max_fallbacks is 0.
     """
     names = list(dict.fromkeys(names))
     if not names:
