@@ -186,7 +186,11 @@ def lint_concerning(
         *upgrade_impact(context),
     ]
     findings.sort(key=_severity_order)
-    return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
+    by_name: dict[str, list[Finding]] = {name: [] for name in names}
+    for finding in findings:
+        for name in by_name.keys() & {finding.source, *finding.models}:  # Finding.concerns, for every name at once
+            by_name[name].append(finding)
+    return by_name
 
 
 def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Finding]:
