@@ -351,8 +351,7 @@ def _groups_lint_context(
     if through_default:
         walkers, alike = _default_walkers(defaults, linked, facts)
         requesters = requesters | walkers
-    if outsider is None and through_default:  # each model in no chain walks `*`
-        outsider = selectors.first_group_in_no_chain()
+        outsider = outsider or selectors.first_group_in_no_chain()  # each model in no chain walks `*`
     if outsider is not None:
         requesters = requesters | {outsider}
     chains.update(_chains_within(requesters, all_types, max_fallbacks, series, with_defaults=True))
@@ -383,12 +382,21 @@ def _groups_lint_context(
                 groups={**groups, **more_groups},
             )
             groups = context.groups
-    if outsider is not None and any(
-        walk(context.resolver(), outsider, kind, None, max_fallbacks).cut for kind in facts.types_present
-    ):
-        outsiders = selectors.groups_in_no_chain()  # its findings name every one of them
-        alike.update({(outsider, kind): outsiders for kind in facts.types_present})
+    if outsider is not None:
+        alike.update(_outsiders_alike(context, outsider, facts))
     return context, requesters, alike
+
+
+def _outsiders_alike(
+    context: LintContext, outsider: str, facts: selectors.LintFacts
+) -> dict[tuple[str, str], list[str]]:
+    """What the first model in no chain speaks for, as the whole lint plans it: every model in no chain, for every
+    type (lint_concerning's `alike`); nothing to read when its walks cut no chain (then they make no finding)."""
+    resolver = context.resolver()
+    if not any(walk(resolver, outsider, kind, None, facts.max_fallbacks).cut for kind in facts.types_present):
+        return {}
+    outsiders = selectors.groups_in_no_chain()
+    return {(outsider, kind): outsiders for kind in facts.types_present}
 
 
 def _default_walkers(
