@@ -285,19 +285,21 @@ def _lint_of_groups(names: list[str], facts: selectors.LintFacts) -> dict[str, l
     if local is None:
         findings = lint(selectors.lint_context())
         return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
-    context, requesters, alike = local
-    return lint_concerning(context, names, requesters=requesters, alike=alike)
+    context, requesters, alike, cycle_chains = local
+    return lint_concerning(context, names, requesters=requesters, alike=alike, cycle_chains=cycle_chains)
 
 
 def _groups_lint_context(
     names: list[str], facts: selectors.LintFacts
-) -> tuple[LintContext, set[str], dict[tuple[str, str], list[str]]] | None:
-    """The part of the configuration lint_concerning needs for `names`, the requesters it must plan and what some of
-    them speak for (lint_concerning's `alike`); None when that part is every group.
+) -> tuple[LintContext, set[str], dict[tuple[str, str], list[str]], ChainMap] | None:
+    """The part of the configuration lint_concerning needs for `names`, the requesters it must plan, what some of
+    them speak for (lint_concerning's `alike`) and the chains a cycle through a name may use (`cycle_chains`); None
+    when that part is every group.
 
     Each finding lint_concerning keeps is about a chain of one of the names, a chain naming one, or a model that
-    spells one: those chains are read, with the facts and rule keys of the groups they name, and the own chains of
-    each type they reach (cycles). A `beyond_max_fallbacks` finding about a chain also names every model whose plan
+    spells one: those chains are read, with the facts and rule keys of the groups they name, and apart, the own
+    chains of each type the names' own chains reach (cycles: on a ring, every chain, which the other findings need
+    not look through). A `beyond_max_fallbacks` finding about a chain also names every model whose plan
     cuts that chain: those are found backwards, at most max_fallbacks hops along any chain (from a target to the
     source, and to every model that spells the source, whose rule it is), and planned over what their walks reach.
     When a `*` chain is among those chains (every model without a rule walks it), the models that walk it are planned
@@ -318,7 +320,7 @@ def _groups_lint_context(
     naming = selectors.chain_sources_naming(names, None) - {DEFAULT_CHAIN_SOURCE}
     chains: dict[tuple[str, str], list[str]] = dict(defaults)
     chains.update(selectors.chains_of_sources({*names, *naming}))
-    chains.update(selectors.own_chains_reachable(names, all_types))
+    cycle_chains = selectors.own_chains_reachable(names, all_types)
     in_chains = selectors.names_in_chains(names)
     # A name in no chain: the lint plans the first model in no chain for all of them.
     outsider = selectors.first_group_in_no_chain() if len(in_chains) < len(names) else None
@@ -384,7 +386,7 @@ def _groups_lint_context(
             groups = context.groups
     if outsider is not None:
         alike.update(_outsiders_alike(context, outsider, facts))
-    return context, requesters, alike
+    return context, requesters, alike, cycle_chains
 
 
 def _outsiders_alike(

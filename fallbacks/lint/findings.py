@@ -167,17 +167,20 @@ def lint_concerning(
     *,
     requesters: Collection[str],
     alike: Mapping[tuple[str, str], Collection[str]] | None = None,
+    cycle_chains: ChainMap | None = None,
 ) -> dict[str, list[Finding]]:
     """For each of `names`, the findings of `lint` that concern it (Finding.concerns), in lint's order, from a
     context that holds the part of the configuration they depend on (fallbacks.queries.lint_of_groups): every chain
     of the names, naming them, or that the walks of `requesters` may take; the facts and rule keys of the groups
     these name; and as `requesters`, every model whose plan may cut a chain whose finding concerns one of `names`,
     or one that speaks for it: `alike` maps `(requester, type)` to every model whose walk for errors of that type
-    the lint takes to be the requester's (the models that walk the `*` chain alike, those in no chain).
+    the lint takes to be the requester's (the models that walk the `*` chain alike, those in no chain). The cycles
+    are looked for in `cycle_chains` when given (every own chain the names' own chains reach: a cycle through a
+    name spans no other), else in the context's chains.
     """
     findings = [
         *_max_fallbacks_zero(context),
-        *_cycles(context.chains),
+        *_cycles(context.chains if cycle_chains is None else cycle_chains),
         *_beyond_max_fallbacks(context, sources=None, planned=requesters, alike=alike),
         *_no_typed_fallback(context),
         *_inherited_chains_only_itself(context),
