@@ -524,21 +524,27 @@ def chains_within_hops(
     return dict(chains)
 
 
-def names_in_chains(names: Iterable[str]) -> set[str]:
-    """Those of `names` that are the source or a target of some chain. One query."""
-    in_chains = Exists(FallbackEntry.objects.filter(source=OuterRef("pk"))) | Exists(
+def _named_by_a_chain():
+    """Whether a chain names the model group, as source or target (an expression over ModelGroup)."""
+    return Exists(FallbackEntry.objects.filter(source=OuterRef("pk"))) | Exists(
         FallbackEntry.objects.filter(target=OuterRef("pk"))
     )
-    return set(ModelGroup.objects.filter(in_chains, name__in=set(names)).values_list("name", flat=True))
+
+
+def names_in_chains(names: Iterable[str]) -> set[str]:
+    """Those of `names` that are the source or a target of some chain. One query."""
+    return set(ModelGroup.objects.filter(_named_by_a_chain(), name__in=set(names)).values_list("name", flat=True))
 
 
 def first_group_in_no_chain() -> str | None:
     """The first model group by name that no chain names, as source or target: the lint plans it for all of them.
     One query (the database looks for it, one row is read)."""
-    named = Exists(FallbackEntry.objects.filter(source=OuterRef("pk"))) | Exists(
-        FallbackEntry.objects.filter(target=OuterRef("pk"))
-    )
-    return ModelGroup.objects.filter(~named).order_by("name").values_list("name", flat=True).first()
+    return ModelGroup.objects.filter(~_named_by_a_chain()).order_by("name").values_list("name", flat=True).first()
+
+
+def groups_in_no_chain() -> list[str]:
+    """The model groups that no chain names, as source or target, by name. One query."""
+    return list(ModelGroup.objects.filter(~_named_by_a_chain()).order_by("name").values_list("name", flat=True))
 
 
 def groups_without_own_chain(fallback_type: str, *, with_own_general: bool) -> list[str]:
@@ -549,6 +555,22 @@ def groups_without_own_chain(fallback_type: str, *, with_own_general: bool) -> l
     if with_own_general:
         groups = groups.filter(Exists(own.filter(fallback_type=DEFAULT_FALLBACK_TYPE)))
     return list(groups.order_by().values_list("name", flat=True))
+
+
+def groups_lacking_own_chain() -> list[tuple[str, frozenset[str], bool]]:
+    """The model groups without a chain of their own of some type: `(name, the types it has a chain of, whether a
+    chain names it as source or target)`. One query: the database compares, only those groups are read."""
+    own = FallbackEntry.objects.filter(source=OuterRef("pk"))
+    kinds = list(FALLBACK_TYPES.values())
+    has = {f"has_{kind}": Exists(own.filter(fallback_type=kind)) for kind in kinds}
+    lacking = Q()
+    for flag in has:
+        lacking |= Q(**{flag: False})
+    rows = ModelGroup.objects.annotate(**has, named=_named_by_a_chain()).filter(lacking).order_by()
+    return [
+        (name, frozenset(kind for kind, found in zip(kinds, flags, strict=True) if found), named)
+        for name, named, *flags in rows.values_list("name", "named", *has)
+    ]
 
 
 def names_spelled_alike(candidates: Iterable[str] = ()) -> set[str]:

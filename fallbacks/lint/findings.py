@@ -162,17 +162,26 @@ def lint_report(context: LintContext, *, model: str | None = None, severity: str
 
 
 def lint_concerning(
-    context: LintContext, names: Collection[str], *, requesters: Collection[str]
+    context: LintContext,
+    names: Collection[str],
+    *,
+    requesters: Collection[str],
+    alike: Mapping[tuple[str, str], Collection[str]] | None = None,
+    cycle_chains: ChainMap | None = None,
 ) -> dict[str, list[Finding]]:
     """For each of `names`, the findings of `lint` that concern it (Finding.concerns), in lint's order, from a
     context that holds the part of the configuration they depend on (fallbacks.queries.lint_of_groups): every chain
     of the names, naming them, or that the walks of `requesters` may take; the facts and rule keys of the groups
-    these name; and as `requesters`, every model whose plan may cut a chain whose finding concerns one of `names`.
+    these name; and as `requesters`, every model whose plan may cut a chain whose finding concerns one of `names`,
+    or one that speaks for it: `alike` maps `(requester, type)` to every model whose walk for errors of that type
+    the lint takes to be the requester's (the models that walk the `*` chain alike, those in no chain). The cycles
+    are looked for in `cycle_chains` when given (every own chain the names' own chains reach: a cycle through a
+    name spans no other), else in the context's chains.
     """
     findings = [
         *_max_fallbacks_zero(context),
-        *_cycles(context.chains),
-        *_beyond_max_fallbacks(context, sources=None, planned=requesters),
+        *_cycles(context.chains if cycle_chains is None else cycle_chains),
+        *_beyond_max_fallbacks(context, sources=None, planned=requesters, alike=alike),
         *_no_typed_fallback(context),
         *_inherited_chains_only_itself(context),
         *_smaller_context_windows(context),
@@ -180,7 +189,11 @@ def lint_concerning(
         *upgrade_impact(context),
     ]
     findings.sort(key=_severity_order)
-    return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
+    by_name: dict[str, list[Finding]] = {name: [] for name in names}
+    for finding in findings:
+        for name in by_name.keys() & {finding.source, *finding.models}:  # Finding.concerns, for every name at once
+            by_name[name].append(finding)
+    return by_name
 
 
 def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Finding]:
@@ -305,6 +318,7 @@ def _beyond_max_fallbacks(
     sources: Collection[str] | None,
     types: Collection[str] | None = None,
     planned: Collection[str] | None = None,
+    alike: Mapping[tuple[str, str], Collection[str]] | None = None,
 ) -> list[Finding]:
     """Chains with targets that some request never reaches, because the count reaches `max_fallbacks` first.
 
@@ -344,7 +358,8 @@ def _beyond_max_fallbacks(
                 missed = [target for target in chains[key] if target not in attempted]
                 if not missed:
                     continue
-                for name in outsiders if requester in outsiders else [requester]:
+                speaks_for = outsiders if requester in outsiders else [requester]
+                for name in (alike or {}).get((requester, fallback_type), speaks_for):
                     unreached[key][name] = unreached[key].get(name, set()) | set(missed)
     findings = []
     for (source, chain_type), by_requester in sorted(

@@ -40,3 +40,23 @@ def test_an_export_reads_again_when_a_write_lands_between_its_queries(existing, 
     assert "meanwhile" not in reads[0].groups
     assert "meanwhile" in data.groups
     assert data.version == selectors.config_version()
+
+
+def test_the_groups_lacking_a_chain_of_their_own_and_those_in_no_chain(
+    make_groups, set_chain, django_assert_num_queries
+):
+    make_groups("a", "b", "c", "alone", "also-alone")
+    set_chain("a", ["b"])
+    set_chain("a", ["b"], "context_window")
+    set_chain("a", ["c"], "content_policy")
+    set_chain("b", ["c"], "context_window")
+    with django_assert_num_queries(1):
+        lacking = selectors.groups_lacking_own_chain()
+    assert sorted(lacking) == [
+        ("alone", frozenset(), False),
+        ("also-alone", frozenset(), False),
+        ("b", frozenset({"context_window"}), True),
+        ("c", frozenset(), True),  # named as a target only
+    ]
+    with django_assert_num_queries(1):
+        assert selectors.groups_in_no_chain() == ["alone", "also-alone"]
