@@ -35,7 +35,6 @@ from fallbacks.resolution import (
     attempt_plan,
     direct_chain,
     general_when_no_typed_chain_applies,
-    names_spelling,
     rule_keys,
     series_names,
     walk,
@@ -206,7 +205,7 @@ def chain_lint_context(source: str, fallback_type: str) -> LintContext | None:
     # left without a fallback of a type (those naming the source by another spelling, when it is a general chain).
     looked_up = {source, *own[(source, fallback_type)]}
     if fallback_type == DEFAULT_FALLBACK_TYPE and source != DEFAULT_CHAIN_SOURCE:
-        looked_up |= selectors.names_spelled_alike(names_spelling(source) | {source})
+        looked_up |= selectors.names_spelled_like(source)
     stranded_types = (
         [kind for kind in FALLBACK_TYPES.values() if walks_own_chains(kind)]
         if fallback_type == DEFAULT_FALLBACK_TYPE and source == DEFAULT_CHAIN_SOURCE

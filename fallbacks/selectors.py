@@ -157,7 +157,9 @@ def chains_of_sources(
 ) -> dict[tuple[str, str], list[str]]:
     """The chains (every type, one or some) of the named sources, `*` naming the default ones. One query."""
     names = set(sources)
-    wanted = Q(source__name__in=names - {DEFAULT_CHAIN_SOURCE})
+    # By the groups' ids, not a join: the databases then read both parts of the OR by index (source_id), where the
+    # join's `name IN (...) OR source_id IS NULL` made SQLite scan every entry.
+    wanted = Q(source_id__in=ModelGroup.objects.filter(name__in=names - {DEFAULT_CHAIN_SOURCE}).values("id"))
     if DEFAULT_CHAIN_SOURCE in names:
         wanted |= Q(source__isnull=True)
     entries = FallbackEntry.objects.filter(wanted)
@@ -538,12 +540,12 @@ def groups_without_own_chain(fallback_type: str, *, with_own_general: bool) -> l
     return list(groups.order_by().values_list("name", flat=True))
 
 
-def names_spelled_alike(candidates: Iterable[str] = ()) -> set[str]:
+def names_spelled_alike() -> set[str]:
     """Model group names that may be another spelling of one another (fallbacks.litellm_names): a name whose part
-    after its first `/` is another group's name (`openai/gpt-4o` and `gpt-4o`, both given), a name whose first
-    segment recurs after it (`azure/azure/x`, which LiteLLM strips to `x`), and those of `candidates` that are
-    groups. Every other spelling of a group's name that is itself a group is among them. One query: the database
-    compares the names, only the few that match are read.
+    after its first `/` is another group's name (`openai/gpt-4o` and `gpt-4o`, both given), and a name whose first
+    segment recurs after it (`azure/azure/x`, which LiteLLM strips to `x`). Every other spelling of a group's name
+    that is itself a group is among them. One query: the database compares the names, only the few that match are
+    read.
     """
     slash = StrIndex("name", Value("/"))
     groups = ModelGroup.objects.annotate(rest=Substr("name", slash + 1), first=Substr("name", 1, slash))
@@ -551,12 +553,19 @@ def names_spelled_alike(candidates: Iterable[str] = ()) -> set[str]:
     groups = groups.annotate(rest_is_a_group=Exists(ModelGroup.objects.filter(name=OuterRef("rest"))))
     spelled = Q(name__contains="/") & (Q(rest_is_a_group=True) | Q(recurs__gt=0))
     found: set[str] = set()
-    rows = (
-        groups.filter(spelled | Q(name__in=set(candidates))).order_by().values_list("name", "rest", "rest_is_a_group")
-    )
-    for name, rest, rest_is_a_group in rows:
+    for name, rest, rest_is_a_group in groups.filter(spelled).order_by().values_list("name", "rest", "rest_is_a_group"):
         found.update((name, rest) if rest_is_a_group else (name,))
     return found
+
+
+def names_spelled_like(name: str) -> set[str]:
+    """`name` and the model groups of which it may be another spelling (fallbacks.litellm_names), those that exist:
+    every name LiteLLM may strip to `name` (`openai/gpt-4o`, `azure/azure/gpt-4o` for `gpt-4o`: their stored `stem`
+    is `name`), and `name` without its first segment (`gpt-4o` for `openai/gpt-4o`: the name LiteLLM may prefix to
+    it). One query, by key (the names and the `stem` index), whatever the number of groups.
+    """
+    by_name = {name, name.split("/", 1)[-1]}
+    return set(ModelGroup.objects.filter(Q(name__in=by_name) | Q(stem=name)).values_list("name", flat=True))
 
 
 # The history ------------------------------------------------------------------------------------
