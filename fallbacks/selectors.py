@@ -442,6 +442,26 @@ def chain_sources_naming(targets: Iterable[str], fallback_type: str | None) -> s
     return {source or DEFAULT_CHAIN_SOURCE for source in rows}
 
 
+def sources_reaching(name: str, fallback_type: str, hops: int) -> dict[str, int]:
+    """Each model group whose own chains of `fallback_type` reach `name` within `hops` hops (following each target's
+    own chain of the type), with the fewest hops it takes; `name` itself, when a group, at 0. The `*` chains are left
+    out. One recursive query, whose size is what reaches `name` that closely (chain_sources_naming hop by hop).
+    """
+    entries, groups = FallbackEntry._meta.db_table, ModelGroup._meta.db_table
+    sql = f"""
+        WITH RECURSIVE reaching(id, hops) AS (
+            SELECT id, 0 FROM {groups} WHERE name = %s
+            UNION
+            SELECT e.source_id, r.hops + 1 FROM {entries} e JOIN reaching r ON e.target_id = r.id
+            WHERE e.fallback_type = %s AND e.source_id IS NOT NULL AND r.hops < %s
+        )
+        SELECT g.name, MIN(r.hops) FROM reaching r JOIN {groups} g ON g.id = r.id GROUP BY g.name
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [name, fallback_type, hops])
+        return dict(cursor.fetchall())
+
+
 def own_chains_reachable(sources: Iterable[str], fallback_types: Iterable[str]) -> dict[tuple[str, str], list[str]]:
     """Every own chain (not `*`) of each type that the own chains of `sources` of that type reach, theirs included,
     following each target's own chain of the same type: all a cycle through one of `sources` can use.

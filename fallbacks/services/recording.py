@@ -73,6 +73,7 @@ class ConfigWrite:
     subject: str = ""
     parts: list[Part] = field(default_factory=list)
     before: dict[Key, object] = field(default_factory=dict)
+    after: dict[Key, object] = field(default_factory=dict)  # values the service wrote and states (`wrote`)
     changes: list[Change] | None = None  # when the service knows them whole (an import, a rollback)
     recorded_changes: list[Change] = field(default_factory=list)
 
@@ -81,6 +82,11 @@ class ConfigWrite:
         new = [key for key in keys if key not in self.before]
         if new:
             self.before.update(selectors.current_values(new))
+
+    def wrote(self, key: Key, value: object) -> None:
+        """The value a touched thing has now, as the service wrote it: the record takes it instead of reading it
+        again. Only for a thing nothing else changes later in the same write (a rename moves chains, say)."""
+        self.after[key] = value
 
     def note(self, action: Action, subject: str, details: dict, summary: str) -> None:
         self.parts.append(Part(action, subject, details, summary))
@@ -181,7 +187,7 @@ def _record(write: ConfigWrite) -> None:
         }
         summary = "; ".join(part.summary for part in write.parts)
     if write.changes is None:
-        after = selectors.current_values(write.before)
+        after = {**selectors.current_values(write.before.keys() - write.after.keys()), **write.after}
         write.changes = changes_between(write.before, after)
     record = ChangeRecord.objects.create(
         version=config.version,
