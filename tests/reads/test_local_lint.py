@@ -191,3 +191,19 @@ def test_a_group_page_reads_what_it_read_from_every_chain():
                 "findings": [finding.as_dict() for finding in page.findings],
             }
             assert found == whole_group_page(name), (context, name)
+
+
+@pytest.mark.django_db
+def test_the_sources_reaching_a_name_are_those_found_hop_by_hop():
+    rng = random.Random(23)
+    for _ in range(60):
+        context = random_context(rng)
+        store_context(context)
+        for name in rng.sample(sorted(context.groups), k=2):
+            for fallback_type in FALLBACK_TYPES.values():
+                hops = rng.randint(0, 5)
+                expected, frontier = {name: 0}, {name}
+                for hop in range(1, hops + 1):
+                    frontier = selectors.chain_sources_naming(frontier, fallback_type) - {"*"} - expected.keys()
+                    expected.update(dict.fromkeys(frontier, hop))
+                assert selectors.sources_reaching(name, fallback_type, hops) == expected, (context, name, hops)
