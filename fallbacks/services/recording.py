@@ -3,9 +3,10 @@
 Every service opens `config_write()`. It locks the single configuration row first (so concurrent
 writes queue instead of interleaving) and hands the service a `ConfigWrite`. Before changing a
 thing the service `touch()`es it, which reads the thing's value as it was; the service then `note()`s
-what it did in words. On the way out, if anything was noted, the write becomes one version: the
-config version goes up by one, and one ChangeRecord (who, through which door, a one-line summary)
-and its ConfigChange rows (each touched thing whose value differs, before and after) are stored,
+what it did in words (and may say with `wrote()` the value it left a thing with, which is then not read
+again). On the way out, if anything was noted, the write becomes one version: the config version goes
+up by one, and one ChangeRecord (who, through which door, a one-line summary) and its ConfigChange
+rows (each touched thing whose value differs, before and after) are stored,
 all in the service's transaction. So a version's changes are, by construction, the difference
 between the configuration before and after it; a write that fails leaves no version behind, and
 one that notes nothing records nothing and leaves the version as it was.
