@@ -157,19 +157,22 @@ def chains_of_sources(
 ) -> dict[tuple[str, str], list[str]]:
     """The chains (every type, one or some) of the named sources, `*` naming the default ones. One query."""
     names = set(sources)
-    # By the groups' ids, not a join: the databases then read both parts of the OR by index (source_id), where the
-    # join's `name IN (...) OR source_id IS NULL` made SQLite scan every entry.
-    wanted = Q(source_id__in=ModelGroup.objects.filter(name__in=names - {DEFAULT_CHAIN_SOURCE}).values("id"))
+    # The named groups' chains and the `*` ones as two parts of one UNION ALL, each read by index: one WHERE with
+    # `name IN (...) OR source_id IS NULL` made SQLite scan every entry, and PostgreSQL every entry and group.
+    parts = [FallbackEntry.objects.filter(source__name__in=names - {DEFAULT_CHAIN_SOURCE})]
     if DEFAULT_CHAIN_SOURCE in names:
-        wanted |= Q(source__isnull=True)
-    entries = FallbackEntry.objects.filter(wanted)
+        parts.append(FallbackEntry.objects.filter(source__isnull=True))
     if fallback_type is not None:
-        entries = entries.filter(fallback_type=fallback_type)
+        parts = [part.filter(fallback_type=fallback_type) for part in parts]
     if fallback_types is not None:
-        entries = entries.filter(fallback_type__in=set(fallback_types))
-    entries = entries.order_by("source_id", "fallback_type", "position")
+        parts = [part.filter(fallback_type__in=set(fallback_types)) for part in parts]
+    first, *others = (
+        part.order_by().values_list("source_id", "fallback_type", "position", "source__name", "target__name")
+        for part in parts
+    )
+    entries = first.union(*others, all=True).order_by("source_id", "fallback_type", "position")
     chains: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for source, entry_type, target in entries.values_list("source__name", "fallback_type", "target__name"):
+    for _, entry_type, _, source, target in entries:
         chains[(source or DEFAULT_CHAIN_SOURCE, entry_type)].append(target)
     return dict(chains)
 
