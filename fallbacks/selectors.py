@@ -458,8 +458,8 @@ def sources_reaching(name: str, fallback_type: str, hops: int) -> dict[str, int]
             SELECT e.source_id, r.hops + 1 FROM {entries} e JOIN reaching r ON e.target_id = r.id
             WHERE e.fallback_type = %s AND e.source_id IS NOT NULL AND r.hops < %s
         )
-        SELECT g.name, MIN(r.hops) FROM reaching r JOIN {groups} g ON g.id = r.id GROUP BY g.name
-    """
+        SELECT (SELECT name FROM {groups} WHERE id = r.id), MIN(r.hops) FROM reaching r GROUP BY r.id
+    """  # the names by primary key: a join with `reaching` made PostgreSQL scan every group
     with connection.cursor() as cursor:
         cursor.execute(sql, [name, fallback_type, hops])
         return dict(cursor.fetchall())
