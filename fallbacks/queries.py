@@ -35,7 +35,6 @@ from fallbacks.resolution import (
     attempt_plan,
     direct_chain,
     general_when_no_typed_chain_applies,
-    names_spelling,
     rule_keys,
     series_names,
     walk,
@@ -136,10 +135,11 @@ def chain_warnings(source: str, fallback_type: str) -> list[Finding]:
     """The lint findings about a chain just written (for `POST /fallback`'s extra `warnings`): exactly
     `lint_chain` over the whole configuration, computed from the part of the graph they depend on.
 
-    A bounded number of queries (about twice `max_fallbacks` plus ten), each reading what the chain reaches
-    within `max_fallbacks` hops, what reaches it, and the cycles through it, never every group: except when a
-    request that walks the `*` chain of the type can reach the chain (every model group is then a requester),
-    when the whole configuration is read as before.
+    Seven queries, eight for a general chain (one more per hop that a rule read by another spelling of a name adds,
+    two more for the candidates a first chain of a type may leave without a fallback), each reading what the chain
+    reaches within `max_fallbacks` hops, what reaches it, and the cycles through it, by key, never every group:
+    except when a request that walks the `*` chain of the type can reach the chain (every model group is then a
+    requester), when the whole configuration is read as before.
     """
     context = chain_lint_context(source, fallback_type)
     if context is None:
@@ -176,24 +176,20 @@ def chain_lint_context(source: str, fallback_type: str) -> LintContext | None:
     """
     facts = selectors.lint_facts()
     series, max_fallbacks = facts.litellm_version, facts.max_fallbacks
-    defaults = selectors.chain_map(model=DEFAULT_CHAIN_SOURCE)
-    chains: dict[tuple[str, str], list[str]] = dict(defaults)
-    own = selectors.chains_of_sources([source], fallback_type=fallback_type)
-    if (source, fallback_type) not in own:
+    # The `*` chains and the source's own (every type of both: one read).
+    chains = selectors.chains_of_sources({DEFAULT_CHAIN_SOURCE, source})
+    written = chains.get((source, fallback_type))
+    if written is None:
         return None  # deleted since it was written: whatever the whole configuration says
-    chains.update(own)
+    defaults = {key: targets for key, targets in chains.items() if key[0] == DEFAULT_CHAIN_SOURCE}
 
-    # _requesters: backwards along the chains of the type, stopping where the `*` chain would make every group one.
-    requesters, frontier = {source}, {source}
-    reached_by_default = set(defaults.get((DEFAULT_CHAIN_SOURCE, fallback_type), ()))
-    for _ in range(max_fallbacks):
-        if frontier & reached_by_default:
-            return None
-        frontier = selectors.chain_sources_naming(frontier, fallback_type) - {DEFAULT_CHAIN_SOURCE} - requesters
-        if not frontier:
-            break
-        requesters |= frontier
-    requesters.discard(DEFAULT_CHAIN_SOURCE)
+    # _requesters: backwards along the chains of the type, up to max_fallbacks hops; every group is one when a model
+    # fewer hops away than that is a target of the type's `*` chain.
+    hops = selectors.sources_reaching(source, fallback_type, max_fallbacks)
+    reached_by_default = defaults.get((DEFAULT_CHAIN_SOURCE, fallback_type), ())
+    if any(hops.get(name, max_fallbacks) < max_fallbacks for name in reached_by_default):
+        return None
+    requesters = set(hops)
 
     # Their plans, to the depth max_fallbacks allows. Each requester has a chain of the type of its own (the source
     # included), so every failure in its walk finds a chain of the type (the failed model's, else the requester's):
@@ -204,9 +200,9 @@ def chain_lint_context(source: str, fallback_type: str) -> LintContext | None:
 
     # The groups whose own facts or lookups a finding reads: the source and targets, and the models that may be
     # left without a fallback of a type (those naming the source by another spelling, when it is a general chain).
-    looked_up = {source, *own[(source, fallback_type)]}
+    looked_up = {source, *written}
     if fallback_type == DEFAULT_FALLBACK_TYPE and source != DEFAULT_CHAIN_SOURCE:
-        looked_up |= selectors.names_spelled_alike(names_spelling(source) | {source})
+        looked_up |= selectors.names_spelled_like(source)
     stranded_types = (
         [kind for kind in FALLBACK_TYPES.values() if walks_own_chains(kind)]
         if fallback_type == DEFAULT_FALLBACK_TYPE and source == DEFAULT_CHAIN_SOURCE

@@ -170,17 +170,22 @@ def chains_of_sources(
 ) -> dict[tuple[str, str], list[str]]:
     """The chains (every type, one or some) of the named sources, `*` naming the default ones. One query."""
     names = set(sources)
-    wanted = Q(source__name__in=names - {DEFAULT_CHAIN_SOURCE})
+    # The named groups' chains and the `*` ones as two parts of one UNION ALL, each read by index: one WHERE with
+    # `name IN (...) OR source_id IS NULL` made SQLite scan every entry, and PostgreSQL every entry and group.
+    parts = [FallbackEntry.objects.filter(source__name__in=names - {DEFAULT_CHAIN_SOURCE})]
     if DEFAULT_CHAIN_SOURCE in names:
-        wanted |= Q(source__isnull=True)
-    entries = FallbackEntry.objects.filter(wanted)
+        parts.append(FallbackEntry.objects.filter(source__isnull=True))
     if fallback_type is not None:
-        entries = entries.filter(fallback_type=fallback_type)
+        parts = [part.filter(fallback_type=fallback_type) for part in parts]
     if fallback_types is not None:
-        entries = entries.filter(fallback_type__in=set(fallback_types))
-    entries = entries.order_by("source_id", "fallback_type", "position")
+        parts = [part.filter(fallback_type__in=set(fallback_types)) for part in parts]
+    first, *others = (
+        part.order_by().values_list("source_id", "fallback_type", "position", "source__name", "target__name")
+        for part in parts
+    )
+    entries = first.union(*others, all=True).order_by("source_id", "fallback_type", "position")
     chains: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for source, entry_type, target in entries.values_list("source__name", "fallback_type", "target__name"):
+    for _, entry_type, _, source, target in entries:
         chains[(source or DEFAULT_CHAIN_SOURCE, entry_type)].append(target)
     return dict(chains)
 
@@ -453,6 +458,26 @@ def chain_sources_naming(targets: Iterable[str], fallback_type: str | None) -> s
     return {source or DEFAULT_CHAIN_SOURCE for source in rows}
 
 
+def sources_reaching(name: str, fallback_type: str, hops: int) -> dict[str, int]:
+    """Each model group whose own chains of `fallback_type` reach `name` within `hops` hops (following each target's
+    own chain of the type), with the fewest hops it takes; `name` itself, when a group, at 0. The `*` chains are left
+    out. One recursive query, whose size is what reaches `name` that closely (chain_sources_naming hop by hop).
+    """
+    entries, groups = FallbackEntry._meta.db_table, ModelGroup._meta.db_table
+    sql = f"""
+        WITH RECURSIVE reaching(id, hops) AS (
+            SELECT id, 0 FROM {groups} WHERE name = %s
+            UNION
+            SELECT e.source_id, r.hops + 1 FROM {entries} e JOIN reaching r ON e.target_id = r.id
+            WHERE e.fallback_type = %s AND e.source_id IS NOT NULL AND r.hops < %s
+        )
+        SELECT (SELECT name FROM {groups} WHERE id = r.id), MIN(r.hops) FROM reaching r GROUP BY r.id
+    """  # the names by primary key: a join with `reaching` made PostgreSQL scan every group
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [name, fallback_type, hops])
+        return dict(cursor.fetchall())
+
+
 def own_chains_reachable(sources: Iterable[str], fallback_types: Iterable[str]) -> dict[tuple[str, str], list[str]]:
     """Every own chain (not `*`) of each type that the own chains of `sources` of that type reach, theirs included,
     following each target's own chain of the same type: all a cycle through one of `sources` can use.
@@ -573,12 +598,12 @@ def groups_lacking_own_chain() -> list[tuple[str, frozenset[str], bool]]:
     ]
 
 
-def names_spelled_alike(candidates: Iterable[str] = ()) -> set[str]:
+def names_spelled_alike() -> set[str]:
     """Model group names that may be another spelling of one another (fallbacks.litellm_names): a name whose part
-    after its first `/` is another group's name (`openai/gpt-4o` and `gpt-4o`, both given), a name whose first
-    segment recurs after it (`azure/azure/x`, which LiteLLM strips to `x`), and those of `candidates` that are
-    groups. Every other spelling of a group's name that is itself a group is among them. One query: the database
-    compares the names, only the few that match are read.
+    after its first `/` is another group's name (`openai/gpt-4o` and `gpt-4o`, both given), and a name whose first
+    segment recurs after it (`azure/azure/x`, which LiteLLM strips to `x`). Every other spelling of a group's name
+    that is itself a group is among them. One query: the database compares the names, only the few that match are
+    read.
     """
     slash = StrIndex("name", Value("/"))
     groups = ModelGroup.objects.annotate(rest=Substr("name", slash + 1), first=Substr("name", 1, slash))
@@ -586,12 +611,19 @@ def names_spelled_alike(candidates: Iterable[str] = ()) -> set[str]:
     groups = groups.annotate(rest_is_a_group=Exists(ModelGroup.objects.filter(name=OuterRef("rest"))))
     spelled = Q(name__contains="/") & (Q(rest_is_a_group=True) | Q(recurs__gt=0))
     found: set[str] = set()
-    rows = (
-        groups.filter(spelled | Q(name__in=set(candidates))).order_by().values_list("name", "rest", "rest_is_a_group")
-    )
-    for name, rest, rest_is_a_group in rows:
+    for name, rest, rest_is_a_group in groups.filter(spelled).order_by().values_list("name", "rest", "rest_is_a_group"):
         found.update((name, rest) if rest_is_a_group else (name,))
     return found
+
+
+def names_spelled_like(name: str) -> set[str]:
+    """`name` and the model groups of which it may be another spelling (fallbacks.litellm_names), those that exist:
+    every name LiteLLM may strip to `name` (`openai/gpt-4o`, `azure/azure/gpt-4o` for `gpt-4o`: their stored `stem`
+    is `name`), and `name` without its first segment (`gpt-4o` for `openai/gpt-4o`: the name LiteLLM may prefix to
+    it). One query, by key (the names and the `stem` index), whatever the number of groups.
+    """
+    by_name = {name, name.split("/", 1)[-1]}
+    return set(ModelGroup.objects.filter(Q(name__in=by_name) | Q(stem=name)).values_list("name", flat=True))
 
 
 # The history ------------------------------------------------------------------------------------

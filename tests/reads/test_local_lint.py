@@ -53,35 +53,40 @@ class RowsRead:
         return fetch
 
 
-# A chain in the middle of the fleet, rewritten with the same shape: its family only.
+# A chain in the middle of the fleet, rewritten with another shape (the chain changes), then again the same (it does
+# not): its family only.
 WRITTEN = {"fallback_models": ["fleet-00056", "fleet-00057"]}
-# The write (17: the key's count, the lock, the names, the chain before and after, the version and its record, the
-# ETag), then the lint: the settings with which types have chains, the `*` chains, the chain, three hops back to the
-# requesters (its family's start), the chains their walks may take, the reachable chains of the type, the groups'
-# facts and their rule keys' chains, and for a general chain the names spelled like its source.
-POST_QUERIES = {"general": 27, "context_window": 26, "content_policy": 26}
+# The write (11: the client's failed-authentication count, the transaction, the lock, the names, the chain before,
+# its delete and insert, the version and its record, the change or, when the chain is as it was, the version that
+# last changed it (the ETag), the commit), then the lint: the settings with which types have chains, the `*` chains
+# with the source's, the requesters (every hop back at once), the chains their walks may take, the reachable chains
+# of the type, for a general chain the names spelled like its source, the groups' facts and their rule keys' chains.
+POST_QUERIES = {"general": 19, "context_window": 18, "content_policy": 18}
 
 
 @pytest.mark.parametrize("fallback_type", ["general", "context_window", "content_policy"])
 @pytest.mark.parametrize("series", ["1.110", "1.109"])
 def test_a_linted_write_reads_the_same_at_every_size(api, fallback_type, series, monkeypatch):
     costs = []
-    for size in (100, 2000):
+    for size in (1000, 4000):
         FallbackEntry.objects.all().delete()
         Deployment.objects.all().delete()
         ModelGroup.objects.all().delete()
         load_fleet(size)
         Configuration.objects.filter(pk=Configuration.SINGLETON_ID).update(litellm_version=series)
-        rows = RowsRead(monkeypatch)
         body = {"model": "fleet-00055", "fallback_type": fallback_type, **WRITTEN}
-        with CaptureQueriesContext(connection) as captured:
-            response = api.post("/fallback", body, format="json")
-        assert response.status_code == 200, response.json()
-        costs.append((len(captured), rows.count))
-        expected = [finding.as_dict() for finding in lint_chain(selectors.lint_context(), "fleet-00055", fallback_type)]
-        assert response.json().get("warnings", []) == expected
-    assert costs[0] == costs[1]
-    assert costs[0][0] == POST_QUERIES[fallback_type]
+        for _ in ("changed", "unchanged"):
+            rows = RowsRead(monkeypatch)
+            with CaptureQueriesContext(connection) as captured:
+                response = api.post("/fallback", body, format="json")
+            assert response.status_code == 200, response.json()
+            costs.append((size, len(captured), rows.count))
+            expected = lint_chain(selectors.lint_context(), "fleet-00055", fallback_type)
+            assert response.json().get("warnings", []) == [finding.as_dict() for finding in expected]
+            assert response["ETag"] == api.get(f"/fallback/fleet-00055?fallback_type={fallback_type}")["ETag"]
+    queries = POST_QUERIES[fallback_type]
+    assert [cost[1:] for cost in costs[:2]] == [cost[1:] for cost in costs[2:]]
+    assert [cost[1] for cost in costs] == [queries] * 4, costs
 
 
 @pytest.mark.django_db
@@ -239,3 +244,19 @@ def test_a_group_page_reads_the_same_queries_at_every_size(name, series):
         if name == "fleet-00001":  # a finding names every family's last group, each walking a `*` chain
             assert {f"fleet-{index:05d}" for index in range(9, size, 10)} <= requesters
     assert counts[0] == counts[1] == GROUP_PAGE_QUERIES[name]
+
+
+@pytest.mark.django_db
+def test_the_sources_reaching_a_name_are_those_found_hop_by_hop():
+    rng = random.Random(23)
+    for _ in range(60):
+        context = random_context(rng)
+        store_context(context)
+        for name in rng.sample(sorted(context.groups), k=2):
+            for fallback_type in FALLBACK_TYPES.values():
+                hops = rng.randint(0, 5)
+                expected, frontier = {name: 0}, {name}
+                for hop in range(1, hops + 1):
+                    frontier = selectors.chain_sources_naming(frontier, fallback_type) - {"*"} - expected.keys()
+                    expected.update(dict.fromkeys(frontier, hop))
+                assert selectors.sources_reaching(name, fallback_type, hops) == expected, (context, name, hops)
