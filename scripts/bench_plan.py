@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import MASTER_KEY, QueryCounter, load, serve, timed
+from bench import MASTER_KEY, QueryCounter, analyze, load, serve, timed
 
 
 def name(index: int) -> str:
@@ -60,6 +60,7 @@ def load_fleet(size: int) -> None:
             entries.append(FallbackEntry(source=None, fallback_type=fallback_type, position=0, target=ordered[0]))
         FallbackEntry.objects.bulk_create(entries, batch_size=5000)
         Configuration.objects.update_or_create(pk=1, defaults={"version": 1})
+    analyze()
 
 
 LOADERS = {"ring": load, "fleet": load_fleet}
