@@ -14,8 +14,9 @@ import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
-# Threads, so that `/health` and reads still answer while a few requests wait on the database.
-worker_class = "gthread"
+# Threads, so that reads still answer while a few requests wait on the database; gthread with a thread of its own
+# for `/health`, so that a load balancer's probe never queues behind busy threads (project/workers.py).
+worker_class = "project.workers.ProbeLaneWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = 30

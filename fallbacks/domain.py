@@ -24,6 +24,7 @@ DEFAULT_MAX_FALLBACKS = 5  # LiteLLM's own default (litellm.ROUTER_MAX_FALLBACKS
 MAX_FALLBACKS_LIMIT = 100
 MAX_INPUT_TOKENS_LIMIT = 2**31 - 1  # what every database's integer column holds
 MAX_JSON_DEPTH = 64  # how deeply stored JSON data (and JSON request bodies) may nest
+MAX_LIST_PAGE = 1000  # PRODUCT.md 3.2: the largest `?limit=` of a page of GET /fallback and GET /model_groups
 GROUP_FIELDS = ("name", "owned_by", "description", "max_input_tokens")  # what a client may set on a model group
 
 # How much a lint finding matters: errors first (`manage.py lint_fallbacks` fails a pipeline on them).

@@ -8,7 +8,8 @@ import time
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Deferrable, F, Q
+from django.db.models import Deferrable, F, Q, Value
+from django.db.models.functions import Replace, StrIndex, Substr
 from django.utils import timezone
 
 from fallbacks.domain import (
@@ -43,9 +44,19 @@ class ModelGroup(models.Model):
     created = models.BigIntegerField(default=unix_now, editable=False, help_text="Unix seconds, set once.")
     max_input_tokens = models.PositiveIntegerField(null=True, blank=True)
     description = models.TextField(blank=True, default="")
+    # The name with every `<first segment>/` taken out (`azure/gpt-4o` -> `gpt-4o`, `azure/azure/x` -> `x`; a name
+    # without `/` is its own): what LiteLLM's fallback lookup strips it to when that segment is a provider. Kept by
+    # the database on every write; indexed, so the groups a name may be another spelling of are read by key
+    # (selectors.names_spelled_like).
+    stem = models.GeneratedField(
+        expression=Replace("name", Substr("name", 1, StrIndex("name", Value("/"))), Value("")),
+        output_field=models.CharField(max_length=MAX_NAME_LENGTH),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["name"]
+        indexes = [models.Index(fields=["stem"], name="fallbacks_group_stem_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(name=DEFAULT_CHAIN_SOURCE) & ~Q(name=""),

@@ -37,7 +37,6 @@ from fallbacks.resolution import (
     attempt_plan,
     direct_chain,
     general_when_no_typed_chain_applies,
-    names_spelling,
     rule_keys,
     series_names,
     walk,
@@ -154,10 +153,11 @@ def chain_warnings(source: str, fallback_type: str) -> list[Finding]:
     """The lint findings about a chain just written (for `POST /fallback`'s extra `warnings`): exactly
     `lint_chain` over the whole configuration, computed from the part of the graph they depend on.
 
-    A bounded number of queries (about twice `max_fallbacks` plus ten), each reading what the chain reaches
-    within `max_fallbacks` hops, what reaches it, and the cycles through it, never every group: except when a
-    request that walks the `*` chain of the type can reach the chain (every model group is then a requester),
-    when the whole configuration is read as before.
+    Seven queries, eight for a general chain (one more per hop that a rule read by another spelling of a name adds,
+    two more for the candidates a first chain of a type may leave without a fallback), each reading what the chain
+    reaches within `max_fallbacks` hops, what reaches it, and the cycles through it, by key, never every group:
+    except when a request that walks the `*` chain of the type can reach the chain (every model group is then a
+    requester), when the whole configuration is read as before.
     """
     context = chain_lint_context(source, fallback_type)
     if context is None:
@@ -194,24 +194,20 @@ def chain_lint_context(source: str, fallback_type: str) -> LintContext | None:
     """
     facts = selectors.lint_facts()
     series, max_fallbacks = facts.litellm_version, facts.max_fallbacks
-    defaults = selectors.chain_map(model=DEFAULT_CHAIN_SOURCE)
-    chains: dict[tuple[str, str], list[str]] = dict(defaults)
-    own = selectors.chains_of_sources([source], fallback_type=fallback_type)
-    if (source, fallback_type) not in own:
+    # The `*` chains and the source's own (every type of both: one read).
+    chains = selectors.chains_of_sources({DEFAULT_CHAIN_SOURCE, source})
+    written = chains.get((source, fallback_type))
+    if written is None:
         return None  # deleted since it was written: whatever the whole configuration says
-    chains.update(own)
+    defaults = {key: targets for key, targets in chains.items() if key[0] == DEFAULT_CHAIN_SOURCE}
 
-    # _requesters: backwards along the chains of the type, stopping where the `*` chain would make every group one.
-    requesters, frontier = {source}, {source}
-    reached_by_default = set(defaults.get((DEFAULT_CHAIN_SOURCE, fallback_type), ()))
-    for _ in range(max_fallbacks):
-        if frontier & reached_by_default:
-            return None
-        frontier = selectors.chain_sources_naming(frontier, fallback_type) - {DEFAULT_CHAIN_SOURCE} - requesters
-        if not frontier:
-            break
-        requesters |= frontier
-    requesters.discard(DEFAULT_CHAIN_SOURCE)
+    # _requesters: backwards along the chains of the type, up to max_fallbacks hops; every group is one when a model
+    # fewer hops away than that is a target of the type's `*` chain.
+    hops = selectors.sources_reaching(source, fallback_type, max_fallbacks)
+    reached_by_default = defaults.get((DEFAULT_CHAIN_SOURCE, fallback_type), ())
+    if any(hops.get(name, max_fallbacks) < max_fallbacks for name in reached_by_default):
+        return None
+    requesters = set(hops)
 
     # Their plans, to the depth max_fallbacks allows. Each requester has a chain of the type of its own (the source
     # included), so every failure in its walk finds a chain of the type (the failed model's, else the requester's):
@@ -222,9 +218,9 @@ def chain_lint_context(source: str, fallback_type: str) -> LintContext | None:
 
     # The groups whose own facts or lookups a finding reads: the source and targets, and the models that may be
     # left without a fallback of a type (those naming the source by another spelling, when it is a general chain).
-    looked_up = {source, *own[(source, fallback_type)]}
+    looked_up = {source, *written}
     if fallback_type == DEFAULT_FALLBACK_TYPE and source != DEFAULT_CHAIN_SOURCE:
-        looked_up |= selectors.names_spelled_alike(names_spelling(source) | {source})
+        looked_up |= selectors.names_spelled_like(source)
     stranded_types = (
         [kind for kind in FALLBACK_TYPES.values() if walks_own_chains(kind)]
         if fallback_type == DEFAULT_FALLBACK_TYPE and source == DEFAULT_CHAIN_SOURCE
@@ -287,9 +283,10 @@ def _stranded_candidates(fallback_type: str, facts: selectors.LintFacts, default
 def lint_of_groups(names: Collection[str]) -> dict[str, list[Finding]]:
     """For each of `names`, the findings of the whole configuration's lint (configured series) that concern it
     (Finding.concerns), in lint's order: what `lint(lint_context())` filtered by name gives, computed from the part
-    of the graph those groups touch. A bounded number of queries (about `max_fallbacks` plus fifteen), each the size
-    of that part; the whole configuration is read instead only when a finding about one of them depends on every
-    group (a `*` chain whose walk max_fallbacks may cut, a requester no chain names) or when max_fallbacks is 0.
+    of the graph those groups touch. A bounded number of queries (about `max_fallbacks` plus twenty), each the size
+    of that part, and when a finding may name every group that walks a `*` chain, the names of those groups (planned
+    a few for all: _default_walkers); the whole configuration is read instead only when a requester no chain names
+    spells one of the names, or when max_fallbacks is 0.
     """
     names = list(dict.fromkeys(names))
     if not names:
@@ -302,26 +299,32 @@ def _lint_of_groups(names: list[str], facts: selectors.LintFacts) -> dict[str, l
     if local is None:
         findings = lint(selectors.lint_context())
         return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
-    context, requesters = local
-    return lint_concerning(context, names, requesters=requesters)
+    context, requesters, alike, cycle_chains = local
+    return lint_concerning(context, names, requesters=requesters, alike=alike, cycle_chains=cycle_chains)
 
 
-def _groups_lint_context(names: list[str], facts: selectors.LintFacts) -> tuple[LintContext, set[str]] | None:
-    """The part of the configuration lint_concerning needs for `names`, and the requesters it must plan; None when
-    that part is every group.
+def _groups_lint_context(
+    names: list[str], facts: selectors.LintFacts
+) -> tuple[LintContext, set[str], dict[tuple[str, str], list[str]], ChainMap] | None:
+    """The part of the configuration lint_concerning needs for `names`, the requesters it must plan, what some of
+    them speak for (lint_concerning's `alike`) and the chains a cycle through a name may use (`cycle_chains`); None
+    when that part is every group.
 
     Each finding lint_concerning keeps is about a chain of one of the names, a chain naming one, or a model that
-    spells one: those chains are read, with the facts and rule keys of the groups they name, and the own chains of
-    each type they reach (cycles). A `beyond_max_fallbacks` finding about a chain also names every model whose plan
+    spells one: those chains are read, with the facts and rule keys of the groups they name, and apart, the own
+    chains of each type the names' own chains reach (cycles: on a ring, every chain, which the other findings need
+    not look through). A `beyond_max_fallbacks` finding about a chain also names every model whose plan
     cuts that chain: those are found backwards, at most max_fallbacks hops along any chain (from a target to the
     source, and to every model that spells the source, whose rule it is), and planned over what their walks reach.
+    When a `*` chain is among those chains (every model without a rule walks it), the models that walk it are planned
+    as _default_walkers says; the models in no chain as the whole lint plans them, the first for all.
     """
     series, max_fallbacks, all_types = facts.litellm_version, facts.max_fallbacks, set(FALLBACK_TYPES.values())
     if max_fallbacks <= 0:
         return None  # max_fallbacks_zero names every chain: cheaper whole
     defaults = selectors.chain_map(model=DEFAULT_CHAIN_SOURCE)
-    if any(name in targets for targets in defaults.values() for name in names):
-        return None  # a `*` chain's findings may name every requester
+    # A `*` chain's findings may name every model that walks it.
+    through_default = any(name in targets for targets in defaults.values() for name in names)
     spellings = series_names(series)
     linked = selectors.names_spelled_alike()  # every group that spells another group's name (few, or none)
 
@@ -331,42 +334,42 @@ def _groups_lint_context(names: list[str], facts: selectors.LintFacts) -> tuple[
     naming = selectors.chain_sources_naming(names, None) - {DEFAULT_CHAIN_SOURCE}
     chains: dict[tuple[str, str], list[str]] = dict(defaults)
     chains.update(selectors.chains_of_sources({*names, *naming}))
-    chains.update(selectors.own_chains_reachable(names, all_types))
+    cycle_chains = selectors.own_chains_reachable(names, all_types)
     in_chains = selectors.names_in_chains(names)
+    # A name in no chain: the lint plans the first model in no chain for all of them.
+    outsider = selectors.first_group_in_no_chain() if len(in_chains) < len(names) else None
+    planned = in_chains | ({outsider} if outsider is not None else set())
 
     # Who may cut a chain whose finding concerns a name: the chains of the names or naming them, and those the names'
     # own plans cut.
-    walked = _chains_within(in_chains, all_types, max_fallbacks, series, with_defaults=True)
+    walked = _chains_within(planned, all_types, max_fallbacks, series, with_defaults=True)
     chains.update(walked)
     resolver = ChainResolver(PartialChains(chains, types_present=facts.types_present), series)
     cut = {
         key
-        for name in in_chains
+        for name in planned
         for kind in facts.types_present
         for key in walk(resolver, name, kind, None, max_fallbacks).cut
     }
-    if len(in_chains) < len(names):  # a name in no chain: the lint plans the first such group for all of them
-        outsider = selectors.first_group_in_no_chain() or names[0]
-        around = _chains_within({outsider}, all_types, max_fallbacks, series, with_defaults=True)
-        outsider_resolver = ChainResolver(
-            PartialChains({**chains, **around}, types_present=facts.types_present), series
-        )
-        if any(walk(outsider_resolver, outsider, kind, None, max_fallbacks).cut for kind in facts.types_present):
-            return None  # its findings name every group in no chain
     sources = {source for source, _ in cut} | {source for source, _ in chains if source in naming or source in names}
-    if DEFAULT_CHAIN_SOURCE in sources:
-        return None
-    requesters = frontier = sources | spelled(sources)
+    through_default |= DEFAULT_CHAIN_SOURCE in sources
+    requesters = frontier = (sources | spelled(sources)) - {DEFAULT_CHAIN_SOURCE}
     for _ in range(max_fallbacks):
         found = selectors.chain_sources_naming(frontier, None)
-        if DEFAULT_CHAIN_SOURCE in found:
-            return None  # every model without a rule walks it
-        frontier = (found | spelled(found)) - requesters
+        through_default |= DEFAULT_CHAIN_SOURCE in found
+        frontier = (found | spelled(found)) - requesters - {DEFAULT_CHAIN_SOURCE}
         if not frontier:
             break
         requesters = requesters | frontier
     if selectors.names_in_chains(requesters) != requesters:
         return None  # a requester no chain names: the lint plans the first such group for all of them
+    alike: dict[tuple[str, str], list[str]] = {}
+    if through_default:
+        walkers, alike = _default_walkers(defaults, linked, facts)
+        requesters = requesters | walkers
+        outsider = outsider or selectors.first_group_in_no_chain()  # each model in no chain walks `*`
+    if outsider is not None:
+        requesters = requesters | {outsider}
     chains.update(_chains_within(requesters, all_types, max_fallbacks, series, with_defaults=True))
 
     looked_up = {*names, *spelled(set(names)), *naming}
@@ -395,7 +398,55 @@ def _groups_lint_context(names: list[str], facts: selectors.LintFacts) -> tuple[
                 groups={**groups, **more_groups},
             )
             groups = context.groups
-    return context, requesters
+    if outsider is not None:
+        alike.update(_outsiders_alike(context, outsider, facts))
+    return context, requesters, alike, cycle_chains
+
+
+def _outsiders_alike(
+    context: LintContext, outsider: str, facts: selectors.LintFacts
+) -> dict[tuple[str, str], list[str]]:
+    """What the first model in no chain speaks for, as the whole lint plans it: every model in no chain, for every
+    type (lint_concerning's `alike`); nothing to read when its walks cut no chain (then they make no finding)."""
+    resolver = context.resolver()
+    if not any(walk(resolver, outsider, kind, None, facts.max_fallbacks).cut for kind in facts.types_present):
+        return {}
+    outsiders = selectors.groups_in_no_chain()
+    return {(outsider, kind): outsiders for kind in facts.types_present}
+
+
+def _default_walkers(
+    defaults: ChainMap, linked: set[str], facts: selectors.LintFacts
+) -> tuple[set[str], dict[tuple[str, str], list[str]]]:
+    """The models in some chain whose walks may take a `*` chain, as few requesters to plan, and what each of them
+    speaks for (lint_concerning's `alike`): `(requesters, (requester, type) -> models)`.
+
+    Such a model has no rule of its own of the chain type its walk for the error type looks up (nor a general one,
+    when the walk then looks up the general chains: SERIES_RULES), so every model that fails in its walk finds the
+    same chain whoever was requested. The walks of all those that no chain a `*` chain reaches within max_fallbacks
+    hops names, and that no other spelling may name, are therefore one walk with the requested model renamed: the
+    first of them by name is planned for all. The others are planned each.
+    """
+    series, max_fallbacks, types = facts.litellm_version, facts.max_fallbacks, facts.types_present
+    starts = {target for targets in defaults.values() for target in targets}
+    reach = {**defaults, **_chains_within(starts, set(FALLBACK_TYPES.values()), max_fallbacks, series)}
+    named = linked | {target for targets in reach.values() for target in targets}
+    resolver = ChainResolver(PartialChains(defaults, types_present=types), series)
+    rows = selectors.groups_lacking_own_chain()
+    requesters: set[str] = set()
+    alike: dict[tuple[str, str], list[str]] = {}
+    for kind in types:
+        chain_type = resolver.chain_type_for_error(kind)
+        looked_up = {chain_type}
+        if not defaults.get((DEFAULT_CHAIN_SOURCE, chain_type)) and general_when_no_typed_chain_applies(kind, series):
+            looked_up.add(DEFAULT_FALLBACK_TYPE)
+        walkers = [name for name, own, in_chains in rows if in_chains and not own & looked_up]
+        requesters |= {name for name in walkers if name in named}
+        alike_walkers = sorted(name for name in walkers if name not in named)
+        if alike_walkers:
+            requesters.add(alike_walkers[0])
+            alike[(alike_walkers[0], kind)] = alike_walkers
+    return requesters, alike
 
 
 # Plans and lint ------------------------------------------------------------------------------

@@ -77,16 +77,6 @@ def rule_keys(model: str, series: str) -> list[str]:
     return [model, *series_names(series).other_spellings(model), DEFAULT_CHAIN_SOURCE]
 
 
-def names_spelling(name: str) -> set[str]:
-    """Names of which `name` may be another spelling (on any series): `name` with a provider prefix, and `name`
-    without its first segment. With the names whose first segment recurs (`azure/azure/x`: the selector
-    names_spelled_alike finds those), every name whose other_spellings include `name` is among them."""
-    found = {f"{provider}/{name}" for series in SERIES_RULES for provider in series_names(series).providers}
-    if "/" in name:
-        found.add(name.split("/", 1)[1])
-    return found
-
-
 @dataclass(frozen=True)
 class DirectChain:
     targets: list[str]

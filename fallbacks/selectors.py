@@ -51,17 +51,22 @@ class ConfigStamp:
     gateways run (which the model list's metadata follows)."""
 
     version: int
-    written_at: datetime | None  # the version alone repeats after a database is restored or a test rolls back
+    # When the version was written, as the database driver gives it: the version alone repeats after a database is
+    # restored or a test rolls back
+    written_at: datetime | None
     litellm_version: str
 
 
 def config_stamp() -> ConfigStamp:
-    """The configuration's current stamp. One query, by primary key."""
-    row = (
-        Configuration.objects.filter(pk=Configuration.SINGLETON_ID)
-        .values_list("version", "updated_at", "litellm_version")
-        .first()
-    )
+    """The configuration's current stamp. One query, by primary key.
+
+    Read on every request to a list (fallbacks.api.listings), so in plain SQL: building the ORM's query costs
+    about twenty times what SQLite takes to answer it, and this is most of what a 304 costs.
+    """
+    sql = f"SELECT version, updated_at, litellm_version FROM {Configuration._meta.db_table} WHERE id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Configuration.SINGLETON_ID])
+        row = cursor.fetchone()
     if row is None:
         return ConfigStamp(version=0, written_at=None, litellm_version=DEFAULT_LITELLM_VERSION)
     return ConfigStamp(*row)
@@ -97,9 +102,17 @@ def active_api_key(key_hash: str) -> ApiKey | None:
 
 
 def authentication_failures(address: str, *, after: int) -> list[tuple[int, int]]:
-    """The failed authentications of `address` in each second after `after` that had any, oldest first."""
-    rows = AuthenticationFailures.objects.filter(address=address, second__gt=after).order_by("second")
-    return list(rows.values_list("second", "failures"))
+    """The failed authentications of `address` in each second after `after` that had any, oldest first.
+
+    Read on every request that presents a key, so in plain SQL like config_stamp.
+    """
+    sql = (
+        f"SELECT second, failures FROM {AuthenticationFailures._meta.db_table}"
+        " WHERE address = %s AND second > %s ORDER BY second"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [address, after])
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def model_group_exists(name: str) -> bool:
@@ -158,17 +171,22 @@ def chains_of_sources(
 ) -> dict[tuple[str, str], list[str]]:
     """The chains (every type, one or some) of the named sources, `*` naming the default ones. One query."""
     names = set(sources)
-    wanted = Q(source__name__in=names - {DEFAULT_CHAIN_SOURCE})
+    # The named groups' chains and the `*` ones as two parts of one UNION ALL, each read by index: one WHERE with
+    # `name IN (...) OR source_id IS NULL` made SQLite scan every entry, and PostgreSQL every entry and group.
+    parts = [FallbackEntry.objects.filter(source__name__in=names - {DEFAULT_CHAIN_SOURCE})]
     if DEFAULT_CHAIN_SOURCE in names:
-        wanted |= Q(source__isnull=True)
-    entries = FallbackEntry.objects.filter(wanted)
+        parts.append(FallbackEntry.objects.filter(source__isnull=True))
     if fallback_type is not None:
-        entries = entries.filter(fallback_type=fallback_type)
+        parts = [part.filter(fallback_type=fallback_type) for part in parts]
     if fallback_types is not None:
-        entries = entries.filter(fallback_type__in=set(fallback_types))
-    entries = entries.order_by("source_id", "fallback_type", "position")
+        parts = [part.filter(fallback_type__in=set(fallback_types)) for part in parts]
+    first, *others = (
+        part.order_by().values_list("source_id", "fallback_type", "position", "source__name", "target__name")
+        for part in parts
+    )
+    entries = first.union(*others, all=True).order_by("source_id", "fallback_type", "position")
     chains: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for source, entry_type, target in entries.values_list("source__name", "fallback_type", "target__name"):
+    for _, entry_type, _, source, target in entries:
         chains[(source or DEFAULT_CHAIN_SOURCE, entry_type)].append(target)
     return dict(chains)
 
@@ -441,6 +459,26 @@ def chain_sources_naming(targets: Iterable[str], fallback_type: str | None) -> s
     return {source or DEFAULT_CHAIN_SOURCE for source in rows}
 
 
+def sources_reaching(name: str, fallback_type: str, hops: int) -> dict[str, int]:
+    """Each model group whose own chains of `fallback_type` reach `name` within `hops` hops (following each target's
+    own chain of the type), with the fewest hops it takes; `name` itself, when a group, at 0. The `*` chains are left
+    out. One recursive query, whose size is what reaches `name` that closely (chain_sources_naming hop by hop).
+    """
+    entries, groups = FallbackEntry._meta.db_table, ModelGroup._meta.db_table
+    sql = f"""
+        WITH RECURSIVE reaching(id, hops) AS (
+            SELECT id, 0 FROM {groups} WHERE name = %s
+            UNION
+            SELECT e.source_id, r.hops + 1 FROM {entries} e JOIN reaching r ON e.target_id = r.id
+            WHERE e.fallback_type = %s AND e.source_id IS NOT NULL AND r.hops < %s
+        )
+        SELECT (SELECT name FROM {groups} WHERE id = r.id), MIN(r.hops) FROM reaching r GROUP BY r.id
+    """  # the names by primary key: a join with `reaching` made PostgreSQL scan every group
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [name, fallback_type, hops])
+        return dict(cursor.fetchall())
+
+
 def own_chains_reachable(sources: Iterable[str], fallback_types: Iterable[str]) -> dict[tuple[str, str], list[str]]:
     """Every own chain (not `*`) of each type that the own chains of `sources` of that type reach, theirs included,
     following each target's own chain of the same type: all a cycle through one of `sources` can use.
@@ -512,21 +550,27 @@ def chains_within_hops(
     return dict(chains)
 
 
-def names_in_chains(names: Iterable[str]) -> set[str]:
-    """Those of `names` that are the source or a target of some chain. One query."""
-    in_chains = Exists(FallbackEntry.objects.filter(source=OuterRef("pk"))) | Exists(
+def _named_by_a_chain():
+    """Whether a chain names the model group, as source or target (an expression over ModelGroup)."""
+    return Exists(FallbackEntry.objects.filter(source=OuterRef("pk"))) | Exists(
         FallbackEntry.objects.filter(target=OuterRef("pk"))
     )
-    return set(ModelGroup.objects.filter(in_chains, name__in=set(names)).values_list("name", flat=True))
+
+
+def names_in_chains(names: Iterable[str]) -> set[str]:
+    """Those of `names` that are the source or a target of some chain. One query."""
+    return set(ModelGroup.objects.filter(_named_by_a_chain(), name__in=set(names)).values_list("name", flat=True))
 
 
 def first_group_in_no_chain() -> str | None:
     """The first model group by name that no chain names, as source or target: the lint plans it for all of them.
     One query (the database looks for it, one row is read)."""
-    named = Exists(FallbackEntry.objects.filter(source=OuterRef("pk"))) | Exists(
-        FallbackEntry.objects.filter(target=OuterRef("pk"))
-    )
-    return ModelGroup.objects.filter(~named).order_by("name").values_list("name", flat=True).first()
+    return ModelGroup.objects.filter(~_named_by_a_chain()).order_by("name").values_list("name", flat=True).first()
+
+
+def groups_in_no_chain() -> list[str]:
+    """The model groups that no chain names, as source or target, by name. One query."""
+    return list(ModelGroup.objects.filter(~_named_by_a_chain()).order_by("name").values_list("name", flat=True))
 
 
 def groups_without_own_chain(fallback_type: str, *, with_own_general: bool) -> list[str]:
@@ -539,12 +583,28 @@ def groups_without_own_chain(fallback_type: str, *, with_own_general: bool) -> l
     return list(groups.order_by().values_list("name", flat=True))
 
 
-def names_spelled_alike(candidates: Iterable[str] = ()) -> set[str]:
+def groups_lacking_own_chain() -> list[tuple[str, frozenset[str], bool]]:
+    """The model groups without a chain of their own of some type: `(name, the types it has a chain of, whether a
+    chain names it as source or target)`. One query: the database compares, only those groups are read."""
+    own = FallbackEntry.objects.filter(source=OuterRef("pk"))
+    kinds = list(FALLBACK_TYPES.values())
+    has = {f"has_{kind}": Exists(own.filter(fallback_type=kind)) for kind in kinds}
+    lacking = Q()
+    for flag in has:
+        lacking |= Q(**{flag: False})
+    rows = ModelGroup.objects.annotate(**has, named=_named_by_a_chain()).filter(lacking).order_by()
+    return [
+        (name, frozenset(kind for kind, found in zip(kinds, flags, strict=True) if found), named)
+        for name, named, *flags in rows.values_list("name", "named", *has)
+    ]
+
+
+def names_spelled_alike() -> set[str]:
     """Model group names that may be another spelling of one another (fallbacks.litellm_names): a name whose part
-    after its first `/` is another group's name (`openai/gpt-4o` and `gpt-4o`, both given), a name whose first
-    segment recurs after it (`azure/azure/x`, which LiteLLM strips to `x`), and those of `candidates` that are
-    groups. Every other spelling of a group's name that is itself a group is among them. One query: the database
-    compares the names, only the few that match are read.
+    after its first `/` is another group's name (`openai/gpt-4o` and `gpt-4o`, both given), and a name whose first
+    segment recurs after it (`azure/azure/x`, which LiteLLM strips to `x`). Every other spelling of a group's name
+    that is itself a group is among them. One query: the database compares the names, only the few that match are
+    read.
     """
     slash = StrIndex("name", Value("/"))
     groups = ModelGroup.objects.annotate(rest=Substr("name", slash + 1), first=Substr("name", 1, slash))
@@ -552,12 +612,19 @@ def names_spelled_alike(candidates: Iterable[str] = ()) -> set[str]:
     groups = groups.annotate(rest_is_a_group=Exists(ModelGroup.objects.filter(name=OuterRef("rest"))))
     spelled = Q(name__contains="/") & (Q(rest_is_a_group=True) | Q(recurs__gt=0))
     found: set[str] = set()
-    rows = (
-        groups.filter(spelled | Q(name__in=set(candidates))).order_by().values_list("name", "rest", "rest_is_a_group")
-    )
-    for name, rest, rest_is_a_group in rows:
+    for name, rest, rest_is_a_group in groups.filter(spelled).order_by().values_list("name", "rest", "rest_is_a_group"):
         found.update((name, rest) if rest_is_a_group else (name,))
     return found
+
+
+def names_spelled_like(name: str) -> set[str]:
+    """`name` and the model groups of which it may be another spelling (fallbacks.litellm_names), those that exist:
+    every name LiteLLM may strip to `name` (`openai/gpt-4o`, `azure/azure/gpt-4o` for `gpt-4o`: their stored `stem`
+    is `name`), and `name` without its first segment (`gpt-4o` for `openai/gpt-4o`: the name LiteLLM may prefix to
+    it). One query, by key (the names and the `stem` index), whatever the number of groups.
+    """
+    by_name = {name, name.split("/", 1)[-1]}
+    return set(ModelGroup.objects.filter(Q(name__in=by_name) | Q(stem=name)).values_list("name", flat=True))
 
 
 # The history ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import secrets
+import socket
 import statistics
 import sys
 import tempfile
@@ -26,6 +27,7 @@ import time
 import urllib.error
 import urllib.request
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -57,21 +59,31 @@ FIGURES = [
 WRITES_MEASURED = 5  # "after a write" figures: each write costs a whole rebuild, so fewer of them
 
 
+def production_environment(database_url: str, master_key: str) -> dict[str, str]:
+    """Production-like settings on a throwaway database, as environment variables: nothing of the developer's is
+    read or written."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+        "FALLBACKS_ENV_FILE": os.devnull,
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "FALLBACKS_MASTER_KEY": master_key,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "False",
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def configure_django(database_url: str) -> None:
-    """Production-like settings on a throwaway database; nothing of the developer's is read or written."""
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "project.settings",
-            "FALLBACKS_ENV_FILE": os.devnull,
-            "DEBUG": "False",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "FALLBACKS_MASTER_KEY": MASTER_KEY,
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "False",
-            "DATABASE_URL": database_url,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    """This process on production_environment (the benchmarks' server runs in it)."""
+    os.environ.update(production_environment(database_url, MASTER_KEY))
     import django
 
     # No collected static files here, and none are served: WhiteNoise's warning about it is noise.
@@ -144,6 +156,17 @@ def load(size: int) -> None:
                     )
         FallbackEntry.objects.bulk_create(entries, batch_size=5000)
         Configuration.objects.update_or_create(pk=1, defaults={"version": 1})
+    analyze()
+
+
+def analyze() -> None:
+    """PostgreSQL's planner statistics of the tables just loaded, as autovacuum keeps them on a database in use: a
+    table loaded a moment ago has none, and the planner then scans where an index would do."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def serve(workdir: str) -> tuple[WSGIServer, QueryCounter]:
@@ -159,6 +182,28 @@ def serve(workdir: str) -> tuple[WSGIServer, QueryCounter]:
     server = make_server("127.0.0.1", 0, get_wsgi_application(), ThreadingWSGIServer, QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, counter
+
+
+def p95(timings: list[float]) -> float:
+    ordered = sorted(timings)
+    return ordered[max(0, round(0.95 * len(ordered)) - 1)]
+
+
+def timed(fetch: Callable[[], None], requests: int, counter: QueryCounter, *, warmups: int = 1) -> dict:
+    """Queries per call, median and p95 latency of `requests` calls of `fetch`, after `warmups` untimed ones."""
+    for _ in range(warmups):
+        fetch()
+    timings = []
+    before = counter.count
+    for _ in range(requests):
+        started = time.perf_counter()
+        fetch()
+        timings.append((time.perf_counter() - started) * 1000)
+    return {
+        "queries": (counter.count - before) / requests,
+        "median_ms": statistics.median(timings),
+        "p95_ms": p95(timings),
+    }
 
 
 def measure(base_url: str, path: str, kind: str, requests: int, counter: QueryCounter) -> dict:
@@ -193,7 +238,6 @@ def measure(base_url: str, path: str, kind: str, requests: int, counter: QueryCo
         timings.append((time.perf_counter() - started) * 1000)
         queries += counter.count - before
         assert status == (304 if kind == "304" else 200), status
-    timings.sort()
     floor = None
     if kind != "304" and "format=" not in path and path.split("?")[0] != "/config":
         data = json.loads(body)
@@ -211,7 +255,7 @@ def measure(base_url: str, path: str, kind: str, requests: int, counter: QueryCo
     return {
         "queries": queries / rounds,
         "median_ms": statistics.median(timings),
-        "p95_ms": timings[max(0, round(0.95 * len(timings)) - 1)],
+        "p95_ms": p95(timings),
         "kib": len(body if kind == "304" else answer) / 1024 if kind != "304" else 0,
         "floor_ms": floor,
     }

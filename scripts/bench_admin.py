@@ -10,15 +10,13 @@ median and p95 latency. It asserts nothing: figures are for reading.
 """
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import QueryCounter, load, serve
+from bench import QueryCounter, load, serve, timed
 from bench_plan import load_fleet
 
 LOADERS = {"ring": load, "fleet": load_fleet}  # scripts/bench_plan.py says what each shape is
@@ -65,19 +63,7 @@ def measure(base_url: str, path: str, cookie: str, requests: int, counter: Query
             assert response.status == 200, response.status
             response.read()
 
-    fetch()  # warm up
-    timings = []
-    before = counter.count
-    for _ in range(requests):
-        started = time.perf_counter()
-        fetch()
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    return {
-        "queries": (counter.count - before) / requests,
-        "median_ms": statistics.median(timings),
-        "p95_ms": timings[max(0, round(0.95 * len(timings)) - 1)],
-    }
+    return timed(fetch, requests, counter, warmups=1)
 
 
 def main() -> None:

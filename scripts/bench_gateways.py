@@ -17,7 +17,6 @@ import argparse
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,27 +24,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from bench import free_port, production_environment  # noqa: E402  (the benchmarks' production-like settings)
 
 
 def start_peer(folder: Path, server: str) -> tuple[subprocess.Popen, str, str]:
     key = "sk-peer-" + secrets.token_urlsafe(32)
     environment = {
         **{name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "FALLBACKS_"))},
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "FALLBACKS_ENV_FILE": os.devnull,
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "FALLBACKS_MASTER_KEY": key,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "False",
-        "DATABASE_URL": f"sqlite:///{folder / 'peer.sqlite3'}",
-        "LOG_LEVEL": "WARNING",
+        **production_environment(f"sqlite:///{folder / 'peer.sqlite3'}", key),
     }
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v", "0"], env=environment, check=True, cwd=ROOT)

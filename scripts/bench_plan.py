@@ -16,15 +16,13 @@ request, median and p95 latency. It asserts nothing: figures are for reading.
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import MASTER_KEY, QueryCounter, load, serve
+from bench import MASTER_KEY, QueryCounter, analyze, load, serve, timed
 
 
 def name(index: int) -> str:
@@ -62,6 +60,7 @@ def load_fleet(size: int) -> None:
             entries.append(FallbackEntry(source=None, fallback_type=fallback_type, position=0, target=ordered[0]))
         FallbackEntry.objects.bulk_create(entries, batch_size=5000)
         Configuration.objects.update_or_create(pk=1, defaults={"version": 1})
+    analyze()
 
 
 LOADERS = {"ring": load, "fleet": load_fleet}
@@ -101,20 +100,7 @@ def measure(base_url: str, path: str, requests: int, counter: QueryCounter, *, j
             assert response.status == 200, response.status
             response.read()
 
-    for _ in range(2):  # warm up caches and connections
-        fetch()
-    timings = []
-    before = counter.count
-    for _ in range(requests):
-        started = time.perf_counter()
-        fetch()
-        timings.append((time.perf_counter() - started) * 1000)
-    timings.sort()
-    return {
-        "queries": (counter.count - before) / requests,
-        "median_ms": statistics.median(timings),
-        "p95_ms": timings[max(0, round(0.95 * len(timings)) - 1)],
-    }
+    return timed(fetch, requests, counter, warmups=2)
 
 
 def main() -> None:

@@ -84,7 +84,7 @@ class HealthProbe(threading.Thread):
 
 
 def start_gunicorn(environment: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
-    port = bench_free_port()
+    port = bench.free_port()
     command = [sys.executable, "-m", "gunicorn", "project.wsgi", "--config", str(PROJECT / "gunicorn.conf.py")]
     command += ["--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"]
     with open(log, "wb") as output:
@@ -100,14 +100,6 @@ def start_gunicorn(environment: dict[str, str], log: Path) -> tuple[subprocess.P
                 process.kill()
                 sys.exit(f"gunicorn did not start:\n{log.read_text()}")
             time.sleep(0.2)
-
-
-def bench_free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def main() -> None:

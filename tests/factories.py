@@ -54,15 +54,26 @@ def database_snapshot() -> dict:
 
 def load(count: int) -> None:
     """`count` groups, each with a deployment and a three-target chain of every type, plus `*` chains."""
-    ModelGroup.objects.bulk_create(ModelGroup(name=f"model-{index:05d}", owned_by="openai") for index in range(count))
+
+    def ring(index: int, groups: list[ModelGroup]) -> list[ModelGroup]:
+        targets = [groups[(index + step) % count] for step in (1, 2, 3)]
+        return [target for target in dict.fromkeys(targets) if target != groups[index]]
+
+    _load_chains("model", count, ring)
+
+
+def _load_chains(prefix: str, count: int, targets_of) -> None:
+    """`count` groups named `<prefix>-00000` on, each with a deployment and, for every type, the chain
+    `targets_of(index, groups)`; the `*` chains of every type name the first group."""
+    names = [f"{prefix}-{index:05d}" for index in range(count)]
+    ModelGroup.objects.bulk_create(ModelGroup(name=name, owned_by="openai") for name in names)
     groups = list(ModelGroup.objects.order_by("name"))
     Deployment.objects.bulk_create(
         Deployment(model_group=group, litellm_params={"model": f"openai/{group.name}"}) for group in groups
     )
     entries = []
     for index, group in enumerate(groups):
-        targets = [groups[(index + step) % count] for step in (1, 2, 3)]
-        targets = [target for target in dict.fromkeys(targets) if target != group]
+        targets = targets_of(index, groups)
         for fallback_type in FALLBACK_TYPES.values():
             entries += [
                 FallbackEntry(source=group, fallback_type=fallback_type, position=position, target=target)
@@ -297,21 +308,10 @@ def load_fleet(count: int) -> None:
     """`count` groups in families of ten, each with a deployment: in a family every group falls back to the next
     three of its family (no cycles), with chains of every type; `*` chains of every type name `fleet-00000`.
     Unlike load()'s ring, what a chain reaches does not grow with `count`."""
-    ModelGroup.objects.bulk_create(ModelGroup(name=f"fleet-{index:05d}", owned_by="openai") for index in range(count))
-    groups = list(ModelGroup.objects.order_by("name"))
-    Deployment.objects.bulk_create(
-        Deployment(model_group=group, litellm_params={"model": f"openai/{group.name}"}) for group in groups
-    )
-    entries = []
-    for index, group in enumerate(groups):
+
+    def family(index: int, groups: list[ModelGroup]) -> list[ModelGroup]:
         family_end = (index // 10 + 1) * 10
-        targets = [groups[other] for other in range(index + 1, min(index + 4, family_end, count))]
-        for fallback_type in FALLBACK_TYPES.values():
-            entries += [
-                FallbackEntry(source=group, fallback_type=fallback_type, position=position, target=target)
-                for position, target in enumerate(targets)
-            ]
-    for fallback_type in FALLBACK_TYPES.values():
-        entries.append(FallbackEntry(source=None, fallback_type=fallback_type, position=0, target=groups[0]))
-    FallbackEntry.objects.bulk_create(entries)
+        return [groups[other] for other in range(index + 1, min(index + 4, family_end, count))]
+
+    _load_chains("fleet", count, family)
     Configuration.objects.get_or_create(pk=Configuration.SINGLETON_ID)

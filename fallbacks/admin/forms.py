@@ -48,8 +48,19 @@ class ModelGroupAutocomplete(AutocompleteSelect):
         )
         return attrs
 
+    known: dict[str, ModelGroup] = {}  # by id: groups read already (a chain's targets), shown without a look-up
+
     def optgroups(self, name, value, attr=None):
-        return super().optgroups(name, [item for item in value if self.could_be_an_id(item)], attr)
+        value = [item for item in value if self.could_be_an_id(item)]
+        shown = [self.known.get(str(item)) for item in value]
+        if None in shown:
+            return super().optgroups(name, value, attr)
+        # What Django's look-up would show for these groups (none: an empty row): the empty choice, then each, selected.
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        for group in shown:
+            label = self.choices.field.label_from_instance(group)
+            options.append(self.create_option(name, group.pk, label, {str(group.pk)}, len(options)))
+        return [(None, options, 0)]
 
     def could_be_an_id(self, value) -> bool:
         primary_key = self.field.remote_field.model._meta.pk
@@ -84,6 +95,7 @@ class BaseChainFormSet(forms.BaseFormSet):
     def __init__(self, *args, fallback_type: str, current: list[ModelGroup], **kwargs):
         self.fallback_type = fallback_type
         self.current_names = [group.name for group in current]
+        self.current_by_id = {str(group.pk): group for group in current}
         initial = [{"target": group, "ORDER": position} for position, group in enumerate(current, start=1)]
         super().__init__(*args, initial=initial, prefix=f"chain-{fallback_type}", **kwargs)
 
@@ -92,6 +104,7 @@ class BaseChainFormSet(forms.BaseFormSet):
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
+        form.fields["target"].widget.known = self.current_by_id  # each row shows its target without a query
         form.fields["ORDER"].label = "Position"
         form.fields["DELETE"].label = "Remove"
 

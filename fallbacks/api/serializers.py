@@ -20,6 +20,7 @@ from fallbacks.domain import (
     GATEWAY_NAME_MAX_LENGTH,
     LITELLM_SERIES,
     MAX_FALLBACKS_LIMIT,
+    MAX_LIST_PAGE,
     MAX_NAME_LENGTH,
     SEVERITIES,
 )
@@ -70,9 +71,6 @@ class FallbackTypeQuery(QuerySerializer):
 
     def to_internal_value(self, data) -> dict:
         return {"fallback_type": validation.clean_fallback_type(data.get("fallback_type", DEFAULT_FALLBACK_TYPE))}
-
-
-MAX_LIST_PAGE = 1000  # PRODUCT.md 3.2: `?limit=` of GET /fallback and GET /model_groups
 
 
 class PageQuery(QuerySerializer):

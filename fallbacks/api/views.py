@@ -85,18 +85,16 @@ class FallbackView(APIView):
     )
     def post(self, request):
         chain = shapes.FallbackRequestSerializer().to_internal_value(request.data)
-        # The answer's ETag is read before the configuration lock is let go (the outer transaction keeps it),
-        # so no other write can land between the chain written and the version it is labelled with.
-        with transaction.atomic():
-            written = services.chain_set(
-                actor=request.user.actor,
-                via=Via.API,
-                source=chain.model,
-                fallback_type=chain.fallback_type,
-                targets=chain.fallback_models,
-                if_match=if_match(request),
-            )
-            chain_etag = queries.chain_etag(written.source, written.fallback_type)
+        # The answer's ETag (`last_changed`) is read by the service under the configuration lock, so no other write
+        # can land between the chain written and the version it is labelled with.
+        written = services.chain_set(
+            actor=request.user.actor,
+            via=Via.API,
+            source=chain.model,
+            fallback_type=chain.fallback_type,
+            targets=chain.fallback_models,
+            if_match=if_match(request),
+        )
         verb = "created" if written.created else "updated"
         body = {
             "model": written.source,
@@ -107,7 +105,7 @@ class FallbackView(APIView):
         warnings = _chain_warnings(written.source, written.fallback_type)
         if warnings:  # the contract's keys otherwise stay exactly LiteLLM's
             body["warnings"] = warnings
-        return Response(body, headers={CONFIG_VERSION_HEADER: str(written.version), ETAG: etag(chain_etag)})
+        return Response(body, headers={CONFIG_VERSION_HEADER: str(written.version), ETAG: etag(written.last_changed)})
 
 
 class FallbackDetailView(APIView):

@@ -85,11 +85,7 @@ class LintContext:
     @cached_property
     def graphs(self) -> dict[str, dict[str, Sequence[str]]]:
         """The chains of each type as a graph, `source -> targets` (`*` for the default chain), those with targets."""
-        graphs: dict[str, dict[str, Sequence[str]]] = defaultdict(dict)
-        for (source, chain_type), targets in self.chains.items():
-            if targets:
-                graphs[chain_type][source] = targets
-        return graphs
+        return _graphs(self.chains)
 
     def resolver(self, series: str | None = None) -> ChainResolver:
         """The chains' lookups on `series` (the lint's own by default), remembered for this context."""
@@ -97,6 +93,14 @@ class LintContext:
         if series not in self._resolvers:
             self._resolvers[series] = ChainResolver(self.chains, series)
         return self._resolvers[series]
+
+
+def _graphs(chains: ChainMap) -> dict[str, dict[str, Sequence[str]]]:
+    graphs: dict[str, dict[str, Sequence[str]]] = defaultdict(dict)
+    for (source, chain_type), targets in chains.items():
+        if targets:
+            graphs[chain_type][source] = targets
+    return graphs
 
 
 @dataclass(frozen=True)
@@ -175,17 +179,26 @@ def lint_report(context: LintContext, *, model: str | None = None, severity: str
 
 
 def lint_concerning(
-    context: LintContext, names: Collection[str], *, requesters: Collection[str]
+    context: LintContext,
+    names: Collection[str],
+    *,
+    requesters: Collection[str],
+    alike: Mapping[tuple[str, str], Collection[str]] | None = None,
+    cycle_chains: ChainMap | None = None,
 ) -> dict[str, list[Finding]]:
     """For each of `names`, the findings of `lint` that concern it (Finding.concerns), in lint's order, from a
     context that holds the part of the configuration they depend on (fallbacks.queries.lint_of_groups): every chain
     of the names, naming them, or that the walks of `requesters` may take; the facts and rule keys of the groups
-    these name; and as `requesters`, every model whose plan may cut a chain whose finding concerns one of `names`.
+    these name; and as `requesters`, every model whose plan may cut a chain whose finding concerns one of `names`,
+    or one that speaks for it: `alike` maps `(requester, type)` to every model whose walk for errors of that type
+    the lint takes to be the requester's (the models that walk the `*` chain alike, those in no chain). The cycles
+    are looked for in `cycle_chains` when given (every own chain the names' own chains reach: a cycle through a
+    name spans no other), else in the context's chains.
     """
     findings = [
         *_max_fallbacks_zero(context),
-        *_cycles(context),
-        *_beyond_max_fallbacks(context, sources=None, planned=requesters),
+        *_cycles(context, within=cycle_chains),
+        *_beyond_max_fallbacks(context, sources=None, planned=requesters, alike=alike),
         *_no_typed_fallback(context),
         *_inherited_chains_only_itself(context),
         *_smaller_context_windows(context),
@@ -193,7 +206,11 @@ def lint_concerning(
         *upgrade_impact(context),
     ]
     findings.sort(key=_severity_order)
-    return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
+    by_name: dict[str, list[Finding]] = {name: [] for name in names}
+    for finding in findings:
+        for name in by_name.keys() & {finding.source, *finding.models}:  # Finding.concerns, for every name at once
+            by_name[name].append(finding)
+    return by_name
 
 
 def lint_chain(context: LintContext, source: str, fallback_type: str) -> list[Finding]:
@@ -256,14 +273,18 @@ def _max_fallbacks_zero(context: LintContext) -> list[Finding]:
     ]
 
 
-def _cycles(context: LintContext, types: Collection[str] | None = None) -> list[Finding]:
-    """One finding per cycle through models' own chains of one type (a strongly connected component)."""
+def _cycles(
+    context: LintContext, types: Collection[str] | None = None, *, within: ChainMap | None = None
+) -> list[Finding]:
+    """One finding per cycle through models' own chains of one type (a strongly connected component), looked for in
+    the context's chains, or only `within` those (a part of them that holds every cycle asked about)."""
+    graphs = context.graphs if within is None else _graphs(within)
     findings = []
     found: list[tuple[Mapping[str, Sequence[str]], list[set[str]]]] = []  # each graph's cycles, once for a graph
     for fallback_type in FALLBACK_TYPES.values() if types is None else types:
         graph = {
             source: targets
-            for source, targets in context.graphs.get(fallback_type, {}).items()
+            for source, targets in graphs.get(fallback_type, {}).items()
             if source != DEFAULT_CHAIN_SOURCE
         }
         components = next((components for earlier, components in found if earlier == graph), None)
@@ -320,6 +341,7 @@ def _beyond_max_fallbacks(
     sources: Collection[str] | None,
     types: Collection[str] | None = None,
     planned: Collection[str] | None = None,
+    alike: Mapping[tuple[str, str], Collection[str]] | None = None,
 ) -> list[Finding]:
     """Chains with targets that some request never reaches, because the count reaches `max_fallbacks` first.
 
@@ -339,7 +361,11 @@ def _beyond_max_fallbacks(
         every_type = (
             _walkers(set(context.groups), in_chains) if planned is None else {name: (name,) for name in planned}
         )
-        walkers = {kind: every_type for kind in walked}
+        # `alike`: a requester of part of the graph speaks for the models whose walks are its own (lint_concerning)
+        walkers = {
+            kind: {name: (alike or {}).get((name, kind), stands_for) for name, stands_for in every_type.items()}
+            for kind in walked
+        }
     # The chains walks cut, with the targets they never tried and the requesters whose walks cut them. A chain cut
     # may be a general one during the walk of a typed error, on a series that walks the general chain when no chain
     # of the error's type applies (SERIES_RULES): it is reported with the general chain's own findings.

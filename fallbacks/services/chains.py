@@ -19,6 +19,7 @@ class ChainWrite:
     targets: list[str]
     created: bool
     version: int
+    last_changed: int  # the version that last changed the chain, as this write left it (its ETag)
 
 
 def chain_set(
@@ -37,12 +38,20 @@ def chain_set(
     before anything is written; on success the chain is exactly `targets`, in that order, and
     the config version has moved on by one.
     """
-    key = Key.chain(source, fallback_type)
+    key, targets = Key.chain(source, fallback_type), list(targets)
     with config_write(actor=actor, via=via) as write:
         write.check_unchanged_since([key], if_match, what=key.describe())
-        created = write_chain(write, source=source, fallback_type=fallback_type, targets=list(targets))
+        created = write_chain(write, source=source, fallback_type=fallback_type, targets=targets)
+        write.wrote(key, targets)
+        # Read under the lock, and only when this write leaves the chain as it was (else its own version is the one).
+        unchanged_since = selectors.last_changed([key]) if write.before[key] == targets else None
     return ChainWrite(
-        source=source, fallback_type=fallback_type, targets=list(targets), created=created, version=write.version
+        source=source,
+        fallback_type=fallback_type,
+        targets=targets,
+        created=created,
+        version=write.version,
+        last_changed=write.version if unchanged_since is None else unchanged_since,
     )
 
 
@@ -66,9 +75,8 @@ def write_chain(write: ConfigWrite, *, source: str, fallback_type: str, targets:
     )
     check_writes_enabled()
     write.touch([Key.chain(source, fallback_type)])
-    chain = FallbackEntry.objects.filter(source=groups.get(source), fallback_type=fallback_type)
-    created = not chain.exists()
-    chain.delete()
+    replaced, _ = FallbackEntry.objects.filter(source=groups.get(source), fallback_type=fallback_type).delete()
+    created = not replaced
     FallbackEntry.objects.bulk_create(
         FallbackEntry(source=groups.get(source), fallback_type=fallback_type, position=position, target=groups[name])
         for position, name in enumerate(targets)

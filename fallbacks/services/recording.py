@@ -3,9 +3,10 @@
 Every service opens `config_write()`. It locks the single configuration row first (so concurrent
 writes queue instead of interleaving) and hands the service a `ConfigWrite`. Before changing a
 thing the service `touch()`es it, which reads the thing's value as it was; the service then `note()`s
-what it did in words. On the way out, if anything was noted, the write becomes one version: the
-config version goes up by one, and one ChangeRecord (who, through which door, a one-line summary)
-and its ConfigChange rows (each touched thing whose value differs, before and after) are stored,
+what it did in words (and may say with `wrote()` the value it left a thing with, which is then not read
+again). On the way out, if anything was noted, the write becomes one version: the config version goes
+up by one, and one ChangeRecord (who, through which door, a one-line summary) and its ConfigChange
+rows (each touched thing whose value differs, before and after) are stored,
 all in the service's transaction. So a version's changes are, by construction, the difference
 between the configuration before and after it; a write that fails leaves no version behind, and
 one that notes nothing records nothing and leaves the version as it was.
@@ -73,6 +74,7 @@ class ConfigWrite:
     subject: str = ""
     parts: list[Part] = field(default_factory=list)
     before: dict[Key, object] = field(default_factory=dict)
+    after: dict[Key, object] = field(default_factory=dict)  # values the service wrote and states (`wrote`)
     changes: list[Change] | None = None  # when the service knows them whole (an import, a rollback)
     recorded_changes: list[Change] = field(default_factory=list)
 
@@ -81,6 +83,11 @@ class ConfigWrite:
         new = [key for key in keys if key not in self.before]
         if new:
             self.before.update(selectors.current_values(new))
+
+    def wrote(self, key: Key, value: object) -> None:
+        """The value a touched thing has now, as the service wrote it: the record takes it instead of reading it
+        again. Only for a thing nothing else changes later in the same write (a rename moves chains, say)."""
+        self.after[key] = value
 
     def note(self, action: Action, subject: str, details: dict, summary: str) -> None:
         self.parts.append(Part(action, subject, details, summary))
@@ -181,7 +188,7 @@ def _record(write: ConfigWrite) -> None:
         }
         summary = "; ".join(part.summary for part in write.parts)
     if write.changes is None:
-        after = selectors.current_values(write.before)
+        after = {**selectors.current_values(write.before.keys() - write.after.keys()), **write.after}
         write.changes = changes_between(write.before, after)
     record = ChangeRecord.objects.create(
         version=config.version,

@@ -13,8 +13,8 @@ from fallbacks import domain, errors, selectors, services
 from fallbacks.admin.forms import CHAIN_ERRORS_NOTE
 from fallbacks.admin.sites import DEFAULT_CHAINS_ENTRY
 from fallbacks.domain import FALLBACK_TYPES
-from fallbacks.models import ApiKey, ChangeRecord, Deployment, ModelGroup, SecurityEvent
-from tests.factories import add_deployment, change_url, database_snapshot, form_data
+from fallbacks.models import ApiKey, ChangeRecord, Deployment, FallbackEntry, ModelGroup, SecurityEvent
+from tests.factories import add_deployment, change_url, database_snapshot, form_data, load_fleet
 
 LIST_URL = reverse("admin:fallbacks_modelgroup_changelist")
 ADD_URL = reverse("admin:fallbacks_modelgroup_add")
@@ -713,9 +713,9 @@ def test_the_list_reads_a_constant_number_of_queries(
     operator, make_groups, set_chain, django_assert_num_queries, default_chain
 ):
     """The same shape of configuration at 3 and at 63 groups reads the same queries. The per-row lint reads the part
-    of the graph the page's groups touch, or everything when a `*` chain makes a finding depend on every group
-    (queries.lint_of_groups): two pins."""
-    expected = LIST_PAGE_QUERIES_WHOLE_LINT if default_chain else LIST_PAGE_QUERIES
+    of the graph the page's groups touch, and when a `*` chain's findings may name every group that walks it, which
+    groups walk it alike and which are in no chain (queries.lint_of_groups): two pins."""
+    expected = LIST_PAGE_QUERIES_WITH_DEFAULT_WALKERS if default_chain else LIST_PAGE_QUERIES
 
     def list_page_queries() -> int:
         with django_assert_num_queries(expected) as captured:
@@ -737,10 +737,11 @@ def test_the_list_reads_a_constant_number_of_queries(
 
 # Session, user, two counts (filtered and total), the page, the configured LiteLLM series, its chains with the `*`
 # chains (and those of other spellings of its names), the providers filter; and the lint that marks each row
-# (queries.lint_of_groups): the part of the graph the page's groups touch (tests/reads/test_local_lint.py), or the
-# whole configuration (groups, chains, settings) when a `*` chain makes a finding depend on every group.
+# (queries.lint_of_groups): the part of the graph the page's groups touch (tests/reads/test_local_lint.py); when a
+# `*` chain makes a finding depend on every group that walks it, also what the `*` chains reach, the groups without a
+# chain of their own of some type (the walkers, planned one for those alike) and the first group in no chain.
 LIST_PAGE_QUERIES = 21
-LIST_PAGE_QUERIES_WHOLE_LINT = 13
+LIST_PAGE_QUERIES_WITH_DEFAULT_WALKERS = 24
 
 
 def test_the_change_page_reads_the_same_queries_at_10_and_at_1000_groups(
@@ -767,17 +768,43 @@ def test_the_change_page_reads_the_same_queries_at_10_and_at_1000_groups(
     assert change_page_queries() == at_10
 
 
-# Session, user, the group, the version that last changed what the page edits (for the stale-save guard), the
-# editors' current chains, its deployments (inline), the group page, and the two autocomplete rows showing their
-# groups. The group page reads the part of the graph the group touches, never every group (fallbacks.queries.
-# group_page and lint_of_groups, tests/reads/test_local_lint.py): the settings with the chain types present, the
-# chains its plans may walk, the `*` chains, the groups spelled alike, the chains of and naming the group, the own
-# chains it reaches, which names are in chains, its plans' neighbourhood, one hop back to the requesters that may cut
-# a chain its findings are about, whether they are all in chains, their walks' neighbourhood, and the facts and rule
-# keys of the groups the findings name; then the version that last changed each of its chains (for their history
+# Session, user, the group, the version that last changed what the page edits (for the stale-save guard), the editors'
+# current chains (with their targets, which the chain rows show without a query each), its deployments (inline), and the
+# group page. The group page reads the part of the graph the group touches, never every group
+# (fallbacks.queries.group_page and lint_of_groups, tests/reads/test_local_lint.py): the settings with the chain types
+# present, the chains its plans may walk, the `*` chains, the groups spelled alike, the chains of and naming the group,
+# the own chains it reaches, which names are in chains, its plans' neighbourhood, one hop back to the requesters that
+# may cut a chain its findings are about, whether they are all in chains, their walks' neighbourhood, and the facts and
+# rule keys of the groups the findings name; then the version that last changed each of its chains (for their history
 # and undo links), and the group's gateways (the config version and the gateways with their last drift checks:
 # fallbacks.queries.group_gateways).
-CHANGE_PAGE_QUERIES = 25
+CHANGE_PAGE_QUERIES = 23
+
+
+@pytest.mark.parametrize("name", ["fleet-00001", "fleet-00055"])
+def test_a_fleets_change_page_reads_the_same_queries_at_100_and_at_1000_groups(
+    operator, django_assert_num_queries, name
+):
+    """fleet-00001's findings may name every group that walks a `*` chain (tests/reads/test_local_lint.py): its page
+    reads what the `*` chains reach and which groups walk them alike, never every group's chains."""
+
+    def change_page_queries(size: int) -> int:
+        FallbackEntry.objects.all().delete()
+        Deployment.objects.all().delete()
+        ModelGroup.objects.all().delete()
+        load_fleet(size)
+        url = change_url(ModelGroup.objects.get(name=name))
+        operator.get(url)  # the first page of the process also reads (and caches) the content type of the log entries
+        with django_assert_num_queries(FLEET_CHANGE_PAGE_QUERIES[name]) as captured:
+            assert operator.get(url).status_code == 200
+        return len(captured)
+
+    assert change_page_queries(100) == change_page_queries(1000)
+
+
+# CHANGE_PAGE_QUERIES' reads, with the fleet's chains, deployments and `*` chains: for fleet-00001 also what the
+# `*` chains reach, the groups without a chain of their own of some type and the first group in no chain.
+FLEET_CHANGE_PAGE_QUERIES = {"fleet-00001": 29, "fleet-00055": 25}
 
 
 # --- API keys ----------------------------------------------------------------------------------------------------

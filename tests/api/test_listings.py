@@ -168,8 +168,9 @@ def test_a_restored_database_with_the_same_version_number_is_not_served_old_byte
     """The version number alone repeats (a restored backup, a rolled back test); the stamp's time does not."""
     first = api.get("/v1/models").content
     stamp = selectors.config_stamp()
+    written_at = Configuration.objects.get(pk=1).updated_at
     ModelGroup.objects.filter(name="gpt-4o").update(owned_by="restored")  # the data a backup holds
-    Configuration.objects.filter(pk=1).update(updated_at=stamp.written_at.replace(year=stamp.written_at.year - 1))
+    Configuration.objects.filter(pk=1).update(updated_at=written_at.replace(year=written_at.year - 1))
     assert selectors.config_stamp().version == stamp.version
     again = api.get("/v1/models").content
     assert again != first

@@ -81,6 +81,28 @@ def page(monkeypatch, transactional_db, live_server):
         connections.close_all()
 
 
+OPERATOR_PASSWORD = "a-long-operator-password"
+
+
+@pytest.fixture
+def operator_login(page, live_server, django_user_model):
+    """`operator_login()` signs a superuser in through the admin's login form (at `width` x `height` when given)."""
+    django_user_model.objects.create_superuser("operator", "operator@example.com", OPERATOR_PASSWORD)
+
+    def log_in(width: int | None = None, height: int | None = None):
+        if width and height:
+            page.set_viewport_size({"width": width, "height": height})
+        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
+        page.fill("#id_username", "operator")
+        page.fill("#id_password", OPERATOR_PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_selector("#site-name")
+        assert "LLM fallback manager" in page.inner_text("#site-name")
+        return page
+
+    return log_in
+
+
 @pytest.fixture
 def screenshot(page):
     """`screenshot("name")` saves the page as artifacts/screenshots/name.png (git-ignored)."""

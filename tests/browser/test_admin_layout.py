@@ -14,7 +14,6 @@ from fallbacks.models import ModelGroup
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-long-operator-password"
 ACTOR = "browser tests"
 VIEWPORTS = [(1280, 800), (1440, 900)]
 README_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
@@ -74,22 +73,6 @@ def realistic_configuration() -> None:
 
 
 @pytest.fixture
-def logged_in(page, live_server, django_user_model):
-    django_user_model.objects.create_superuser("operator", "operator@example.com", PASSWORD)
-
-    def log_in(width: int = 1440, height: int = 900):
-        page.set_viewport_size({"width": width, "height": height})
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.fill("#id_username", "operator")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#site-name")
-        return page
-
-    return log_in
-
-
-@pytest.fixture
 def readme_screenshot(page, screenshot):
     """Saves the page in artifacts/screenshots/, and as a README image when README_SCREENSHOTS=1."""
 
@@ -109,9 +92,9 @@ def horizontal_overflow(page) -> int:
 
 
 @pytest.mark.parametrize(("width", "height"), VIEWPORTS)
-def test_the_model_group_list_fits_with_long_names(logged_in, live_server, readme_screenshot, width, height):
+def test_the_model_group_list_fits_with_long_names(operator_login, live_server, readme_screenshot, width, height):
     realistic_configuration()
-    page = logged_in(width, height)
+    page = operator_login(width, height)
     page.goto(f"{live_server.url}/admin/fallbacks/modelgroup/")
     assert horizontal_overflow(page) == 0
     for column in ("general_fallbacks", "context_window_fallbacks", "content_policy_fallbacks"):
@@ -139,9 +122,9 @@ def test_the_model_group_list_fits_with_long_names(logged_in, live_server, readm
 
 
 @pytest.mark.parametrize(("width", "height"), VIEWPORTS)
-def test_a_group_page_shows_its_chains_and_plans_first(logged_in, live_server, readme_screenshot, width, height):
+def test_a_group_page_shows_its_chains_and_plans_first(operator_login, live_server, readme_screenshot, width, height):
     realistic_configuration()
-    page = logged_in(width, height)
+    page = operator_login(width, height)
     group = ModelGroup.objects.get(name="gpt-4o")
     page.goto(f"{live_server.url}/admin/fallbacks/modelgroup/{group.pk}/change/")
     page.wait_for_selector("#chain-general-2-row .select2-selection__rendered")
@@ -227,12 +210,12 @@ def overlapping(boxes: list[dict]) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("count", [10, 200])
-def test_the_graph_is_layered_without_overlaps_and_framed_alike(logged_in, live_server, readme_screenshot, count):
+def test_the_graph_is_layered_without_overlaps_and_framed_alike(operator_login, live_server, readme_screenshot, count):
     if count == 10:
         realistic_configuration()
     else:
         many_groups(count)
-    page = logged_in(1440, 900)
+    page = operator_login(1440, 900)
     container = None
     for fallback_type in ("general", "context_window", "content_policy"):
         page.goto(f"{live_server.url}/admin/fallbacks/graph/{fallback_type}")
@@ -264,9 +247,9 @@ def test_the_graph_is_layered_without_overlaps_and_framed_alike(logged_in, live_
     assert container is not None
 
 
-def test_the_graph_focuses_on_one_models_neighbourhood(logged_in, live_server, readme_screenshot):
+def test_the_graph_focuses_on_one_models_neighbourhood(operator_login, live_server, readme_screenshot):
     realistic_configuration()
-    page = logged_in(1280, 800)
+    page = operator_login(1280, 800)
     page.goto(f"{live_server.url}/admin/fallbacks/graph/general")
     page.fill("#fallback-graph-model", "groq/llama-3.1-8b-instant")
     page.click(".fallback-graph-search button")
@@ -281,9 +264,9 @@ def test_the_graph_focuses_on_one_models_neighbourhood(logged_in, live_server, r
     readme_screenshot("admin-fallback-graph-focus")
 
 
-def test_the_landing_page_and_the_api_docs_work_for_a_logged_in_admin(logged_in, live_server, readme_screenshot):
+def test_the_landing_page_and_the_api_docs_work_for_a_logged_in_admin(operator_login, live_server, readme_screenshot):
     realistic_configuration()
-    page = logged_in(1280, 800)
+    page = operator_login(1280, 800)
     page.get_by_role("link", name="View site").click()
     page.wait_for_selector("h1")
     assert page.url == f"{live_server.url}/"

@@ -7,23 +7,6 @@ from fallbacks import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-long-operator-password"
-
-
-@pytest.fixture
-def operator_login(page, live_server, django_user_model):
-    django_user_model.objects.create_superuser("operator", "operator@example.com", PASSWORD)
-
-    def log_in() -> None:
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.fill("#id_username", "operator")
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#site-name")
-        assert "LLM fallback manager" in page.inner_text("#site-name")
-
-    return log_in
-
 
 def create_group(page, live_server, name: str, provider: str) -> None:
     page.goto(f"{live_server.url}/admin/fallbacks/modelgroup/add/")

@@ -9,27 +9,15 @@ from fallbacks.selectors import chain_map
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "a-long-operator-password"
 ACTOR = "browser tests"
-
-
-@pytest.fixture
-def logged_in(page, live_server, django_user_model):
-    django_user_model.objects.create_superuser("operator", "operator@example.com", PASSWORD)
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-    page.fill("#id_username", "operator")
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
-    return page
 
 
 def violations(page) -> list[str]:
     return page.evaluate("JSON.parse(sessionStorage.getItem('csp-violations') || '[]')")
 
 
-def test_admin_pages_work_under_the_content_security_policy(logged_in, live_server):
-    page = logged_in
+def test_admin_pages_work_under_the_content_security_policy(operator_login, live_server):
+    page = operator_login()
     for name in ("gpt-4o", "claude-3-haiku", "gemini-pro"):
         services.group_create(actor=ACTOR, name=name)
     services.chain_set(actor=ACTOR, source="gpt-4o", fallback_type="general", targets=["claude-3-haiku"])

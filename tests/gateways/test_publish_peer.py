@@ -6,7 +6,6 @@ own port with its own SQLite file, set up through its own API.
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import pytest
 from django.core.management import call_command
 
 from fallbacks import services
+from tests.servers import free_port, production_environment
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -25,33 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 ACTOR = "publish-test"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def peer(tmp_path_factory):
     """`(base_url, httpx client with the peer's master key)`: a second instance of this service."""
     folder = tmp_path_factory.mktemp("peer")
     key = "sk-peer-" + secrets.token_urlsafe(32)
-    environment = {
-        **{
-            name: value
-            for name, value in os.environ.items()
-            if not name.startswith(("DJANGO_", "PYTEST_", "FALLBACKS_"))
-        },
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "FALLBACKS_ENV_FILE": os.devnull,
-        "DEBUG": "False",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "FALLBACKS_MASTER_KEY": key,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "False",
-        "DATABASE_URL": f"sqlite:///{folder / 'peer.sqlite3'}",
-        "LOG_LEVEL": "WARNING",
-    }
+    environment = production_environment(DATABASE_URL=f"sqlite:///{folder / 'peer.sqlite3'}", FALLBACKS_MASTER_KEY=key)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=environment, check=True, cwd=ROOT)
     port = free_port()

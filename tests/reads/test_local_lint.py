@@ -53,35 +53,40 @@ class RowsRead:
         return fetch
 
 
-# A chain in the middle of the fleet, rewritten with the same shape: its family only.
+# A chain in the middle of the fleet, rewritten with another shape (the chain changes), then again the same (it does
+# not): its family only.
 WRITTEN = {"fallback_models": ["fleet-00056", "fleet-00057"]}
-# The write (17: the key's count, the lock, the names, the chain before and after, the version and its record, the
-# ETag), then the lint: the settings with which types have chains, the `*` chains, the chain, three hops back to the
-# requesters (its family's start), the chains their walks may take, the reachable chains of the type, the groups'
-# facts and their rule keys' chains, and for a general chain the names spelled like its source.
-POST_QUERIES = {"general": 27, "context_window": 26, "content_policy": 26}
+# The write (11: the client's failed-authentication count, the transaction, the lock, the names, the chain before,
+# its delete and insert, the version and its record, the change or, when the chain is as it was, the version that
+# last changed it (the ETag), the commit), then the lint: the settings with which types have chains, the `*` chains
+# with the source's, the requesters (every hop back at once), the chains their walks may take, the reachable chains
+# of the type, for a general chain the names spelled like its source, the groups' facts and their rule keys' chains.
+POST_QUERIES = {"general": 19, "context_window": 18, "content_policy": 18}
 
 
 @pytest.mark.parametrize("fallback_type", ["general", "context_window", "content_policy"])
 @pytest.mark.parametrize("series", ["1.110", "1.109"])
 def test_a_linted_write_reads_the_same_at_every_size(api, fallback_type, series, monkeypatch):
     costs = []
-    for size in (100, 2000):
+    for size in (1000, 4000):
         FallbackEntry.objects.all().delete()
         Deployment.objects.all().delete()
         ModelGroup.objects.all().delete()
         load_fleet(size)
         Configuration.objects.filter(pk=Configuration.SINGLETON_ID).update(litellm_version=series)
-        rows = RowsRead(monkeypatch)
         body = {"model": "fleet-00055", "fallback_type": fallback_type, **WRITTEN}
-        with CaptureQueriesContext(connection) as captured:
-            response = api.post("/fallback", body, format="json")
-        assert response.status_code == 200, response.json()
-        costs.append((len(captured), rows.count))
-        expected = [finding.as_dict() for finding in lint_chain(selectors.lint_context(), "fleet-00055", fallback_type)]
-        assert response.json().get("warnings", []) == expected
-    assert costs[0] == costs[1]
-    assert costs[0][0] == POST_QUERIES[fallback_type]
+        for _ in ("changed", "unchanged"):
+            rows = RowsRead(monkeypatch)
+            with CaptureQueriesContext(connection) as captured:
+                response = api.post("/fallback", body, format="json")
+            assert response.status_code == 200, response.json()
+            costs.append((size, len(captured), rows.count))
+            expected = lint_chain(selectors.lint_context(), "fleet-00055", fallback_type)
+            assert response.json().get("warnings", []) == [finding.as_dict() for finding in expected]
+            assert response["ETag"] == api.get(f"/fallback/fleet-00055?fallback_type={fallback_type}")["ETag"]
+    queries = POST_QUERIES[fallback_type]
+    assert [cost[1:] for cost in costs[:2]] == [cost[1:] for cost in costs[2:]]
+    assert [cost[1] for cost in costs] == [queries] * 4, costs
 
 
 @pytest.mark.django_db
@@ -123,30 +128,54 @@ def test_a_plan_reads_the_same_at_every_size(api, loader, monkeypatch):
     assert len(costs[0][2]) == len(costs[1][2]) > 1
 
 
+def lint_of_random_groups(rng: random.Random, default_chance: float):
+    """Stores a random configuration, asserts that lint_of_groups of a few of its groups is the whole lint filtered,
+    and returns what those findings were and how the local lint read them (None: the whole configuration)."""
+    context = random_context(rng, default_chance=default_chance)
+    context = replace(context, series=context.configured_series)
+    store_context(context)
+    findings = lint(selectors.lint_context())
+    # Names that other names spell half of the time: the lint reads their rules by either spelling.
+    pool = sorted(context.groups)
+    spelled = [name for name in pool if "/" in name or f"openai/{name}" in pool]
+    pool = spelled if spelled and rng.random() < 0.5 else pool
+    names = rng.sample(pool, k=rng.randint(1, min(4, len(pool))))
+    expected = {name: [finding.as_dict() for finding in findings if finding.concerns(name)] for name in names}
+    found = queries.lint_of_groups(names)
+    assert {name: [finding.as_dict() for finding in found[name]] for name in names} == expected, (context, names)
+    return context, expected, queries._groups_lint_context(names, selectors.lint_facts())
+
+
 @pytest.mark.django_db
 def test_the_lint_of_some_groups_is_the_whole_lint_filtered():
     rng = random.Random(19)
     local = whole = concerned = 0
     for _ in range(300):
-        context = random_context(rng, default_chance=rng.choice([0.0, 0.05, 0.15]))
-        context = replace(context, series=context.configured_series)
-        store_context(context)
-        findings = lint(selectors.lint_context())
-        # Names that other names spell half of the time: the lint reads their rules by either spelling.
-        pool = sorted(context.groups)
-        spelled = [name for name in pool if "/" in name or f"openai/{name}" in pool]
-        pool = spelled if spelled and rng.random() < 0.5 else pool
-        names = rng.sample(pool, k=rng.randint(1, min(4, len(pool))))
-        expected = {name: [finding.as_dict() for finding in findings if finding.concerns(name)] for name in names}
-        found = queries.lint_of_groups(names)
-        assert {name: [finding.as_dict() for finding in found[name]] for name in names} == expected, (context, names)
+        _, expected, read = lint_of_random_groups(rng, rng.choice([0.0, 0.05, 0.15]))
         concerned += sum(bool(value) for value in expected.values())
-        if queries._groups_lint_context(names, selectors.lint_facts()) is None:
+        if read is None:
             whole += 1
         else:
             local += 1
     assert concerned > 100
     assert local > whole
+
+
+@pytest.mark.django_db
+def test_the_lint_of_groups_a_default_chain_reaches_is_the_whole_lint_filtered():
+    """Every model that walks a `*` chain may be a requester: the local lint plans one of those whose walks are alike
+    for all of them (and the first model in no chain for every such model), and still answers the whole lint."""
+    rng = random.Random(29)
+    spoken_for: dict[str, int] = dict.fromkeys(RANDOM_SERIES, 0)
+    whole = 0
+    for _ in range(300):
+        context, _, read = lint_of_random_groups(rng, rng.choice([0.5, 0.9]))
+        if read is None:
+            whole += 1
+        elif any(len(models) > 1 for models in read[2].values()):
+            spoken_for[context.series] += 1
+    assert min(spoken_for.values()) > 10, spoken_for  # on both series, one walk planned for several models
+    assert whole < 100  # the whole configuration only for max_fallbacks 0 or a requester no chain names
 
 
 def whole_group_page(name: str) -> dict:
@@ -174,7 +203,7 @@ def whole_group_page(name: str) -> dict:
 def test_a_group_page_reads_what_it_read_from_every_chain():
     rng = random.Random(23)
     for _ in range(80):
-        context = random_context(rng, default_chance=rng.choice([0.0, 0.15]))
+        context = random_context(rng, default_chance=rng.choice([0.0, 0.15, 0.9]))
         store_context(context)
         for name in rng.sample(sorted(context.groups), k=2):
             page = queries.group_page(name)
@@ -186,3 +215,48 @@ def test_a_group_page_reads_what_it_read_from_every_chain():
                 "findings": [finding.as_dict() for finding in page.findings],
             }
             assert found == whole_group_page(name), (context, name)
+
+
+# The fleet's `*` chains name fleet-00000, whose chain reaches fleet-00001: the findings about fleet-00001 may name
+# every group that walks a `*` chain (each family's last, which has no chain of its own). The local lint plans one of
+# them for all: what the `*` chains reach, the groups without a chain of their own of some type and the first group in
+# no chain are read besides what fleet-00055, mid-fleet, reads.
+GROUP_PAGE_QUERIES = {"fleet-00001": 19, "fleet-00055": 15}
+
+
+@pytest.mark.parametrize("name", sorted(GROUP_PAGE_QUERIES))
+@pytest.mark.parametrize("series", RANDOM_SERIES)
+@pytest.mark.django_db
+def test_a_group_page_reads_the_same_queries_at_every_size(name, series):
+    counts = []
+    for size in (100, 2000):
+        FallbackEntry.objects.all().delete()
+        Deployment.objects.all().delete()
+        ModelGroup.objects.all().delete()
+        load_fleet(size)
+        Configuration.objects.filter(pk=Configuration.SINGLETON_ID).update(litellm_version=series)
+        with CaptureQueriesContext(connection) as captured:
+            page = queries.group_page(name)
+        counts.append(len(captured))
+        findings = [finding.as_dict() for finding in page.findings]
+        assert findings == whole_group_page(name)["findings"]
+        requesters = {model for finding in findings for model in finding["models"]}
+        if name == "fleet-00001":  # a finding names every family's last group, each walking a `*` chain
+            assert {f"fleet-{index:05d}" for index in range(9, size, 10)} <= requesters
+    assert counts[0] == counts[1] == GROUP_PAGE_QUERIES[name]
+
+
+@pytest.mark.django_db
+def test_the_sources_reaching_a_name_are_those_found_hop_by_hop():
+    rng = random.Random(23)
+    for _ in range(60):
+        context = random_context(rng)
+        store_context(context)
+        for name in rng.sample(sorted(context.groups), k=2):
+            for fallback_type in FALLBACK_TYPES.values():
+                hops = rng.randint(0, 5)
+                expected, frontier = {name: 0}, {name}
+                for hop in range(1, hops + 1):
+                    frontier = selectors.chain_sources_naming(frontier, fallback_type) - {"*"} - expected.keys()
+                    expected.update(dict.fromkeys(frontier, hop))
+                assert selectors.sources_reaching(name, fallback_type, hops) == expected, (context, name, hops)

@@ -2,6 +2,8 @@
 
 from fallbacks import selectors, services
 from fallbacks.models import ModelGroup
+from fallbacks.resolution import series_names
+from tests.factories import RANDOM_SERIES
 
 
 def test_chain_map_with_known_names_matches_the_joined_read(make_groups, set_chain):
@@ -40,3 +42,84 @@ def test_an_export_reads_again_when_a_write_lands_between_its_queries(existing, 
     assert "meanwhile" not in reads[0].groups
     assert "meanwhile" in data.groups
     assert data.version == selectors.config_version()
+
+
+def test_the_groups_lacking_a_chain_of_their_own_and_those_in_no_chain(
+    make_groups, set_chain, django_assert_num_queries
+):
+    make_groups("a", "b", "c", "alone", "also-alone")
+    set_chain("a", ["b"])
+    set_chain("a", ["b"], "context_window")
+    set_chain("a", ["c"], "content_policy")
+    set_chain("b", ["c"], "context_window")
+    with django_assert_num_queries(1):
+        lacking = selectors.groups_lacking_own_chain()
+    assert sorted(lacking) == [
+        ("alone", frozenset(), False),
+        ("also-alone", frozenset(), False),
+        ("b", frozenset({"context_window"}), True),
+        ("c", frozenset(), True),  # named as a target only
+    ]
+    with django_assert_num_queries(1):
+        assert selectors.groups_in_no_chain() == ["alone", "also-alone"]
+
+
+# Names LiteLLM may read as another spelling of one another: prefixed, stripped, a provider recurring, a segment
+# that only looks like a provider, non-ASCII, empty segments.
+SPELLINGS = [
+    "gpt-4o",
+    "openai/gpt-4o",
+    "azure/gpt-4o",
+    "azure/azure/gpt-4o",
+    "azure/x/azure/gpt-4o",
+    "openai/azure/gpt-4o",
+    "claude-3-5-sonnet",
+    "anthropic/claude-3-5-sonnet",
+    "vertex_ai/gemini/gemini-pro",
+    "gemini/gemini-pro",
+    "gemini-pro",
+    "not-a-provider/gpt-4o",
+    "modèle-é",
+    "ollama/modèle-é",
+    "a//b",
+    "/b",
+    "b",
+]
+
+
+def _stem(name: str) -> str:
+    """models.ModelGroup.stem, said in Python: the name with every `<first segment>/` taken out."""
+    return name.replace(name[: name.index("/") + 1], "") if "/" in name else name
+
+
+def test_every_group_a_name_may_spell_is_read_by_key(make_groups):
+    """names_spelled_like(n) holds every group X for which LiteLLM reads n as another spelling of X, on both
+    series: the rule keyed `n` names X (what the whole-graph scan it replaces found, as a superset)."""
+    make_groups(*SPELLINGS)
+    assert dict(ModelGroup.objects.values_list("name", "stem")) == {name: _stem(name) for name in SPELLINGS}
+    for series in RANDOM_SERIES:
+        names = series_names(series)
+        for name in SPELLINGS:
+            spelled = {other for other in SPELLINGS if name in names.other_spellings(other)}
+            found = selectors.names_spelled_like(name)
+            assert {name, *spelled} <= found, (series, name)
+    assert selectors.names_spelled_like("gpt-4o") == {
+        "gpt-4o",
+        "openai/gpt-4o",
+        "azure/gpt-4o",
+        "azure/azure/gpt-4o",
+        "not-a-provider/gpt-4o",  # a superset: a segment that is no provider spells nothing, it is looked up
+    }
+    assert selectors.names_spelled_like("openai/gpt-4o") == {"openai/gpt-4o", "gpt-4o"}
+    assert selectors.names_spelled_like("unknown") == set()
+
+
+def test_the_stem_follows_every_write_of_a_name(make_groups):
+    make_groups("openai/gpt-4o")
+    services.group_update(actor="someone", group="openai/gpt-4o", changes={"name": "azure/azure/gpt-4o"})
+    ModelGroup.objects.bulk_create([ModelGroup(name="bedrock/claude")])
+    assert dict(ModelGroup.objects.values_list("name", "stem")) == {
+        "azure/azure/gpt-4o": "gpt-4o",
+        "bedrock/claude": "claude",
+    }
+    assert selectors.names_spelled_like("gpt-4o") == {"azure/azure/gpt-4o"}

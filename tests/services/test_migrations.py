@@ -1,4 +1,5 @@
-"""Migration 0005 keeps what was recorded before versions kept their changes."""
+"""Migrations keep what was there: 0005 what was recorded before versions kept their changes, 0009 the groups
+and their chains (with each group's stem filled in)."""
 
 import pytest
 from django.db import connection
@@ -6,6 +7,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = ("fallbacks", "0003_modelgroup_max_input_tokens_range")
 HISTORY = ("fallbacks", "0005_history")
+BEFORE_STEM = ("fallbacks", "0008_import_preview")
+STEM = ("fallbacks", "0009_group_stem")
 
 
 def migrate_to(target):
@@ -13,6 +16,12 @@ def migrate_to(target):
     executor.loader.build_graph()
     executor.migrate([target])
     return executor.loader.project_state([target]).apps
+
+
+def migrate_to_latest():
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -34,9 +43,34 @@ def test_old_records_stay_as_legacy_versions_and_key_events_move_to_security_eve
         events = apps.get_model("fallbacks", "SecurityEvent").objects.all()
         assert [(e.action, e.subject, e.details) for e in events] == [("api_key_create", "bot", {"x": 1})]
     finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_latest()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_groups_stem_is_filled_in_and_their_chains_and_deployments_stay():
+    try:
+        apps = migrate_to(BEFORE_STEM)
+        group = apps.get_model("fallbacks", "ModelGroup")
+        gpt, azure, twice = (group.objects.create(name=name) for name in ("gpt-4o", "azure/gpt-4o", "azure/azure/x"))
+        apps.get_model("fallbacks", "Deployment").objects.create(model_group=twice, litellm_params={"model": "x"})
+        entry = apps.get_model("fallbacks", "FallbackEntry")
+        entry.objects.create(source=azure, fallback_type="general", position=0, target=gpt)
+        entry.objects.create(source=None, fallback_type="general", position=0, target=twice)
+
+        apps = migrate_to(STEM)
+
+        groups = apps.get_model("fallbacks", "ModelGroup").objects
+        assert dict(groups.values_list("name", "stem")) == {
+            "gpt-4o": "gpt-4o",
+            "azure/gpt-4o": "gpt-4o",
+            "azure/azure/x": "x",
+        }
+        chains = apps.get_model("fallbacks", "FallbackEntry").objects.order_by("id")
+        assert [(e.source_id, e.target_id) for e in chains] == [(azure.id, gpt.id), (None, twice.id)]
+        deployments = apps.get_model("fallbacks", "Deployment").objects.values_list("model_group_id", flat=True)
+        assert list(deployments) == [twice.id]
+    finally:
+        migrate_to_latest()
 
 
 @pytest.mark.django_db
