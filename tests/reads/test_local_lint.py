@@ -53,6 +53,16 @@ class RowsRead:
         return fetch
 
 
+def reload(loader, size: int, series: str | None = None) -> None:
+    """An empty configuration loaded again by `loader` with `size` groups, on `series` when given."""
+    FallbackEntry.objects.all().delete()
+    Deployment.objects.all().delete()
+    ModelGroup.objects.all().delete()
+    loader(size)
+    if series is not None:
+        Configuration.objects.filter(pk=Configuration.SINGLETON_ID).update(litellm_version=series)
+
+
 # A chain in the middle of the fleet, rewritten with another shape (the chain changes), then again the same (it does
 # not): its family only.
 WRITTEN = {"fallback_models": ["fleet-00056", "fleet-00057"]}
@@ -69,11 +79,7 @@ POST_QUERIES = {"general": 19, "context_window": 18, "content_policy": 18}
 def test_a_linted_write_reads_the_same_at_every_size(api, fallback_type, series, monkeypatch):
     costs = []
     for size in (1000, 4000):
-        FallbackEntry.objects.all().delete()
-        Deployment.objects.all().delete()
-        ModelGroup.objects.all().delete()
-        load_fleet(size)
-        Configuration.objects.filter(pk=Configuration.SINGLETON_ID).update(litellm_version=series)
+        reload(load_fleet, size, series)
         body = {"model": "fleet-00055", "fallback_type": fallback_type, **WRITTEN}
         for _ in ("changed", "unchanged"):
             rows = RowsRead(monkeypatch)
@@ -112,10 +118,7 @@ def test_the_plan_read_from_the_chains_it_walks_is_the_whole_configurations():
 def test_a_plan_reads_the_same_at_every_size(api, loader, monkeypatch):
     costs = []
     for size in (100, 2000):
-        FallbackEntry.objects.all().delete()
-        Deployment.objects.all().delete()
-        ModelGroup.objects.all().delete()
-        loader(size)
+        reload(loader, size)
         first, *failing = ModelGroup.objects.order_by("name").values_list("name", flat=True)[50:53]
         rows = RowsRead(monkeypatch)
         with CaptureQueriesContext(connection) as captured:
@@ -230,11 +233,7 @@ GROUP_PAGE_QUERIES = {"fleet-00001": 19, "fleet-00055": 15}
 def test_a_group_page_reads_the_same_queries_at_every_size(name, series):
     counts = []
     for size in (100, 2000):
-        FallbackEntry.objects.all().delete()
-        Deployment.objects.all().delete()
-        ModelGroup.objects.all().delete()
-        load_fleet(size)
-        Configuration.objects.filter(pk=Configuration.SINGLETON_ID).update(litellm_version=series)
+        reload(load_fleet, size, series)
         with CaptureQueriesContext(connection) as captured:
             page = queries.group_page(name)
         counts.append(len(captured))
