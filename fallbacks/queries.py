@@ -49,7 +49,8 @@ def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused while a read builds a few hundred thousand objects (the whole lint at ten
     thousand groups), almost none in a reference cycle: each full collection would walk them all again (a third of
     the lint's time). Reference counting still frees what is dropped; the few cycles wait for the collector's next
-    run, once it is on again."""
+    run, once it is on again. The collector is the process's: the requests other threads serve meanwhile run
+    without it too (only their cyclic garbage waits), and the pause ends when the thread that began it ends it."""
     was_enabled = gc.isenabled()  # False inside another pause, which re-enables it itself
     gc.disable()
     try:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Collate, StrIndex, Substr
@@ -122,7 +123,10 @@ def model_group_exists(name: str) -> bool:
 def _fetch_all(rows: QuerySet) -> list[tuple]:
     """A values_list query's rows straight from the database cursor, for the reads of every chain entry: the ORM's
     own iteration (chunks of 100, a tuple made again for each row) costs more than the database's answer there."""
-    sql, params = rows.query.sql_with_params()
+    try:
+        sql, params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a filter that matches nothing (`__in` an empty list): the ORM asks the database nothing
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -297,10 +301,14 @@ def model_group_documents(*, name: str | None = None, after: str | None = None, 
             "deployments": [],
             "fallbacks": {fallback_type: [] for fallback_type in FALLBACK_TYPES.values()},
         }
+    # A group created after the groups were read (READ COMMITTED reads each query afresh) is not in this answer: its
+    # deployments and chains are left out with it.
     for group_id, params, info in deployments.values_list("model_group_id", "litellm_params", "model_info"):
-        documents[group_id]["deployments"].append({"litellm_params": params, "model_info": info})
+        if group_id in documents:
+            documents[group_id]["deployments"].append({"litellm_params": params, "model_info": info})
     for source_id, fallback_type, target in entries.values_list("source_id", "fallback_type", "target__name"):
-        documents[source_id]["fallbacks"][fallback_type].append(target)
+        if source_id in documents:
+            documents[source_id]["fallbacks"][fallback_type].append(target)
     return list(documents.values())
 
 
@@ -314,7 +322,7 @@ def chains_naming(group: ModelGroup) -> list[str]:
     )
     ordered = sorted(
         ((source or DEFAULT_CHAIN_SOURCE, fallback_type) for source, fallback_type in pairs),
-        key=lambda pair: (pair[0] != DEFAULT_CHAIN_SOURCE, pair[0], FALLBACK_TYPES.order(pair[1])),
+        key=_chain_order,
     )
     return [describe_chain(source, fallback_type) for source, fallback_type in ordered]
 

@@ -490,7 +490,5 @@ def clean_gateway_fields(fields: dict, *, partial: bool) -> dict:
         "litellm_version": clean_litellm_version,
         "mode": clean_gateway_mode,
     }
-    if not partial:
-        for required in ("name", "base_url"):
-            fields.setdefault(required, None)
-    return {name: cleaners[name](value) for name, value in fields.items()}
+    required = {} if partial else {"name": None, "base_url": None}  # absent: refused as such by their rules
+    return {name: cleaners[name](value) for name, value in {**required, **fields}.items()}

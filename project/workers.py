@@ -8,6 +8,10 @@ request before handing it over (a peek: nothing is read), and a complete `GET` o
 thread of its own instead; every other request goes to the pool exactly as in gthread. A request whose first
 bytes have not arrived yet waits in the poller (gthread's own pending connections), not in a thread.
 
+It builds on gthread's internals (`pending_conns`, `method_queue`, `on_pending_socket_readable`, the parser's read-ahead
+buffer), as gunicorn 27.0.1 has them: requirements.txt pins that release, and tests/wiring/test_probe_lane.py runs
+this worker under real gunicorn, so a release that changes them fails there first.
+
 Only a probe whose whole head has already arrived takes the lane, so a client trickling bytes cannot hold it.
 The probe still runs the app (Django answers `/health` in its first middleware, fallbacks.api.middleware), so it
 says that this process answers; `/health/readiness`, which touches the database, takes the pool like any request.
@@ -44,6 +48,9 @@ class ProbeLaneWorker(ThreadWorker):
 
     def enqueue_req(self, conn):
         """Called on the main thread for every request: a new connection, or the next request of a kept one."""
+        if self.cfg.is_ssl:  # TLS in gunicorn itself: the bytes are encrypted and cannot be peeked at; gthread's way
+            super().enqueue_req(conn)
+            return
         start = self._request_start(conn)
         if start is None:
             self._wait_for_request(conn)

@@ -14,13 +14,18 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from fallbacks import queries, services, validation
+from fallbacks import queries, selectors, services, validation
 from fallbacks.admin.filters import NoRegexLookups
 from fallbacks.admin.permissions import actor_of
 from fallbacks.domain import GATEWAY_FIELDS, MOCK_TESTING_FLAGS, MOCK_TESTING_SETTING
 from fallbacks.errors import DomainError
 from fallbacks.gateways import checks
 from fallbacks.models import Gateway
+
+PLAN_MOVED_ON = (
+    "The configuration changed since that plan was read, so nothing was published. Here is what publishing would "
+    "change now."
+)
 
 
 class GatewayForm(forms.ModelForm):
@@ -153,11 +158,13 @@ class GatewayAdmin(NoRegexLookups, admin.ModelAdmin):
         """GET: what publishing would write and delete on the gateway (read from it now). POST: publish."""
         gateway = self._gateway(request, object_id, change=True)
         try:
-            if request.method == "POST":
+            if request.method == "POST" and request.POST.get("config_version") == str(selectors.config_version()):
                 report = checks.publish(gateway)
                 level = messages.SUCCESS if report["in_sync"] else messages.WARNING
                 self.message_user(request, published_summary(gateway, report), level)
                 return self._page(request, "publish.html", gateway, f"Published to {gateway.name}", report=report)
+            if request.method == "POST":  # the configuration moved on since the operator read the plan
+                self.message_user(request, PLAN_MOVED_ON, messages.WARNING)
             checks.check_publishable(gateway)
             plan = checks.publish_plan(gateway)
         except DomainError as refusal:
@@ -171,8 +178,9 @@ class GatewayAdmin(NoRegexLookups, admin.ModelAdmin):
         gateway = self._gateway(request, object_id, change=True)
         data = request.POST if request.method == "POST" else request.GET
         try:
+            # a field left empty is absent: the type then has the request's default
             model, fallback_type = validation.parse_test_fallback_request(
-                {"model": data.get("model"), "fallback_type": data.get("fallback_type") or "general"}
+                {key: value for key in ("model", "fallback_type") if (value := data.get(key))}
             )
             plan = queries.fallback_plan(model, fallback_type, [], litellm_version=gateway.litellm_version).plan
         except DomainError as refusal:

@@ -333,7 +333,8 @@ class ModelGroupAdmin(ChainEditingAdmin):
             page = queries.group_page(saved_name)
             own, defaults, source = page.own, page.defaults, page.name
             context["group_page"] = page
-            context["group_gateways"] = queries.group_gateways(saved_name)  # admin/fallbacks/modelgroup/_gateways.html
+            if request.user.has_perm("fallbacks.view_gateway"):  # admin/fallbacks/modelgroup/_gateways.html
+                context["group_gateways"] = queries.group_gateways(saved_name)
             context["reported_metadata"] = [
                 {
                     "fallback_type": kind,

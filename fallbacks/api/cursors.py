@@ -9,7 +9,9 @@ import binascii
 import json
 
 from fallbacks import errors
+from fallbacks.domain import MAX_NAME_LENGTH
 from fallbacks.errors import ErrorCode, Invalid
+from fallbacks.validation import has_control_characters
 
 
 def encode(*parts: str) -> str:
@@ -24,8 +26,13 @@ def decode(cursor: str, parts: int) -> tuple[str, ...]:
             raise ValueError(cursor)
         padded = cursor + "=" * (-len(cursor) % 4)
         decoded = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (ValueError, binascii.Error, UnicodeError):
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):  # RecursionError: `[[[[...` nested deep
         decoded = None
-    if not (isinstance(decoded, list) and len(decoded) == parts and all(isinstance(part, str) for part in decoded)):
+    if not (isinstance(decoded, list) and len(decoded) == parts and all(map(_is_a_name, decoded))):
         raise Invalid(errors.INVALID_CURSOR, code=ErrorCode.INVALID_CURSOR)
     return tuple(decoded)
+
+
+def _is_a_name(part: object) -> bool:
+    """What a cursor's part must be to be looked up (PostgreSQL refuses NUL in any query)."""
+    return isinstance(part, str) and len(part) <= MAX_NAME_LENGTH and not has_control_characters(part)

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from django.utils import timezone
 
-from fallbacks import errors, queries, services
+from fallbacks import errors, queries, selectors, services
 from fallbacks.domain import (
     DEFAULT_CHAIN_SOURCE,
     FALLBACK_TYPES,
@@ -190,7 +190,7 @@ def publish_plan(gateway, *, client: GatewayClient | None = None) -> dict:
     try:
         plan, error = _publish_plan(gateway, client), None
     except (GatewayError, BadListing) as failure:
-        plan, error = PublishPlan(config_version=queries.reported_chains(gateway.litellm_version)[0]), str(failure)
+        plan, error = PublishPlan(config_version=selectors.config_version()), str(failure)
     return {"gateway": gateway.name, **plan.as_dict(), "error": error}
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
 from fallbacks import selectors, services
+from fallbacks.admin.gateways import PLAN_MOVED_ON
 from fallbacks.domain import MOCK_TESTING_SETTING
 from fallbacks.gateways import checks
 from fallbacks.models import ModelGroup
@@ -107,6 +108,17 @@ def test_test_fallback_asks_first_then_calls_the_gateway_and_shows_the_result(ad
     assert "Model 'nope' not found" in [str(message) for message in response.context["messages"]][-1]
 
 
+def test_an_operator_who_may_not_see_gateways_sees_no_gateway_on_a_group_page(client, two_gateways):
+    user = User.objects.create_user("groups-only", password="pw-groups-123", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["view_modelgroup", "view_fallbackentry"]))
+    client.force_login(user)
+    page = client.get(change_url(ModelGroup.objects.get(name="a")))
+    assert page.status_code == 200
+    assert "group_gateways" not in page.context
+    assert 'id="group-gateways"' not in page.content.decode()
+    assert "edge" not in page.content.decode()
+
+
 def test_a_view_only_operator_sees_the_gateways_but_cannot_test(client, two_gateways):
     user = User.objects.create_user("viewer", password="pw-viewer-123", is_staff=True)
     user.user_permissions.add(
@@ -151,7 +163,18 @@ def test_publish_lists_what_will_change_then_publishes(admin_client, api, peer, 
     assert client.get("/fallback/page-a").status_code == 404  # nothing written yet
     assert client.get("/fallback/page-c").json()["fallback_models"] == ["page-a"]
 
-    done = admin_client.post(url)
+    # A write after the plan was read: nothing is published, the new plan is shown with a warning.
+    services.chain_set(actor=ACTOR, source="page-b", fallback_type="general", targets=["page-c"])
+    moved = admin_client.post(url, {"config_version": confirm.context["plan"]["config_version"]})
+    assert "report" not in moved.context
+    assert [str(message) for message in moved.context["messages"]] == [PLAN_MOVED_ON]
+    assert {"model": "page-b", "fallback_type": "general", "fallback_models": ["page-c"]} in moved.context["plan"][
+        "writes"
+    ]
+    assert client.get("/fallback/page-a").status_code == 404  # still nothing written
+    services.chain_delete(actor=ACTOR, source="page-b", fallback_type="general")
+
+    done = admin_client.post(url, {"config_version": admin_client.get(url).context["plan"]["config_version"]})
     assert done.status_code == 200
     assert done.context["report"]["in_sync"] is True
     assert "2 changes landed, 0 failed" in done.content.decode()

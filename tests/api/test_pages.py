@@ -122,6 +122,7 @@ def b64(text: str) -> str:
         (f"limit=2&cursor={b64('[1, 2]')}", errors.INVALID_CURSOR),
         ("limit=2&cursor=" + b64('["a", "b", "c"]'), errors.INVALID_CURSOR),
         ("limit=2&cursor=" + base64.urlsafe_b64encode(bytes([255, 254])).decode(), errors.INVALID_CURSOR),
+        ("limit=2&cursor=" + b64("[" * 2900), errors.INVALID_CURSOR),  # nested too deep for Python's json
         (f"cursor={cursors.encode('a')}", errors.CURSOR_WITHOUT_LIMIT),
     ],
 )
@@ -129,6 +130,15 @@ def test_a_bad_limit_or_cursor_is_a_400_in_the_contracts_shape(api, chains, path
     response = api.get(f"{path}?{query}")
     assert response.status_code == 400
     assert response.json() == {"detail": {"error": message}}
+
+
+@pytest.mark.parametrize(("path", "parts"), [("/fallback", ("a\x00", "general")), ("/model_groups", ("a\x00",))])
+@pytest.mark.parametrize("bad", ["\x00", "\x1b", "x" * 256])
+def test_a_cursor_whose_name_no_group_can_have_is_a_400(api, chains, path, parts, bad):
+    """A control character (NUL, which PostgreSQL refuses in any query) or an overlong name, hidden by base64."""
+    cursor = cursors.encode(parts[0].replace("\x00", bad), *parts[1:])
+    response = api.get(f"{path}?limit=2&cursor={cursor}")
+    assert (response.status_code, response.json()) == (400, {"detail": {"error": errors.INVALID_CURSOR}})
 
 
 def test_a_chain_cursor_names_a_type_and_a_group_cursor_one_name(api, chains):

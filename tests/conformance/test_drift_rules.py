@@ -7,22 +7,14 @@ A gateway of the series that runs this configuration is in sync, although its li
 tolerates (a model inside its own inherited chain, met here); a chain changed here is named, with both sides.
 """
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
 
 from fallbacks import queries, services
 from fallbacks.gateways.drift import compare, live_chains
 from tests.conformance.test_proxy_conformance import configure
+from tests.factories import export
 
 pytestmark = [pytest.mark.conformance, pytest.mark.slow, pytest.mark.django_db]
-
-
-def exported() -> str:
-    out = StringIO()
-    call_command("export_config", stdout=out)
-    return out.getvalue()
 
 
 def as_listing_body(chains: dict[str, list[str]]) -> dict:
@@ -39,9 +31,9 @@ def as_listing_body(chains: dict[str, list[str]]) -> dict:
 def test_a_gateway_of_each_series_running_this_configuration_is_in_sync(oracle):
     configure()  # rules keyed by other spellings of names, both ways, chains of every type and a `*` chain
     services.chain_set(actor="conformance", source="*", fallback_type="general", targets=["gpt-4o", "x-1"])
-    before = exported()
+    before = export()
     services.chain_set(actor="conformance", source="x-1", fallback_type="general", targets=["gpt-4.1"])
-    after = exported()
+    after = export()
     listings = oracle.run("oracle_listing.py", {"configs": [before, after]})["results"]
 
     live = {kind: live_chains(as_listing_body(chains), kind) for kind, chains in listings[1].items()}

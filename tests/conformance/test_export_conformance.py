@@ -18,16 +18,11 @@ from django.core.management import call_command
 
 from fallbacks import services
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
+from tests.factories import export
 
 pytestmark = [pytest.mark.conformance, pytest.mark.django_db]
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "litellm_config.yaml"
-
-
-def exported(fmt: str) -> str:
-    out = StringIO()
-    call_command("export_config", "--format", fmt, stdout=out)
-    return out.getvalue()
 
 
 def reported(api) -> dict[str, dict[str, list[str]]]:
@@ -99,7 +94,7 @@ def test_the_fixture_exported_loads_into_litellm_with_the_same_chains(api, oracl
     services.chain_set(actor="conformance", source="*", fallback_type="content_policy", targets=["api-only/model:1"])
     shown = reported(api)
 
-    results = oracle.run("oracle_chains.py", {"configs": [exported("yaml"), exported("json")]})["results"]
+    results = oracle.run("oracle_chains.py", {"configs": [export("yaml"), export("json")]})["results"]
 
     for result in results:
         assert_litellm_agrees(result, shown, max_fallbacks=3)
@@ -116,7 +111,7 @@ def test_random_configurations_exported_load_into_litellm_with_the_same_chains(a
     for seed in range(12):
         text = random_config(seed)
         services.config_import(actor="conformance", document=text, mode="replace")
-        exports.append(exported("yaml"))
+        exports.append(export("yaml"))
         expectations.append((reported(api), yaml.safe_load(text)["router_settings"]["max_fallbacks"]))
 
     results = oracle.run("oracle_chains.py", {"configs": exports})["results"]

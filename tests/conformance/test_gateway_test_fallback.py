@@ -13,7 +13,8 @@ import pytest
 
 from fallbacks import errors, queries, services
 from fallbacks.domain import MOCK_TESTING_SETTING
-from tests.conformance.test_proxy_conformance import exported_config, proxy_config, running_proxy
+from tests.conformance.test_proxy_conformance import proxy_config, running_proxy
+from tests.factories import export
 
 pytestmark = [pytest.mark.conformance, pytest.mark.slow, pytest.mark.django_db]
 
@@ -46,7 +47,7 @@ def mock_gateway(proxy_oracle, tmp_path):
 
     def start(*, allowed: bool) -> tuple[str, str]:
         master_key = "sk-" + secrets.token_urlsafe(32)
-        config, environment = proxy_config(exported_config(), master_key)
+        config, environment = proxy_config(export(), master_key)
         if allowed:
             config["general_settings"][MOCK_TESTING_SETTING.rpartition(".")[2]] = True
         folder = tmp_path / ("allowed" if allowed else "refused")
@@ -115,13 +116,13 @@ def test_with_the_setting_off_the_error_names_it(mock_gateway, api, monkeypatch)
     base_url, master_key = mock_gateway(allowed=False)
     monkeypatch.setenv("GATEWAY_KEY", master_key)
     register(api, "strict", base_url)
-    for fallback_type in ("general", "context_window", "content_policy"):
+    for model, fallback_type, served_by in CASES[:3]:  # primary, each type
         response = api.post(
-            "/gateways/strict/test_fallback", {"model": "primary", "fallback_type": fallback_type}, format="json"
+            "/gateways/strict/test_fallback", {"model": model, "fallback_type": fallback_type}, format="json"
         )
         assert response.status_code == 200
         body = response.json()
-        assert (body["served_by"], body["agrees"], body["expected"]) == (None, False, body["expected"])
+        assert (body["served_by"], body["agrees"], body["expected"]) == (None, False, served_by)
         assert body["error"].startswith(
             errors.MOCK_TESTING_REFUSED.split("(")[0].format(setting=MOCK_TESTING_SETTING)
         ), body

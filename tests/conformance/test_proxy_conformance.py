@@ -29,6 +29,7 @@ from django.core.management import call_command
 from fallbacks import services
 from fallbacks.domain import FALLBACK_TYPES
 from tests.conformance.conftest import oracle_env
+from tests.factories import export
 
 pytestmark = [pytest.mark.conformance, pytest.mark.slow, pytest.mark.django_db]
 
@@ -147,18 +148,12 @@ def running_proxy(proxy_oracle, config: dict, environment: dict, folder: Path):
         log.close()
 
 
-def exported_config() -> str:
-    out = StringIO()
-    call_command("export_config", stdout=out)
-    return out.getvalue()
-
-
 @pytest.fixture
 def litellm_proxy(proxy_oracle, tmp_path):
     """Start the real proxy on this service's export; yields `(base_url, master_key)`; stops it afterwards."""
     configure()
     master_key = "sk-" + secrets.token_urlsafe(32)
-    config, environment = proxy_config(exported_config(), master_key)
+    config, environment = proxy_config(export(), master_key)
     with running_proxy(proxy_oracle, config, environment, tmp_path) as base_url:
         yield base_url, master_key
 

@@ -15,6 +15,14 @@ def test_chain_map_with_known_names_matches_the_joined_read(make_groups, set_cha
     assert selectors.chain_map(names=names) == {("a", "general"): ["b/c", "d:e"], ("*", "context_window"): ["a"]}
 
 
+def test_chain_map_of_no_types_is_empty_without_asking_the_database(make_groups, set_chain, django_assert_num_queries):
+    make_groups("a", "b")
+    set_chain("a", ["b"])
+    names = dict(ModelGroup.objects.values_list("id", "name"))
+    with django_assert_num_queries(0):
+        assert selectors.chain_map(names=names, fallback_types=[]) == {}
+
+
 def test_chain_map_reads_names_itself_when_a_group_is_newer_than_the_callers_names(make_groups, set_chain):
     make_groups("a", "b")
     names = dict(ModelGroup.objects.values_list("id", "name"))

@@ -123,3 +123,11 @@ def test_names_with_invisible_characters_are_refused(name):
 @pytest.mark.parametrize("name", ["gpt-4o", "claude-3.5@anthropic", "модель", "模型-1", "café"])
 def test_visible_unicode_names_are_names(name):
     assert validation.clean_group_name(name) == name
+
+
+def test_a_gateways_fields_are_checked_without_changing_the_callers_dict():
+    fields = {"api_key": "os.environ/GATEWAY_KEY"}
+    with pytest.raises(DomainError):  # a new gateway needs its name and URL
+        validation.clean_gateway_fields(fields, partial=False)
+    assert fields == {"api_key": "os.environ/GATEWAY_KEY"}
+    assert validation.clean_gateway_fields(fields, partial=True) == {"api_key": "os.environ/GATEWAY_KEY"}
