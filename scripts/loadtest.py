@@ -42,13 +42,14 @@ START_SECONDS = 30
 def ensure_database(url: str) -> None:
     """Create the load test's database when it does not exist (the server's `postgres` database is asked)."""
     import psycopg
+    from psycopg import sql
 
     parts = urllib.parse.urlparse(url)
     name = parts.path.lstrip("/")
     admin_url = parts._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
     with psycopg.connect(admin_url, autocommit=True) as connection:
         if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def percentile(timings: list[float], fraction: float) -> float:
@@ -114,6 +115,8 @@ def main() -> None:
         sys.exit("locust is not installed: `make test` installs requirements-dev.txt, or set LOCUST")
 
     database_url = os.environ.get("LOADTEST_DATABASE_URL", DEFAULT_DATABASE)
+    if "loadtest" not in urllib.parse.urlparse(database_url).path:
+        sys.exit(f"{database_url}: each size empties its database first; name one with 'loadtest' in its name")
     ensure_database(database_url)
     bench.configure_django(database_url)
     from django.core.management import call_command
