@@ -2,7 +2,7 @@
 
 By default every test here runs against Django's live server in this process (as `make test` does,
 on SQLite or PostgreSQL). `make attack` runs the same tests against gunicorn with production
-settings (ATTACK_SERVER=gunicorn): two sync workers, the repository's gunicorn.conf.py, DEBUG off,
+settings (ATTACK_SERVER=gunicorn): the repository's gunicorn.conf.py with two workers of four threads, DEBUG off,
 on this session's test database, so what the tests set up through the ORM the served app sees.
 """
 
