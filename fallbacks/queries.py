@@ -8,6 +8,7 @@ Every read that resolves chains follows the configured LiteLLM series (the setti
 """
 
 import gc
+import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from fallbacks.lint import (
     Finding,
     LintContext,
     LintReport,
+    cycle_findings,
     lint,
     lint_chain,
     lint_concerning,
@@ -300,23 +302,22 @@ def _lint_of_groups(names: list[str], facts: selectors.LintFacts) -> dict[str, l
     if local is None:
         findings = lint(selectors.lint_context())
         return {name: [finding for finding in findings if finding.concerns(name)] for name in names}
-    context, requesters, alike, cycle_chains = local
-    return lint_concerning(context, names, requesters=requesters, alike=alike, cycle_chains=cycle_chains)
+    context, requesters, alike, cycles = local
+    return lint_concerning(context, names, requesters=requesters, alike=alike, cycles=cycles)
 
 
 def _groups_lint_context(
     names: list[str], facts: selectors.LintFacts
-) -> tuple[LintContext, set[str], dict[tuple[str, str], list[str]], ChainMap] | None:
+) -> tuple[LintContext, set[str], dict[tuple[str, str], list[str]], list[Finding]] | None:
     """The part of the configuration lint_concerning needs for `names`, the requesters it must plan, what some of
-    them speak for (lint_concerning's `alike`) and the chains a cycle through a name may use (`cycle_chains`); None
+    them speak for (lint_concerning's `alike`) and the cycle findings through the names (_cycles_through); None
     when that part is every group.
 
     Each finding lint_concerning keeps is about a chain of one of the names, a chain naming one, or a model that
-    spells one: those chains are read, with the facts and rule keys of the groups they name, and apart, the own
-    chains of each type the names' own chains reach (cycles: on a ring, every chain, which the other findings need
-    not look through). A `beyond_max_fallbacks` finding about a chain also names every model whose plan
-    cuts that chain: those are found backwards, at most max_fallbacks hops along any chain (from a target to the
-    source, and to every model that spells the source, whose rule it is), and planned over what their walks reach.
+    spells one: those chains are read, with the facts and rule keys of the groups they name. A
+    `beyond_max_fallbacks` finding about a chain also names every model whose plan cuts that chain: those are found
+    backwards, at most max_fallbacks hops along any chain (from a target to the source, and to every model that
+    spells the source, whose rule it is), and planned over what their walks reach.
     When a `*` chain is among those chains (every model without a rule walks it), the models that walk it are planned
     as _default_walkers says; the models in no chain as the whole lint plans them, the first for all.
     """
@@ -335,7 +336,7 @@ def _groups_lint_context(
     naming = selectors.chain_sources_naming(names, None) - {DEFAULT_CHAIN_SOURCE}
     chains: dict[tuple[str, str], list[str]] = dict(defaults)
     chains.update(selectors.chains_of_sources({*names, *naming}))
-    cycle_chains = selectors.own_chains_reachable(names, all_types)
+    cycles = _cycles_through(names, facts)
     in_chains = selectors.names_in_chains(names)
     # A name in no chain: the lint plans the first model in no chain for all of them.
     outsider = selectors.first_group_in_no_chain() if len(in_chains) < len(names) else None
@@ -401,7 +402,79 @@ def _groups_lint_context(
             groups = context.groups
     if outsider is not None:
         alike.update(_outsiders_alike(context, outsider, facts))
-    return context, requesters, alike, cycle_chains
+    return context, requesters, alike, cycles
+
+
+class CycleMemo:
+    """The cycle findings through model groups, as far as the group pages have read them, for the configuration's
+    latest stamp (its version and when it was written, as fallbacks.api.listings keys the lists), per process.
+
+    A cycle through a group may span every group (a ring), which the rest of its page need not read: the own chains
+    its own chains reach, read whole, and their strongly connected components. What one page reads settles every
+    group it meets, in each type: the component it lies in, or none. So after the first page of a ring, the other
+    pages find their cycles here, and pages of groups in no cycle read only what their chains reach, as before.
+
+    Never stale after a write is acknowledged: every write bumps the version, and a request reads the stamp before
+    the chains, so what is kept under a stamp was read at that version or later, and a request that starts after
+    the write reads the new stamp, which drops whatever was kept. Thread-safe (gunicorn's threads share it).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._stamp: tuple | None = None
+        self._through: dict[str, dict[str, Finding | None]] = {}  # type -> group -> the cycle finding through it
+
+    def clear(self) -> None:
+        with self._lock:
+            self._stamp, self._through = None, {}
+
+    def known(self, stamp: tuple, names: Collection[str], kinds: Iterable[str]) -> dict[str, list[Finding | None]]:
+        """For each of `kinds` in which every one of `names` is settled under `stamp`, the finding through each."""
+        with self._lock:
+            if stamp != self._stamp:
+                return {}
+            return {
+                kind: [through[name] for name in names]
+                for kind in kinds
+                if (through := self._through.get(kind)) is not None and all(name in through for name in names)
+            }
+
+    def learn(self, stamp: tuple, kind: str, settled: dict[str, Finding | None]) -> None:
+        with self._lock:
+            if stamp != self._stamp:
+                self._stamp, self._through = stamp, {}
+            self._through.setdefault(kind, {}).update(settled)
+
+
+CYCLES = CycleMemo()
+
+
+def _cycles_through(names: list[str], facts: selectors.LintFacts) -> list[Finding]:
+    """The whole configuration's cycle findings through `names`, of every type (lint's, the same objects each time
+    under one stamp): from CYCLES when it has settled the names, else from every own chain the names' own chains
+    reach (one query: on a ring, every chain), which settles every group met."""
+    stamp = (facts.config_version, facts.written_at)
+    kinds = list(FALLBACK_TYPES.values())
+    known = CYCLES.known(stamp, names, kinds)
+    unknown = [kind for kind in kinds if kind not in known]
+    if unknown:
+        chains = selectors.own_chains_reachable(names, unknown)
+        found = cycle_findings(chains, unknown)
+        for kind in unknown:
+            settled: dict[str, Finding | None] = dict.fromkeys(names)
+            settled.update(
+                (name, None)
+                for (source, chain_type), targets in chains.items()
+                if chain_type == kind
+                for name in (source, *targets)
+            )
+            for finding in found[kind]:
+                settled.update(dict.fromkeys(finding.models, finding))
+            CYCLES.learn(stamp, kind, settled)
+            known[kind] = [settled[name] for name in names]
+    # In type order, as lint finds them (its sort keeps the order of findings about one source).
+    through_names = (finding for kind in kinds for finding in known[kind] if finding is not None)
+    return list({id(finding): finding for finding in through_names}.values())
 
 
 def _outsiders_alike(

@@ -427,6 +427,7 @@ class LintFacts:
     max_fallbacks: int
     litellm_version: str
     config_version: int
+    written_at: datetime | None  # when that version was written (ConfigStamp's)
     types_present: frozenset[str]  # the types that have a chain anywhere
     deployments_anywhere: bool  # whether any group has a deployment
 
@@ -438,12 +439,13 @@ def lint_facts() -> LintFacts:
     entries, deployments = FallbackEntry._meta.db_table, Deployment._meta.db_table
     probes = ", ".join([f"EXISTS (SELECT 1 FROM {entries} WHERE fallback_type = %s)"] * len(kinds))
     sql = f"""
-        SELECT c.version, c.max_fallbacks, c.litellm_version, EXISTS (SELECT 1 FROM {deployments}), {probes}
+        SELECT c.version, c.updated_at, c.max_fallbacks, c.litellm_version,
+        EXISTS (SELECT 1 FROM {deployments}), {probes}
         FROM (SELECT 1 AS one) AS one LEFT JOIN {Configuration._meta.db_table} c ON c.id = %s
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, [*kinds, Configuration.SINGLETON_ID])
-        version, max_fallbacks, series, anywhere, *present = cursor.fetchone()
+        version, written_at, max_fallbacks, series, anywhere, *present = cursor.fetchone()
     if version is None:  # before the first write: the settings' defaults
         defaults = Configuration(pk=Configuration.SINGLETON_ID)
         version, max_fallbacks, series = defaults.version, defaults.max_fallbacks, defaults.litellm_version
@@ -451,6 +453,7 @@ def lint_facts() -> LintFacts:
         max_fallbacks=max_fallbacks,
         litellm_version=series,
         config_version=version,
+        written_at=written_at,
         types_present=frozenset(kind for kind, found in zip(kinds, present, strict=True) if found),
         deployments_anywhere=bool(anywhere),
     )

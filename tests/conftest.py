@@ -10,22 +10,21 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from fallbacks import services
-from fallbacks.api.listings import LISTINGS
 from fallbacks.models import ModelGroup
 
 # The shared helpers assert too (form_data, ...): pytest rewrites their asserts as it does the tests'.
 pytest.register_assert_rewrite("tests.factories")
 
-from tests.factories import ACTOR  # noqa: E402
+from tests.factories import ACTOR, forget_kept  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _forget_listings():
-    """The listings kept per process are keyed by the config version and when it was written; tests that make data
-    through the ORM (tests.factories.load) write behind the services' back and leave both as they were."""
-    LISTINGS.clear()
+def _forget_kept():
+    """What each process keeps per configuration stamp (the listings, the cycles of the group pages) is keyed by the
+    config version and when it was written, which a test's rollback brings back."""
+    forget_kept()
     yield
-    LISTINGS.clear()
+    forget_kept()
 
 
 @pytest.fixture

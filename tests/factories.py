@@ -13,7 +13,8 @@ import yaml
 from django.core.management import call_command
 from django.urls import reverse
 
-from fallbacks import errors
+from fallbacks import errors, queries
+from fallbacks.api.listings import LISTINGS
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES
 from fallbacks.lint import GroupFacts, LintContext
 from fallbacks.models import (
@@ -52,6 +53,13 @@ def database_snapshot() -> dict:
 # --- data in bulk, for query counts ---------------------------------------------------------------------------
 
 
+def forget_kept() -> None:
+    """Drop what this process keeps per configuration stamp (the listings, the cycles the group pages settled): data
+    made through the ORM is written behind the services' back, which leave the stamp as it was."""
+    LISTINGS.clear()
+    queries.CYCLES.clear()
+
+
 def load(count: int) -> None:
     """`count` groups, each with a deployment and a three-target chain of every type, plus `*` chains."""
 
@@ -82,6 +90,7 @@ def _load_chains(prefix: str, count: int, targets_of) -> None:
     for fallback_type in FALLBACK_TYPES.values():
         entries.append(FallbackEntry(source=None, fallback_type=fallback_type, position=0, target=groups[0]))
     FallbackEntry.objects.bulk_create(entries)
+    forget_kept()
 
 
 # --- the admin's pages, read and posted as a browser would -------------------------------------------------------
@@ -302,6 +311,7 @@ def store_context(context: LintContext) -> None:
         pk=Configuration.SINGLETON_ID,
         defaults={"max_fallbacks": context.max_fallbacks, "litellm_version": context.configured_series},
     )
+    forget_kept()
 
 
 def load_fleet(count: int) -> None:

@@ -184,20 +184,20 @@ def lint_concerning(
     *,
     requesters: Collection[str],
     alike: Mapping[tuple[str, str], Collection[str]] | None = None,
-    cycle_chains: ChainMap | None = None,
+    cycles: Sequence[Finding] | None = None,
 ) -> dict[str, list[Finding]]:
     """For each of `names`, the findings of `lint` that concern it (Finding.concerns), in lint's order, from a
     context that holds the part of the configuration they depend on (fallbacks.queries.lint_of_groups): every chain
     of the names, naming them, or that the walks of `requesters` may take; the facts and rule keys of the groups
     these name; and as `requesters`, every model whose plan may cut a chain whose finding concerns one of `names`,
     or one that speaks for it: `alike` maps `(requester, type)` to every model whose walk for errors of that type
-    the lint takes to be the requester's (the models that walk the `*` chain alike, those in no chain). The cycles
-    are looked for in `cycle_chains` when given (every own chain the names' own chains reach: a cycle through a
-    name spans no other), else in the context's chains.
+    the lint takes to be the requester's (the models that walk the `*` chain alike, those in no chain). `cycles`,
+    when given, are the cycle findings through the names (cycle_findings' of a part of the graph that holds them
+    whole); else the cycles are looked for in the context's chains.
     """
     findings = [
         *_max_fallbacks_zero(context),
-        *_cycles(context, within=cycle_chains),
+        *(_cycles(context) if cycles is None else cycles),
         *_beyond_max_fallbacks(context, sources=None, planned=requesters, alike=alike),
         *_no_typed_fallback(context),
         *_inherited_chains_only_itself(context),
@@ -273,13 +273,25 @@ def _max_fallbacks_zero(context: LintContext) -> list[Finding]:
     ]
 
 
-def _cycles(
-    context: LintContext, types: Collection[str] | None = None, *, within: ChainMap | None = None
-) -> list[Finding]:
-    """One finding per cycle through models' own chains of one type (a strongly connected component), looked for in
-    the context's chains, or only `within` those (a part of them that holds every cycle asked about)."""
-    graphs = context.graphs if within is None else _graphs(within)
-    findings = []
+def _cycles(context: LintContext, types: Collection[str] | None = None) -> list[Finding]:
+    """One finding per cycle through models' own chains of one type (a strongly connected component)."""
+    return [finding for findings in _cycle_findings(context.graphs, types).values() for finding in findings]
+
+
+def cycle_findings(chains: ChainMap, types: Collection[str]) -> dict[str, list[Finding]]:
+    """For each of `types`, the cycle findings of `chains`: one per strongly connected component of the models' own
+    chains of the type. The whole configuration's findings about every component that `chains` meets when `chains`
+    holds every own chain its own chains of the type reach (fallbacks.selectors.own_chains_reachable): such a
+    component lies whole inside them."""
+    return _cycle_findings(_graphs(chains), types)
+
+
+def _cycle_findings(
+    graphs: Mapping[str, Mapping[str, Sequence[str]]], types: Collection[str] | None
+) -> dict[str, list[Finding]]:
+    """Each type's cycle findings in `graphs` (_graphs' shape), every type's when `types` is None; a graph's cycles
+    are looked for once for the types that share it."""
+    findings: dict[str, list[Finding]] = {}
     found: list[tuple[Mapping[str, Sequence[str]], list[set[str]]]] = []  # each graph's cycles, once for a graph
     for fallback_type in FALLBACK_TYPES.values() if types is None else types:
         graph = {
@@ -291,9 +303,10 @@ def _cycles(
         if components is None:
             components = cycles(graph)
             found.append((graph, components))
+        findings[fallback_type] = []
         for component in components:
             path = cycle_path(graph, component)
-            findings.append(
+            findings[fallback_type].append(
                 Finding(
                     INFO,
                     CYCLE,

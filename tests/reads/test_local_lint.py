@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.test.utils import CaptureQueriesContext
 
-from fallbacks import queries, selectors
+from fallbacks import queries, selectors, services
 from fallbacks.domain import FALLBACK_TYPES
 from fallbacks.lint import lint, lint_chain
 from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
@@ -259,3 +259,61 @@ def test_the_sources_reaching_a_name_are_those_found_hop_by_hop():
                     frontier = selectors.chain_sources_naming(frontier, fallback_type) - {"*"} - expected.keys()
                     expected.update(dict.fromkeys(frontier, hop))
                 assert selectors.sources_reaching(name, fallback_type, hops) == expected, (context, name, hops)
+
+
+# --- the cycles kept per config version (queries.CYCLES) ---------------------------------------------------------
+
+
+def cycle_findings_of(name: str) -> list[dict]:
+    return [finding.as_dict() for finding in queries.lint_of_groups([name])[name] if finding.code == "cycle"]
+
+
+def whole_cycle_findings_of(name: str) -> list[dict]:
+    return [
+        finding.as_dict()
+        for finding in lint(selectors.lint_context())
+        if finding.code == "cycle" and finding.concerns(name)
+    ]
+
+
+@pytest.mark.django_db
+def test_a_ring_is_read_once_for_the_pages_of_all_its_groups(monkeypatch):
+    load(300)  # one ring through every group, in every type
+    rows = RowsRead(monkeypatch)
+    first = cycle_findings_of("model-00010")
+    read_first, rows.count = rows.count, 0
+    later = [cycle_findings_of(name) for name in ("model-00150", "model-00299")]
+    read_later = rows.count
+    assert first == whole_cycle_findings_of("model-00010")
+    assert later == [whole_cycle_findings_of("model-00150"), whole_cycle_findings_of("model-00299")]
+    assert len(first) == len(FALLBACK_TYPES)
+    assert all(len(found["models"]) == 300 for found in first)
+    assert read_first > 3 * 3 * 300  # the first page read every chain of the ring (three targets, three types) ...
+    assert read_later < read_first  # ... the next two pages not again (together less than the first alone)
+
+
+@pytest.mark.django_db
+def test_kept_cycles_are_not_read_after_a_write_breaks_the_ring(set_chain):
+    load(30)
+    assert len(cycle_findings_of("model-00010")) == len(FALLBACK_TYPES)
+    # The general chains become a line, model-00000 to model-00029, which falls back to nothing: no general cycle.
+    for index in range(29):
+        set_chain(f"model-{index:05d}", [f"model-{index + 1:05d}"])
+    services.chain_delete(actor="tests", source="model-00029", fallback_type="general")
+    found = cycle_findings_of("model-00010")
+    assert found == whole_cycle_findings_of("model-00010")
+    assert [finding["fallback_type"] for finding in found] == [
+        kind for kind in FALLBACK_TYPES.values() if kind != "general"
+    ]
+
+
+def test_the_cycle_memo_keeps_only_the_latest_stamp():
+    memo = queries.CycleMemo()
+    memo.learn((1, "t1"), "general", {"a": None})
+    assert memo.known((1, "t1"), ["a"], ["general", "context_window"]) == {"general": [None]}
+    assert memo.known((1, "t1"), ["a", "b"], ["general"]) == {}  # b is not settled
+    assert memo.known((1, "t0"), ["a"], ["general"]) == {}  # the same version written at another time: a restore
+    memo.learn((2, "t2"), "context_window", {"b": None})
+    assert memo.known((1, "t1"), ["a"], ["general"]) == {}
+    assert memo.known((2, "t2"), ["a"], ["general"]) == {}
+    assert memo.known((2, "t2"), ["b"], ["general", "context_window"]) == {"context_window": [None]}
