@@ -294,7 +294,8 @@ def lint_of_groups(names: Collection[str]) -> dict[str, list[Finding]]:
     names = list(dict.fromkeys(names))
     if not names:
         return {}
-    return _lint_of_groups(names, selectors.lint_facts())
+    with collector_paused():  # a cycle through the names may span every group (a ring): all of it read at once
+        return _lint_of_groups(names, selectors.lint_facts())
 
 
 def _lint_of_groups(names: list[str], facts: selectors.LintFacts) -> dict[str, list[Finding]]:
@@ -461,13 +462,9 @@ def _cycles_through(names: list[str], facts: selectors.LintFacts) -> list[Findin
         chains = selectors.own_chains_reachable(names, unknown)
         found = cycle_findings(chains, unknown)
         for kind in unknown:
-            settled: dict[str, Finding | None] = dict.fromkeys(names)
-            settled.update(
-                (name, None)
-                for (source, chain_type), targets in chains.items()
-                if chain_type == kind
-                for name in (source, *targets)
-            )
+            of_kind = [(source, targets) for (source, chain_type), targets in chains.items() if chain_type == kind]
+            met = {source for source, _ in of_kind}.union(*(targets for _, targets in of_kind))
+            settled: dict[str, Finding | None] = dict.fromkeys([*names, *met])
             for finding in found[kind]:
                 settled.update(dict.fromkeys(finding.models, finding))
             CYCLES.learn(stamp, kind, settled)
@@ -663,6 +660,8 @@ def group_page(name: str) -> GroupPage:
         )
         for kind in kinds
     ]
+    with collector_paused():  # a cycle through the group may span every group (a ring): all of it read at once
+        findings = _lint_of_groups([name], facts)[name]
     return GroupPage(
         name=name,
         own=own,
@@ -670,7 +669,7 @@ def group_page(name: str) -> GroupPage:
         reported={kind: direct_chain(chains, name, kind, series=series) for kind in kinds},
         plans=plans,
         max_fallbacks=max_fallbacks,
-        findings=_lint_of_groups([name], facts)[name],
+        findings=findings,
         litellm_version=series,
     )
 
