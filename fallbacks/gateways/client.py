@@ -1,5 +1,8 @@
 """HTTP calls to one registered gateway, with explicit timeouts and a response size limit.
 
+A call's timeout bounds the whole call, connecting and reading every byte: httpx's own timeouts are per phase (each
+read may wait that long), so a gateway that trickles a byte now and then would otherwise hold the request for ever.
+
 Only gateways of the registry are called: a GatewayClient is made from a Gateway row, never from a URL a
 request carries. The key is read from this service's environment through the gateway's `os.environ/NAME`
 reference at call time; it is sent as LiteLLM expects (`Authorization: Bearer`) and never logged or shown.
@@ -7,6 +10,7 @@ reference at call time; it is sent as LiteLLM expects (`Authorization: Bearer`) 
 
 import json
 import os
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -111,12 +115,16 @@ class GatewayClient:
         the client's own for this call (a test fallback waits for the fallback targets)."""
         headers = self._headers()
         timeout = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + timeout
+        timed_out = GatewayError(f"timed out: no answer to {method} {path} within {timeout:g} s")
         try:
             with self._client().stream(
                 method, path, params=params, json=json_body, headers=headers, timeout=httpx.Timeout(timeout)
             ) as response:
                 content = bytearray()
                 for chunk in response.iter_bytes():
+                    if time.monotonic() > deadline:  # each read waited less than the timeout, but all of them not
+                        raise timed_out
                     content.extend(chunk)
                     if len(content) > self.max_bytes:
                         raise GatewayError(
@@ -124,7 +132,7 @@ class GatewayClient:
                             status=response.status_code,
                         )
         except httpx.TimeoutException:
-            raise GatewayError(f"timed out: no answer to {method} {path} within {timeout:g} s") from None
+            raise timed_out from None
         except httpx.HTTPError as error:
             raise GatewayError(f"unreachable: {method} {path}: {type(error).__name__}: {error}") from None
         try:

@@ -5,6 +5,7 @@ LiteLLM: it answers what a broken gateway might)."""
 import http.server
 import json
 import re
+import socket
 import threading
 import time
 
@@ -66,6 +67,36 @@ def test_size_limit_timeout_and_missing_key(broken_gateway, monkeypatch):
     monkeypatch.delenv("ABSENT_GATEWAY_KEY", raising=False)
     with pytest.raises(GatewayError, match="environment variable ABSENT_GATEWAY_KEY is empty or missing"):
         GatewayClient(url, "os.environ/ABSENT_GATEWAY_KEY").get_json("/big")
+
+
+def test_a_gateway_that_trickles_its_answer_times_out_on_the_whole_call():
+    """Each byte comes sooner than the timeout (httpx's read timeout is per read), the whole answer not."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n")
+            while not stop.is_set():
+                try:
+                    connection.sendall(b" ")
+                except OSError:
+                    return
+                stop.wait(0.1)
+
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(GatewayError, match=re.escape("timed out: no answer to GET /v1/models within 0.5 s")):
+            GatewayClient(f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=0.5).get_json("/v1/models")
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+    assert time.monotonic() - started < 1.5
 
 
 @pytest.mark.parametrize(
