@@ -720,28 +720,25 @@ def model_group_id(name: str) -> int | None:
 
 def group_gateways(name: str) -> GroupGateways:
     """Which registered gateways disagree about the group `name`, from each gateway's last drift check (stored on
-    the gateway: no gateway is called). Two queries, whatever the number of gateways and groups."""
+    the gateway: no gateway is called). Three queries, whatever the number of gateways and groups and the size of
+    the checks (the database picks the group's part of each)."""
     version = selectors.config_version()
-    gateways = []
-    for gateway in selectors.gateways():
-        state = gateway.last_state or {}
-        gateways.append(
-            GroupOnGateway(
-                gateway_id=gateway.pk,
-                gateway=gateway.name,
-                mode=gateway.mode,
-                litellm_version=gateway.litellm_version,
-                checked_at=gateway.last_checked_at,
-                checked_version=state.get("config_version"),
-                error=state.get("error"),
-                missing=name in state.get("missing_models", ()),
-                chains=[
-                    {key: chain[key] for key in ("fallback_type", "expected", "live")}
-                    for chain in state.get("differing_chains", ())
-                    if chain.get("model") == name
-                ],
-            )
+    gateways = [
+        GroupOnGateway(
+            gateway_id=state.gateway.pk,
+            gateway=state.gateway.name,
+            mode=state.gateway.mode,
+            litellm_version=state.gateway.litellm_version,
+            checked_at=state.gateway.last_checked_at,
+            checked_version=state.checked_version,
+            error=state.error,
+            missing=state.missing,
+            chains=[
+                {key: chain[key] for key in ("fallback_type", "expected", "live")} for chain in state.differing_chains
+            ],
         )
+        for state in selectors.gateway_states_of_group(name)
+    ]
     return GroupGateways(name=name, config_version=version, gateways=gateways)
 
 

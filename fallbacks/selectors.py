@@ -5,6 +5,7 @@ The number of queries of each selector does not depend on how many model groups 
 groups building objects is the slow part.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -827,6 +828,60 @@ def gateway(name: str) -> Gateway | None:
 
 def gateways() -> list[Gateway]:
     return list(Gateway.objects.order_by("name"))
+
+
+@dataclass(frozen=True)
+class GatewayGroupState:
+    """What one gateway's last drift check (Gateway.last_state) said about one model group."""
+
+    gateway: Gateway  # without its last_state
+    checked_version: int | None
+    error: str | None
+    missing: bool
+    differing_chains: list[dict]  # the group's entries of the check's differing_chains
+
+
+# Each gateway's last check, narrowed to one group by the database: a check of a gateway out of sync at ten thousand
+# groups holds megabytes of differing chains, which a group page must not parse whole for each gateway.
+_GATEWAY_GROUP_STATE_SQL = {
+    "sqlite": """
+        SELECT g.id, json_extract(g.last_state, '$.config_version'), json_extract(g.last_state, '$.error'),
+        EXISTS (SELECT 1 FROM json_each(g.last_state, '$.missing_models') m WHERE m.value = %s),
+        (SELECT json_group_array(json(c.value)) FROM json_each(g.last_state, '$.differing_chains') c
+         WHERE json_extract(c.value, '$.model') = %s)
+        FROM {gateways} g
+    """,
+    "postgresql": """
+        SELECT g.id, (g.last_state ->> 'config_version')::bigint, g.last_state ->> 'error',
+        COALESCE(g.last_state -> 'missing_models' @> jsonb_build_array(%s::text), false),
+        (SELECT COALESCE(jsonb_agg(c.value), '[]'::jsonb)
+         FROM jsonb_array_elements(COALESCE(g.last_state -> 'differing_chains', '[]'::jsonb)) c
+         WHERE c.value ->> 'model' = %s)::text
+        FROM {gateways} g
+    """,
+}
+
+
+def gateway_states_of_group(name: str) -> list[GatewayGroupState]:
+    """Every gateway (by name) with what its last drift check said about the group `name`. Two queries, whatever the
+    size of the checks."""
+    sql = _GATEWAY_GROUP_STATE_SQL[connection.vendor].format(gateways=Gateway._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [name, name])
+        states = {row[0]: row[1:] for row in cursor.fetchall()}
+    found = []
+    for gateway in Gateway.objects.defer("last_state").order_by("name"):
+        checked_version, error, missing, chains = states.get(gateway.pk, (None, None, False, None))
+        found.append(
+            GatewayGroupState(
+                gateway=gateway,
+                checked_version=checked_version,
+                error=error,
+                missing=bool(missing),
+                differing_chains=json.loads(chains) if chains else [],
+            )
+        )
+    return found
 
 
 def gateway_document(gateway: Gateway) -> dict:

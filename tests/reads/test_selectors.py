@@ -131,3 +131,35 @@ def test_the_stem_follows_every_write_of_a_name(make_groups):
         "bedrock/claude": "claude",
     }
     assert selectors.names_spelled_like("gpt-4o") == {"azure/azure/gpt-4o"}
+
+
+def test_a_gateways_state_of_one_group_is_its_part_of_the_stored_check(db, django_assert_num_queries):
+    """The database narrows each gateway's last drift check to one group: the same as reading it whole and filtering."""
+    names = ["a", "it's", "ünï/cödé", 'quo"te', "a2"]
+    chains = [
+        {"model": model, "fallback_type": kind, "expected": [other, "x"], "live": [] if index % 2 else [other]}
+        for index, (model, other) in enumerate(zip(names, reversed(names), strict=True))
+        for kind in ("general", "context_window")
+    ]
+    states = {
+        "never": None,
+        "failed": {"config_version": 3, "error": "unreachable: GET /v1/models", "in_sync": False},
+        "drifted": {"config_version": 4, "error": None, "missing_models": names[1::2], "differing_chains": chains},
+        "in-sync": {"config_version": 5, "error": None, "missing_models": [], "differing_chains": [], "in_sync": True},
+    }
+    for name, state in states.items():
+        services.gateway_create(actor="tests", name=name, base_url="http://127.0.0.1:9")
+        if state is not None:
+            services.gateway_record_check(name=name, state=state)
+    for group in [*names, "absent"]:
+        with django_assert_num_queries(2):
+            found = selectors.gateway_states_of_group(group)
+        assert [state.gateway.name for state in found] == sorted(states)
+        for state in found:
+            stored = states[state.gateway.name] or {}
+            assert state.checked_version == stored.get("config_version")
+            assert state.error == stored.get("error")
+            assert state.missing == (group in stored.get("missing_models", ()))
+            assert state.differing_chains == [
+                chain for chain in stored.get("differing_chains", ()) if chain["model"] == group
+            ]
