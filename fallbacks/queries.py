@@ -720,7 +720,7 @@ def model_group_id(name: str) -> int | None:
 
 def group_gateways(name: str) -> GroupGateways:
     """Which registered gateways disagree about the group `name`, from each gateway's last drift check (stored on
-    the gateway: no gateway is called). Three queries, whatever the number of gateways and groups and the size of
+    the gateway: no gateway is called). Two queries, whatever the number of gateways and groups and the size of
     the checks (the database picks the group's part of each)."""
     version = selectors.config_version()
     gateways = [

@@ -13,7 +13,20 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Collate, StrIndex, Substr
 from django.utils import timezone
 
@@ -842,46 +855,54 @@ class GatewayGroupState:
 
 
 # Each gateway's last check, narrowed to one group by the database: a check of a gateway out of sync at ten thousand
-# groups holds megabytes of differing chains, which a group page must not parse whole for each gateway.
+# groups holds megabytes of differing chains, which a group page must not parse whole for each gateway. Each part is
+# an expression of the stored state (`{state}`) and the group's name (`%s`).
 _GATEWAY_GROUP_STATE_SQL = {
-    "sqlite": """
-        SELECT g.id, json_extract(g.last_state, '$.config_version'), json_extract(g.last_state, '$.error'),
-        EXISTS (SELECT 1 FROM json_each(g.last_state, '$.missing_models') m WHERE m.value = %s),
-        (SELECT json_group_array(json(c.value)) FROM json_each(g.last_state, '$.differing_chains') c
-         WHERE json_extract(c.value, '$.model') = %s)
-        FROM {gateways} g
-    """,
-    "postgresql": """
-        SELECT g.id, (g.last_state ->> 'config_version')::bigint, g.last_state ->> 'error',
-        COALESCE(g.last_state -> 'missing_models' @> jsonb_build_array(%s::text), false),
-        (SELECT COALESCE(jsonb_agg(c.value), '[]'::jsonb)
-         FROM jsonb_array_elements(COALESCE(g.last_state -> 'differing_chains', '[]'::jsonb)) c
-         WHERE c.value ->> 'model' = %s)::text
-        FROM {gateways} g
-    """,
+    "sqlite": {
+        "checked_version": "json_extract({state}, '$.config_version')",
+        "error": "json_extract({state}, '$.error')",
+        "missing": "EXISTS (SELECT 1 FROM json_each({state}, '$.missing_models') m WHERE m.value = %s)",
+        "chains": """(SELECT json_group_array(json(c.value)) FROM json_each({state}, '$.differing_chains') c
+                     WHERE json_extract(c.value, '$.model') = %s)""",
+    },
+    "postgresql": {
+        "checked_version": "({state} ->> 'config_version')::bigint",
+        "error": "{state} ->> 'error'",
+        "missing": "COALESCE({state} -> 'missing_models' @> jsonb_build_array(%s::text), false)",
+        "chains": """(SELECT COALESCE(jsonb_agg(c.value), '[]'::jsonb)
+                     FROM jsonb_array_elements(COALESCE({state} -> 'differing_chains', '[]'::jsonb)) c
+                     WHERE c.value ->> 'model' = %s)::text""",
+    },
+}
+_GATEWAY_GROUP_STATE_FIELDS = {
+    "checked_version": BigIntegerField(),
+    "error": TextField(),
+    "missing": BooleanField(),
+    "chains": TextField(),
 }
 
 
 def gateway_states_of_group(name: str) -> list[GatewayGroupState]:
-    """Every gateway (by name) with what its last drift check said about the group `name`. Two queries, whatever the
+    """Every gateway (by name) with what its last drift check said about the group `name`. One query, whatever the
     size of the checks."""
-    sql = _GATEWAY_GROUP_STATE_SQL[connection.vendor].format(gateways=Gateway._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [name, name])
-        states = {row[0]: row[1:] for row in cursor.fetchall()}
-    found = []
-    for gateway in Gateway.objects.defer("last_state").order_by("name"):
-        checked_version, error, missing, chains = states.get(gateway.pk, (None, None, False, None))
-        found.append(
-            GatewayGroupState(
-                gateway=gateway,
-                checked_version=checked_version,
-                error=error,
-                missing=bool(missing),
-                differing_chains=json.loads(chains) if chains else [],
-            )
+    state = f"{connection.ops.quote_name(Gateway._meta.db_table)}.{connection.ops.quote_name('last_state')}"
+    parts = _GATEWAY_GROUP_STATE_SQL[connection.vendor]
+    gateways = Gateway.objects.defer("last_state").annotate(
+        **{
+            part: RawSQL(parts[part].format(state=state), [name] if "%s" in parts[part] else [], output_field=field)
+            for part, field in _GATEWAY_GROUP_STATE_FIELDS.items()
+        }
+    )
+    return [
+        GatewayGroupState(
+            gateway=gateway,
+            checked_version=gateway.checked_version,
+            error=gateway.error,
+            missing=bool(gateway.missing),
+            differing_chains=json.loads(gateway.chains) if gateway.chains else [],
         )
-    return found
+        for gateway in gateways.order_by("name")
+    ]
 
 
 def gateway_document(gateway: Gateway) -> dict:

@@ -152,7 +152,7 @@ def test_a_gateways_state_of_one_group_is_its_part_of_the_stored_check(db, djang
         if state is not None:
             services.gateway_record_check(name=name, state=state)
     for group in [*names, "absent"]:
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(1):
             found = selectors.gateway_states_of_group(group)
         assert [state.gateway.name for state in found] == sorted(states)
         for state in found:
