@@ -199,3 +199,13 @@ READ_WRITE_KEY_PERMISSIONS = (
     "fallbacks.delete_fallbackentry",
     "fallbacks.change_configuration",
 )
+
+
+def can_read_configuration(user) -> bool:
+    """Whether an admin user may read the whole configuration, as an export (the admin) or a read of the API with
+    their session (the API docs page): seeing the model groups and the chains (the view or the change permission of
+    each). `user` is Django's user; only its has_perm is asked."""
+    return all(
+        user.has_perm(f"fallbacks.view_{model}") or user.has_perm(f"fallbacks.change_{model}")
+        for model in ("modelgroup", "fallbackentry")
+    )

@@ -6,7 +6,7 @@ replace their delete permissions too; exporting needs the view (or change) permi
 """
 
 from fallbacks.config_format import ImportMode
-from fallbacks.domain import READ_WRITE_KEY_PERMISSIONS
+from fallbacks.domain import READ_WRITE_KEY_PERMISSIONS, can_read_configuration
 
 MERGE_PERMISSIONS = (
     "fallbacks.add_modelgroup",
@@ -40,7 +40,4 @@ def can_import(user, mode: str = ImportMode.MERGE.value) -> bool:
 
 
 def can_export(user) -> bool:
-    return all(
-        user.has_perm(f"fallbacks.view_{model}") or user.has_perm(f"fallbacks.change_{model}")
-        for model in ("modelgroup", "fallbackentry")
-    )
+    return can_read_configuration(user)

@@ -9,7 +9,7 @@ from rest_framework import authentication, exceptions
 
 from fallbacks import errors, selectors
 from fallbacks.api.throttling import FailedAuthenticationThrottle
-from fallbacks.domain import READ_WRITE_KEY_PERMISSIONS
+from fallbacks.domain import READ_WRITE_KEY_PERMISSIONS, can_read_configuration
 from fallbacks.services import hash_api_key
 
 
@@ -84,7 +84,8 @@ class ApiDocsSessionAuthentication(authentication.SessionAuthentication):
     """The API docs page's "Try it out", for a logged-in staff user of the admin: their session, with Django's CSRF
     check on every write (the page sends the token), and only on requests that carry API_DOCS_HEADER.
 
-    The user reads; they write only with every permission a read-write key grants (READ_WRITE_KEY_PERMISSIONS).
+    The user reads only when they may see the whole configuration in the admin (can_read_configuration, what an
+    export takes); they write only with every permission a read-write key grants (READ_WRITE_KEY_PERMISSIONS).
     Versions name them as the admin does (their user name). A key, when one is presented, is used instead.
     """
 
@@ -92,7 +93,7 @@ class ApiDocsSessionAuthentication(authentication.SessionAuthentication):
         if request.META.get("HTTP_" + API_DOCS_HEADER.upper().replace("-", "_")) != "1":
             return None
         user = getattr(request._request, "user", None)
-        if user is None or not user.is_active or not user.is_staff:
+        if user is None or not user.is_active or not user.is_staff or not can_read_configuration(user):
             return None
         self.enforce_csrf(request)
         return KeyPrincipal(actor=user.get_username(), can_write=user.has_perms(READ_WRITE_KEY_PERMISSIONS)), None

@@ -97,6 +97,17 @@ def test_a_staff_user_without_the_write_permissions_only_reads(db):
     assert post_group(client, "gpt-4o", **{API_DOCS_HEADER: "1", "X-CSRFToken": token}).status_code == 201
 
 
+def test_a_staff_user_who_may_not_see_the_configuration_in_the_admin_reads_nothing(db, make_groups):
+    make_groups("gpt-4o")
+    user = User.objects.create_user("keys-only", password=PASSWORD, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=["view_apikey", "view_modelgroup"]))
+    client, _ = logged_in(user)
+    assert client.get("/v1/models", **FROM_DOCS).status_code == 401  # the groups, but not the chains
+    user.user_permissions.add(Permission.objects.get(codename="view_fallbackentry"))
+    client, _ = logged_in(User.objects.get(pk=user.pk))  # permissions are cached per user object
+    assert client.get("/v1/models", **FROM_DOCS).status_code == 200
+
+
 def test_a_user_who_is_not_staff_gets_nothing(db):
     user = User.objects.create_user("someone", password=PASSWORD)
     client = Client(enforce_csrf_checks=True)
