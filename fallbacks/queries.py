@@ -444,7 +444,8 @@ class CycleMemo:
         with self._lock:
             if stamp != self._stamp:
                 self._stamp, self._through = stamp, {}
-            self._through.setdefault(kind, {}).update(settled)
+            through = self._through.setdefault(kind, {})
+            through.update(settled)
 
 
 CYCLES = CycleMemo()
