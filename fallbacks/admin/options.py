@@ -25,6 +25,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from fallbacks import queries, selectors, services
 from fallbacks.admin.filters import FallbacksFilter, NoRegexLookups, ProviderFilter
@@ -35,6 +36,8 @@ from fallbacks.domain import DEFAULT_CHAIN_SOURCE, DEFAULT_FALLBACK_TYPE, FALLBA
 from fallbacks.errors import DomainError, ErrorCode, PreconditionFailed
 from fallbacks.history import defaults_scope, group_scope
 from fallbacks.models import ApiKey, ChangeRecord, Configuration, Deployment, ModelGroup, Via
+
+LINT_HOVER_CHARACTERS = 400  # of each finding in the group list's lint mark (ModelGroupAdmin.lint_cell)
 
 CHAIN_ARROW = " → "
 # The chain editor's search (fallbacks/static/fallbacks/chain_editor.js) names the ids it leaves out in this parameter.
@@ -256,7 +259,9 @@ class ModelGroupAdmin(ChainEditingAdmin):
 
     @admin.display(description="lint")
     def lint_cell(self, group: ModelGroup):
-        """The group's lint findings as one mark: how many, coloured by the worst, each message on hover."""
+        """The group's lint findings as one mark: how many, coloured by the worst, each message on hover, cut short
+        (LINT_HOVER_CHARACTERS: a cycle's message names its whole path, thousands of groups on a ring, on every row
+        of it); the group's page, which the mark links to, shows them whole."""
         findings = group.lint_findings
         if not findings:
             return ""
@@ -271,7 +276,9 @@ class ModelGroupAdmin(ChainEditingAdmin):
             '<a class="lint-mark severity-{}" href="{}#lint" title="{}">{} {}</a>',
             worst,
             reverse("admin:fallbacks_modelgroup_change", args=[group.pk]),
-            "\n".join(f"{finding.severity}: {finding.message}" for finding in findings),
+            "\n".join(
+                Truncator(f"{finding.severity}: {finding.message}").chars(LINT_HOVER_CHARACTERS) for finding in findings
+            ),
             len(findings),
             label,
         )

@@ -9,12 +9,13 @@ from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 from django.utils.html import escape
 
-from fallbacks import domain, errors, selectors, services
+from fallbacks import domain, errors, queries, selectors, services
 from fallbacks.admin.forms import CHAIN_ERRORS_NOTE
+from fallbacks.admin.options import LINT_HOVER_CHARACTERS
 from fallbacks.admin.sites import DEFAULT_CHAINS_ENTRY
 from fallbacks.domain import FALLBACK_TYPES
 from fallbacks.models import ApiKey, ChangeRecord, Deployment, FallbackEntry, ModelGroup, SecurityEvent
-from tests.factories import add_deployment, change_url, database_snapshot, forget_kept, form_data, load_fleet
+from tests.factories import add_deployment, change_url, database_snapshot, forget_kept, form_data, load, load_fleet
 
 LIST_URL = reverse("admin:fallbacks_modelgroup_changelist")
 ADD_URL = reverse("admin:fallbacks_modelgroup_add")
@@ -687,6 +688,25 @@ def test_the_list_shows_each_chain_at_a_glance(operator, groups, set_chain):
     assert "claude-3-haiku → gemini-pro" in row
     assert "openrouter/gpt-4" in row
     assert "* claude-3-haiku" in row  # the default chain, without gpt-4 itself
+
+
+def test_the_lists_lint_mark_cuts_long_messages_short_and_the_group_page_shows_them_whole(operator, db):
+    load(600)  # one ring through every group: each cycle's message walks a path through 200 of them
+    html = operator.get(LIST_URL).content.decode()
+    group = ModelGroup.objects.get(name="model-00000")
+    start = html.index('<a href="' + change_url(group))
+    row = html[start : html.index("</tr>", start)]
+    mark = row[row.index('class="lint-mark') :]
+    opening = mark.index('title="') + len('title="')
+    title = unescape(mark[opening : mark.index('"', opening)])
+    cycles = [line for line in title.split("\n") if line.startswith("info: The ")]
+    assert len(cycles) == len(FALLBACK_TYPES)
+    assert all(len(line) == LINT_HOVER_CHARACTERS and line.endswith("…") for line in cycles)
+    assert len(html) < 1_000_000  # each of the page's 100 rows held three messages of 3,000 characters: 1.7 MB
+    page = operator.get(change_url(group)).content.decode()
+    whole = [finding.message for finding in queries.lint_of_groups(["model-00000"])["model-00000"]]
+    assert max(len(message) for message in whole) > 3000
+    assert all(escape(message) in page for message in whole)
 
 
 @pytest.mark.parametrize(
