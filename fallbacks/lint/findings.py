@@ -361,9 +361,12 @@ def _beyond_max_fallbacks(
         every_type = (
             _walkers(set(context.groups), in_chains) if planned is None else {name: (name,) for name in planned}
         )
-        # `alike`: a requester of part of the graph speaks for the models whose walks are its own (lint_concerning)
+        # `alike`: a requester of part of the graph speaks for the models whose walks are its own (lint_concerning).
+        # Without it every type shares the one mapping, which also tells _unreached_by_type at once that they do.
         walkers = {
-            kind: {name: (alike or {}).get((name, kind), stands_for) for name, stands_for in every_type.items()}
+            kind: every_type
+            if alike is None
+            else {name: alike.get((name, kind), stands_for) for name, stands_for in every_type.items()}
             for kind in walked
         }
     # The chains walks cut, with the targets they never tried and the requesters whose walks cut them. A chain cut
