@@ -410,10 +410,15 @@ def lint_context(*, series: str | None = None) -> LintContext:
     with connection.cursor() as cursor:
         cursor.execute(sql)
         rows = cursor.fetchall()
-    groups = {
-        name: GroupFacts(max_input_tokens=max_input_tokens, deployments=deployment_count)
-        for _, name, max_input_tokens, deployment_count in rows
-    }
+    # GroupFacts are frozen, so the groups with the same facts share one (most do: a few sizes of window, one
+    # deployment or a few), which spares making ten thousand of them.
+    alike: dict[tuple[int | None, int], GroupFacts] = {}
+    groups = {}
+    for _, name, max_input_tokens, deployment_count in rows:
+        facts = alike.get((max_input_tokens, deployment_count))
+        if facts is None:
+            facts = alike[(max_input_tokens, deployment_count)] = GroupFacts(max_input_tokens, deployment_count)
+        groups[name] = facts
     chains = chain_map(names={group_id: name for group_id, name, _, _ in rows})
     settings = configuration()
     return LintContext(

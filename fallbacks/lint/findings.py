@@ -376,35 +376,39 @@ def _beyond_max_fallbacks(
         unreached = _unreached_on_numbered_graph(context, walkers)
     else:  # the models whose walks may cut the chains asked about, few: each walked on its own
         unreached = _unreached_walking_each(context, walkers)
-    type_order = {kind: index for index, kind in enumerate(FALLBACK_TYPES.values())}
+    # In type order, and by source within a type: each type's (source, cut) pairs sorted on their own, compared as
+    # tuples (their sources differ) rather than through a key function, which costs a fifth more at 12,003 chains.
+    by_type: dict[str, list[tuple[str, Cut]]] = {kind: [] for kind in FALLBACK_TYPES.values()}
+    for (source, chain_type), cut in unreached.items():
+        if sources is None or source in sources:
+            by_type[chain_type].append((source, cut))
     findings = []
     # The words of each cut, once for a source's chains that share it: the types whose walks are alike (one graph,
     # the same requesters) cut each source's chains of every such type alike, and a finding costs mostly its words.
     described: dict[tuple[str, Cut], tuple[str, str, tuple[str, ...]]] = {}
-    for (source, chain_type), cut in sorted(unreached.items(), key=lambda item: (type_order[item[0][1]], item[0][0])):
-        if sources is not None and source not in sources:
-            continue
-        words = described.get((source, cut))
-        if words is None:
-            targets, requesters = cut
-            words = described[(source, cut)] = (
-                _names(targets),
-                _names(requesters),
-                tuple(dict.fromkeys([source, *targets, *requesters])),
+    for chain_type, pairs in by_type.items():
+        for source, cut in sorted(pairs):
+            words = described.get((source, cut))
+            if words is None:
+                targets, requesters = cut
+                words = described[(source, cut)] = (
+                    _names(targets),
+                    _names(requesters),
+                    tuple(dict.fromkeys([source, *targets, *requesters])),
+                )
+            targets_named, requesters_named, models = words
+            findings.append(
+                Finding(
+                    WARNING,
+                    BEYOND_MAX_FALLBACKS,
+                    f"{targets_named} in the {chain_type} chain of {source} can never be tried for requests "
+                    f"to {requesters_named}: max_fallbacks ({context.max_fallbacks}) is used up before "
+                    "the walk gets there.",
+                    source,
+                    chain_type,
+                    models,
+                )
             )
-        targets_named, requesters_named, models = words
-        findings.append(
-            Finding(
-                WARNING,
-                BEYOND_MAX_FALLBACKS,
-                f"{targets_named} in the {chain_type} chain of {source} can never be tried for requests "
-                f"to {requesters_named}: max_fallbacks ({context.max_fallbacks}) is used up before "
-                "the walk gets there.",
-                source,
-                chain_type,
-                models,
-            )
-        )
     return findings
 
 
