@@ -411,7 +411,7 @@ def lint_context(*, series: str | None = None) -> LintContext:
         cursor.execute(sql)
         rows = cursor.fetchall()
     # GroupFacts are frozen, so the groups with the same facts share one (most do: a few sizes of window, one
-    # deployment or a few), which spares making ten thousand of them.
+    # deployment or a few), which spares making ten thousand of them (4 ms, against 1 for the look-ups).
     alike: dict[tuple[int | None, int], GroupFacts] = {}
     groups = {}
     for _, name, max_input_tokens, deployment_count in rows:
