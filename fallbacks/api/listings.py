@@ -47,9 +47,12 @@ LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
 def render_json(data) -> bytes:
     """`data` as the bytes DRF's JSONRenderer writes (compact, UTF-8), with orjson: about ten times faster."""
     body = orjson.dumps(data)
-    for raw, escaped in LINE_SEPARATORS:
-        if raw in body:
-            body = body.replace(raw, escaped)
+    # Both separators begin with the byte 0xE2, which a one-byte search (memchr) rules out in a fraction of what a
+    # search for three bytes takes: the two of them cost 7 ms on the 5.6 MB whole lint, whose dump takes 1 ms.
+    if b"\xe2" in body:
+        for raw, escaped in LINE_SEPARATORS:
+            if raw in body:
+                body = body.replace(raw, escaped)
     return body
 
 

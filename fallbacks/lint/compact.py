@@ -6,7 +6,6 @@ indexing of small integers. CutWalks.unreached finds, for each requester, what f
 max_fallbacks cuts (tests/unit/test_compact_lint.py holds the lint built on it to attempt_plan on random graphs).
 """
 
-import itertools
 from collections.abc import Collection, Iterable, Mapping
 
 from fallbacks.domain import DEFAULT_CHAIN_SOURCE, GENERAL
@@ -16,22 +15,32 @@ NONE = -1  # no chain
 _GENERAL_NEXT = -2  # no chain of the error's type applies: look the general chains up (SERIES_RULES)
 
 
+class _Numbering(dict):
+    """Name -> number, giving a name it does not hold the next number when it is looked up."""
+
+    def __missing__(self, name: str) -> int:
+        number = self[name] = len(self)
+        return number
+
+
 class NumberedChains:
     """The chain map numbered: `names[n]` is name n, `keys[c]` and `targets[c]` chain c's key and numbered targets.
     Chains without targets are left out, as the router (and fallbacks.resolution) treats them as absent."""
 
     def __init__(self, chains: ChainMap, names: Iterable[str]):
-        every_name = dict.fromkeys(names)
-        every_name.update(dict.fromkeys(source for source, _ in chains))
-        every_name.update(dict.fromkeys(itertools.chain.from_iterable(chains.values())))
-        self.names: list[str] = list(every_name)
-        self.number: dict[str, int] = {name: index for index, name in enumerate(self.names)}
+        # `names` first, then each source and target as it first comes: numbered while the targets are (one pass over
+        # every target, not a first one to gather the names before a second to number them).
+        numbering = _Numbering((name, number) for number, name in enumerate(dict.fromkeys(names)))
         chains_with_targets = [(key, targets) for key, targets in chains.items() if targets]
+        for source, _ in chains:
+            numbering[source]  # numbered by being looked up
+        self.targets: list[list[int]] = [
+            list(map(numbering.__getitem__, targets)) for _, targets in chains_with_targets
+        ]
+        self.names: list[str] = list(numbering)
+        self.number: dict[str, int] = dict(numbering)  # a plain dict: looking up a name that is none numbers nothing
         self.keys: list[tuple[str, str]] = [key for key, _ in chains_with_targets]
         self.key_number: dict[tuple[str, str], int] = {key: index for index, key in enumerate(self.keys)}
-        self.targets: list[list[int]] = [
-            list(map(self.number.__getitem__, targets)) for _, targets in chains_with_targets
-        ]
 
     def chain(self, key: tuple[str, str]) -> int:
         return self.key_number.get(key, NONE)

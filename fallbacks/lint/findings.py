@@ -374,9 +374,12 @@ def _beyond_max_fallbacks(
         every_type = (
             _walkers(set(context.groups), in_chains) if planned is None else {name: (name,) for name in planned}
         )
-        # `alike`: a requester of part of the graph speaks for the models whose walks are its own (lint_concerning)
+        # `alike`: a requester of part of the graph speaks for the models whose walks are its own (lint_concerning).
+        # Without it every type shares the one mapping, which also tells _unreached_by_type at once that they do.
         walkers = {
-            kind: {name: (alike or {}).get((name, kind), stands_for) for name, stands_for in every_type.items()}
+            kind: every_type
+            if alike is None
+            else {name: alike.get((name, kind), stands_for) for name, stands_for in every_type.items()}
             for kind in walked
         }
     # The chains walks cut, with the targets they never tried and the requesters whose walks cut them. A chain cut
@@ -386,37 +389,56 @@ def _beyond_max_fallbacks(
         unreached = _unreached_on_numbered_graph(context, walkers)
     else:  # the models whose walks may cut the chains asked about, few: each walked on its own
         unreached = _unreached_walking_each(context, walkers)
-    type_order = {kind: index for index, kind in enumerate(FALLBACK_TYPES.values())}
+    # In type order, and by source within a type: each type's (source, cut) pairs sorted on their own, compared as
+    # tuples (their sources differ) rather than through a key function (9 ms, not 11, for 12,003 chains).
+    by_type: dict[str, list[tuple[str, Cut]]] = {kind: [] for kind in FALLBACK_TYPES.values()}
+    for (source, chain_type), cut in unreached.items():
+        if sources is None or source in sources:
+            by_type[chain_type].append((source, cut))
     findings = []
-    for (source, chain_type), (missed, requesters) in sorted(
-        unreached.items(), key=lambda item: (type_order[item[0][1]], item[0][0])
-    ):
-        if sources is not None and source not in sources:
-            continue
-        targets = sorted(missed)
-        requesters_named = sorted(requesters)
-        findings.append(
-            Finding(
-                WARNING,
-                BEYOND_MAX_FALLBACKS,
-                f"{_names(targets)} in the {chain_type} chain of {source} can never be tried for requests "
-                f"to {_names(requesters_named)}: max_fallbacks ({context.max_fallbacks}) is used up before "
-                "the walk gets there.",
-                source,
-                chain_type,
-                tuple(dict.fromkeys([source, *targets, *requesters_named])),
+    # The words of each cut, once for a source's chains that share it: the types whose walks are alike (one graph,
+    # the same requesters) cut each source's chains of every such type alike, and a finding costs mostly its words.
+    described: dict[tuple[str, Cut], tuple[str, str, tuple[str, ...]]] = {}
+    for chain_type, pairs in by_type.items():
+        for source, cut in sorted(pairs):
+            words = described.get((source, cut))
+            if words is None:
+                targets, requesters = cut
+                words = described[(source, cut)] = (
+                    _names(targets),
+                    _names(requesters),
+                    tuple(dict.fromkeys([source, *targets, *requesters])),
+                )
+            targets_named, requesters_named, models = words
+            findings.append(
+                Finding(
+                    WARNING,
+                    BEYOND_MAX_FALLBACKS,
+                    f"{targets_named} in the {chain_type} chain of {source} can never be tried for requests "
+                    f"to {requesters_named}: max_fallbacks ({context.max_fallbacks}) is used up before "
+                    "the walk gets there.",
+                    source,
+                    chain_type,
+                    models,
+                )
             )
-        )
     return findings
 
 
-Unreached = dict[tuple[str, str], tuple[set[str], set[str]]]  # chain key -> targets never tried, requesters
+# What the walks leave of one chain they cut: the targets never tried and the requesters whose walks cut it, each
+# sorted by name.
+Cut = tuple[tuple[str, ...], tuple[str, ...]]
+Unreached = dict[tuple[str, str], Cut]  # chain key -> its cut
+
+
+def _cut(missed: Iterable[str], requesters: Iterable[str]) -> Cut:
+    return tuple(sorted(missed)), tuple(sorted(requesters))
 
 
 def _unreached_walking_each(context: LintContext, walkers: Mapping[str, Mapping[str, Collection[str]]]) -> Unreached:
     """What the walk from each of the `walkers` of each type (fallbacks.resolution.walk, every model failing) leaves
     unreached of the chains it cuts."""
-    unreached: Unreached = defaultdict(lambda: (set(), set()))
+    unreached: dict[tuple[str, str], tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
     resolver = context.resolver()
     for fallback_type, requesters in walkers.items():
         for requester, stands_for in requesters.items():
@@ -427,25 +449,34 @@ def _unreached_walking_each(context: LintContext, walkers: Mapping[str, Mapping[
                 if missed:
                     unreached[key][0].update(missed)
                     unreached[key][1].update(stands_for)
-    return unreached
+    return {key: _cut(missed, requesters) for key, (missed, requesters) in unreached.items()}
 
 
 def _unreached_on_numbered_graph(
     context: LintContext, walkers: Mapping[str, Mapping[str, Collection[str]]]
 ) -> Unreached:
     """_unreached_walking_each's answer for many walkers at once: every walk on one numbered graph
-    (fallbacks.lint.compact), each type's walks once for the types that share a graph."""
+    (fallbacks.lint.compact), each type's walks once for the types that share a graph, and each of their cuts named
+    once for all the chains that share it."""
     graph = NumberedChains(context.chains, [*context.groups, *(name for each in walkers.values() for name in each)])
     unreached: dict[int, tuple[set[int], set[str]]] = {}
     for found in _unreached_by_type(context, graph, walkers):
-        for chain, (missed, requesters) in found.items():
-            if chain in unreached:
-                missed, requesters = unreached[chain][0] | missed, unreached[chain][1] | requesters
-            unreached[chain] = (missed, requesters)
-    return {
-        graph.keys[chain]: ({graph.names[target] for target in missed}, requesters)
-        for chain, (missed, requesters) in unreached.items()
-    }
+        for chain, pair in found.items():
+            if chain in unreached:  # a general chain cut by the walks of another type too: a pair of its own
+                pair = (unreached[chain][0] | pair[0], unreached[chain][1] | pair[1])
+            unreached[chain] = pair
+    names = graph.names
+    # The chains of types walked alike hold the very same pair (_unreached_by_type), named once here. Keyed by the
+    # pair's identity, which is safe: every pair stays alive in `unreached` meanwhile, so no id is reused.
+    cuts: dict[int, Cut] = {}
+    named: Unreached = {}
+    for chain, pair in unreached.items():
+        cut = cuts.get(id(pair))
+        if cut is None:
+            missed, requesters = pair
+            cut = cuts[id(pair)] = _cut([names[target] for target in missed], requesters)
+        named[graph.keys[chain]] = cut
+    return named
 
 
 def _unreached_by_type(
@@ -735,9 +766,12 @@ def _chains(
     return sorted((key, targets) for key, targets in chosen if keep(*key, targets))
 
 
+_NO_FACTS = GroupFacts()  # what a name that is no model group is taken to have (one, not one per chain looked at)
+
+
 def _smaller_context_windows(context: LintContext, only: tuple[str, str] | None = None) -> list[Finding]:
     def tokens(name: str) -> int | None:
-        return context.groups.get(name, GroupFacts()).max_input_tokens
+        return context.groups.get(name, _NO_FACTS).max_input_tokens
 
     def with_a_window(source: str, fallback_type: str, _targets: Sequence[str]) -> bool:
         return fallback_type == CONTEXT_WINDOW and source != DEFAULT_CHAIN_SOURCE and tokens(source) is not None

@@ -40,6 +40,8 @@ def drf_bytes(data) -> bytes:
         'quote " backslash \\ slash /',
         "control \x00 \x01 \x1f \x7f \t \n \r \b \f",
         "line separators \u2028 and \u2029",
+        "only the paragraph separator \u2029",
+        "other characters whose UTF-8 begins with the separators' first byte: \u2027 \u202a € •",
         "accents é ü ß, CJK 模型, emoji 🤖, surrogate pair 𝄞",
     ],
 )

@@ -1,9 +1,13 @@
 """Selectors: the same answer whichever way they read it."""
 
+import random
+from dataclasses import replace
+
 from fallbacks import selectors, services
+from fallbacks.lint import GroupFacts
 from fallbacks.models import ModelGroup
 from fallbacks.resolution import series_names
-from tests.factories import RANDOM_SERIES
+from tests.factories import RANDOM_SERIES, random_context, store_context
 
 
 def test_chain_map_with_known_names_matches_the_joined_read(make_groups, set_chain):
@@ -163,3 +167,25 @@ def test_a_gateways_state_of_one_group_is_its_part_of_the_stored_check(db, djang
             assert state.differing_chains == [
                 chain for chain in stored.get("differing_chains", ()) if chain["model"] == group
             ]
+
+
+def test_lint_context_reads_back_the_configuration_stored(db, django_assert_num_queries):
+    """The whole lint's read (the groups' facts in plain SQL, groups with the same facts sharing one; the chains by
+    their groups' ids) gives back each group's facts, deployments counted, and every chain in order."""
+    rng = random.Random(11)
+    for _ in range(15):
+        context = random_context(rng)
+        groups = {
+            name: GroupFacts(facts.max_input_tokens, rng.choice([0, 1, 2, 3])) for name, facts in context.groups.items()
+        }
+        context = replace(context, groups=groups, series=context.configured_series)
+        store_context(context)
+        with django_assert_num_queries(3):
+            read = selectors.lint_context()
+        assert read.groups == context.groups
+        assert read.chains == context.chains
+        assert (read.max_fallbacks, read.series, read.configured_series) == (
+            context.max_fallbacks,
+            context.series,
+            context.configured_series,
+        )

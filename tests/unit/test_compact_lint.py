@@ -17,6 +17,7 @@ import pytest
 from fallbacks.domain import CONTEXT_WINDOW, DEFAULT_CHAIN_SOURCE, FALLBACK_TYPES, GENERAL
 from fallbacks.lint import BEYOND_MAX_FALLBACKS, CYCLE, WARNING, Finding, GroupFacts, LintContext, lint
 from fallbacks.lint import findings as checks
+from fallbacks.lint.compact import NONE, NumberedChains
 from fallbacks.lint.graph import cycle_path, cycles, strongly_connected
 from fallbacks.resolution import (
     THEN_MAX_FALLBACKS,
@@ -264,3 +265,26 @@ def test_a_fleet_whose_types_share_their_chains_is_linted_as_its_plans_say(serie
     assert found == sorted(planned_cuts(context), key=checks._severity_order)
     assert len(found) > 50
     assert any("lone-a" in finding.models for finding in found)
+
+
+def test_the_numbered_graph_numbers_the_names_given_then_sources_then_targets_once_each():
+    chains = {
+        ("b", GENERAL): ["c", "a", "d"],
+        ("*", GENERAL): ["e"],
+        ("c", CONTEXT_WINDOW): ["d", "b"],
+        ("d", GENERAL): [],  # no targets: left out, as the router does
+    }
+    graph = NumberedChains(chains, ["a", "b", "a"])
+    assert graph.names == ["a", "b", "*", "c", "d", "e"]
+    assert graph.number == {name: number for number, name in enumerate(graph.names)}
+    assert graph.keys == [("b", GENERAL), ("*", GENERAL), ("c", CONTEXT_WINDOW)]
+    assert [[graph.names[target] for target in targets] for targets in graph.targets] == [
+        ["c", "a", "d"],
+        ["e"],
+        ["d", "b"],
+    ]
+    assert graph.chain(("c", CONTEXT_WINDOW)) == 2
+    assert graph.chain(("d", GENERAL)) == NONE
+    with pytest.raises(KeyError):  # looking a name up after numbering numbers nothing more
+        graph.number["f"]
+    assert len(graph.names) == 6
