@@ -55,10 +55,16 @@ def pages(size: int) -> list[tuple[str, str]]:
     ]
 
 
-def measure(base_url: str, path: str, cookie: str, requests: int, counter: QueryCounter) -> dict:
+def measure(base_url: str, path: str, cookie: str, requests: int, counter: QueryCounter, *, cold: bool = False) -> dict:
+    """`cold`: as the first page after a write, each request finds no cycles kept (fallbacks.queries.CYCLES: the
+    server runs in this process)."""
+    from fallbacks.queries import CYCLES
+
     request = urllib.request.Request(base_url + path, headers={"Cookie": cookie})
 
     def fetch() -> None:
+        if cold:
+            CYCLES.clear()
         with urllib.request.urlopen(request, timeout=300) as response:
             assert response.status == 200, response.status
             response.read()
@@ -91,8 +97,10 @@ def main() -> None:
         for size in arguments.sizes:
             LOADERS[shape](size)
             cookie = session_cookie()
-            for label, path in pages(size):
-                figures = measure(base_url, path, cookie, arguments.requests, counter)
+            measured = [(label, path, False) for label, path in pages(size)]
+            measured.insert(3, (measured[2][0] + ", cycles not kept", measured[2][1], True))
+            for label, path, cold in measured:
+                figures = measure(base_url, path, cookie, arguments.requests, counter, cold=cold)
                 print(
                     f"{shape:<6} {size:>7}  {label:<60} {figures['queries']:>7.1f} {figures['median_ms']:>10.1f}"
                     f" {figures['p95_ms']:>9.1f}"
