@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    BigIntegerField,
     BooleanField,
     Count,
     Exists,
@@ -879,7 +878,7 @@ _GATEWAY_GROUP_STATE_SQL = {
                      WHERE json_extract(c.value, '$.model') = %s)""",
     },
     "postgresql": {
-        "checked_version": "({state} ->> 'config_version')::bigint",
+        "checked_version": "{state} ->> 'config_version'",
         "error": "{state} ->> 'error'",
         "missing": "COALESCE({state} -> 'missing_models' @> jsonb_build_array(%s::text), false)",
         "chains": """(SELECT COALESCE(jsonb_agg(c.value), '[]'::jsonb)
@@ -888,11 +887,18 @@ _GATEWAY_GROUP_STATE_SQL = {
     },
 }
 _GATEWAY_GROUP_STATE_FIELDS = {
-    "checked_version": BigIntegerField(),
+    "checked_version": TextField(),  # a number in SQLite, text in PostgreSQL: _whole_number reads both
     "error": TextField(),
     "missing": BooleanField(),
     "chains": TextField(),
 }
+
+
+def _whole_number(value) -> int | None:
+    """A stored check's version as a number, None when it is none (a check kept by an older release, say)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdecimal() else None
 
 
 def gateway_states_of_group(name: str) -> list[GatewayGroupState]:
@@ -902,14 +908,14 @@ def gateway_states_of_group(name: str) -> list[GatewayGroupState]:
     parts = _GATEWAY_GROUP_STATE_SQL[connection.vendor]
     gateways = Gateway.objects.defer("last_state").annotate(
         **{
-            part: RawSQL(parts[part].format(state=state), [name] if "%s" in parts[part] else [], output_field=field)
+            part: RawSQL(parts[part].format(state=state), [name] * parts[part].count("%s"), output_field=field)
             for part, field in _GATEWAY_GROUP_STATE_FIELDS.items()
         }
     )
     return [
         GatewayGroupState(
             gateway=gateway,
-            checked_version=gateway.checked_version,
+            checked_version=_whole_number(gateway.checked_version),
             error=gateway.error,
             missing=bool(gateway.missing),
             differing_chains=json.loads(gateway.chains) if gateway.chains else [],

@@ -1,7 +1,8 @@
 """HTTP calls to one registered gateway, with explicit timeouts and a response size limit.
 
-A call's timeout bounds the whole call, connecting and reading every byte: httpx's own timeouts are per phase (each
-read may wait that long), so a gateway that trickles a byte now and then would otherwise hold the request for ever.
+A call's timeout also bounds the whole call, not only each wait: httpx's timeouts are per phase (connecting, and
+each read, may wait that long), so a gateway that trickles a byte now and then would hold the request for ever.
+No read begins once the timeout has passed since the call began, so a call ends within twice its timeout.
 
 Only gateways of the registry are called: a GatewayClient is made from a Gateway row, never from a URL a
 request carries. The key is read from this service's environment through the gateway's `os.environ/NAME`
@@ -121,6 +122,8 @@ class GatewayClient:
             with self._client().stream(
                 method, path, params=params, json=json_body, headers=headers, timeout=httpx.Timeout(timeout)
             ) as response:
+                if time.monotonic() > deadline:  # the connection and the head took it all
+                    raise timed_out
                 content = bytearray()
                 for chunk in response.iter_bytes():
                     if time.monotonic() > deadline:  # each read waited less than the timeout, but all of them not
