@@ -4,6 +4,7 @@ Test modules import what they share from here, never from one another; fixtures 
 """
 
 import random
+from collections.abc import Iterator
 from html import unescape
 from html.parser import HTMLParser
 from io import StringIO
@@ -280,6 +281,16 @@ def random_context(rng: random.Random, default_chance: float = 0.15) -> LintCont
         series=rng.choice(RANDOM_SERIES) if rng.random() < 0.3 else configured,
         configured_series=configured,
     )
+
+
+def stored_random_contexts(seed: int, count: int) -> Iterator[tuple[random.Random, LintContext]]:
+    """`count` random configurations (random_context), each stored in turn (store_context) before it is yielded, with
+    the generator that made them, for the test's own draws."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        context = random_context(rng)
+        store_context(context)
+        yield rng, context
 
 
 def store_context(context: LintContext) -> None:

@@ -14,16 +14,13 @@ from fallbacks.domain import FALLBACK_TYPES
 from fallbacks.lint import lint, lint_chain
 from fallbacks.models import Configuration, Deployment, FallbackEntry, ModelGroup
 from fallbacks.resolution import attempt_plan, direct_chain
-from tests.factories import RANDOM_SERIES, load, load_fleet, random_context, store_context
+from tests.factories import RANDOM_SERIES, load, load_fleet, random_context, store_context, stored_random_contexts
 
 
 @pytest.mark.django_db
 def test_the_lint_of_a_chain_just_written_is_the_whole_configurations(monkeypatch):
-    rng = random.Random(13)
     local = whole = 0
-    for _ in range(120):
-        context = random_context(rng)
-        store_context(context)
+    for rng, context in stored_random_contexts(13, 120):
         written = list(context.chains)
         for source, fallback_type in rng.sample(written, k=min(4, len(written))):
             expected = [finding.as_dict() for finding in lint_chain(selectors.lint_context(), source, fallback_type)]
@@ -97,10 +94,7 @@ def test_a_linted_write_reads_the_same_at_every_size(api, fallback_type, series,
 
 @pytest.mark.django_db
 def test_the_plan_read_from_the_chains_it_walks_is_the_whole_configurations():
-    rng = random.Random(17)
-    for _ in range(60):
-        context = random_context(rng)
-        store_context(context)
+    for rng, context in stored_random_contexts(17, 60):
         everything = selectors.chain_map()
         names = sorted(context.groups)
         for model in rng.sample(names, k=min(3, len(names))):
@@ -247,10 +241,7 @@ def test_a_group_page_reads_the_same_queries_at_every_size(name, series):
 
 @pytest.mark.django_db
 def test_the_sources_reaching_a_name_are_those_found_hop_by_hop():
-    rng = random.Random(23)
-    for _ in range(60):
-        context = random_context(rng)
-        store_context(context)
+    for rng, context in stored_random_contexts(23, 60):
         for name in rng.sample(sorted(context.groups), k=2):
             for fallback_type in FALLBACK_TYPES.values():
                 hops = rng.randint(0, 5)
