@@ -98,6 +98,12 @@ class Unavailable(DomainError):
     """The service cannot do it now; trying again later may work."""
 
 
+# The admin's publish confirmed one plan, and publish found the configuration at another version (checks.publish).
+PUBLISH_PLAN_MOVED_ON = (
+    "The configuration changed since that plan was read, so nothing was published. Here is what publishing would "
+    "change now."
+)
+
 # Messages of PRODUCT.md 3.1, word for word.
 MODEL_NOT_FOUND = "Model '{model}' not found in router"
 INVALID_FALLBACK_MODELS = "Invalid fallback models: {models}"

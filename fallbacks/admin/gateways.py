@@ -14,18 +14,19 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from fallbacks import queries, selectors, services, validation
+from fallbacks import queries, services, validation
 from fallbacks.admin.filters import NoRegexLookups
 from fallbacks.admin.permissions import actor_of
 from fallbacks.domain import GATEWAY_FIELDS, MOCK_TESTING_FLAGS, MOCK_TESTING_SETTING
-from fallbacks.errors import DomainError
+from fallbacks.errors import DomainError, PreconditionFailed
 from fallbacks.gateways import checks
 from fallbacks.models import Gateway
 
-PLAN_MOVED_ON = (
-    "The configuration changed since that plan was read, so nothing was published. Here is what publishing would "
-    "change now."
-)
+
+def _posted_version(request) -> int:
+    """The config version of the plan on the confirmation page; -1 (no version) when the post carries none."""
+    posted = request.POST.get("config_version", "")
+    return int(posted) if posted.isdecimal() else -1
 
 
 class GatewayForm(forms.ModelForm):
@@ -158,13 +159,15 @@ class GatewayAdmin(NoRegexLookups, admin.ModelAdmin):
         """GET: what publishing would write and delete on the gateway (read from it now). POST: publish."""
         gateway = self._gateway(request, object_id, change=True)
         try:
-            if request.method == "POST" and request.POST.get("config_version") == str(selectors.config_version()):
-                report = checks.publish(gateway)
-                level = messages.SUCCESS if report["in_sync"] else messages.WARNING
-                self.message_user(request, published_summary(gateway, report), level)
-                return self._page(request, "publish.html", gateway, f"Published to {gateway.name}", report=report)
-            if request.method == "POST":  # the configuration moved on since the operator read the plan
-                self.message_user(request, PLAN_MOVED_ON, messages.WARNING)
+            if request.method == "POST":
+                try:  # only the plan the operator confirmed (its version, from the page)
+                    report = checks.publish(gateway, expected_version=_posted_version(request))
+                except PreconditionFailed as moved_on:  # nothing was published: show the plan of now
+                    self.message_user(request, moved_on.message, messages.WARNING)
+                else:
+                    level = messages.SUCCESS if report["in_sync"] else messages.WARNING
+                    self.message_user(request, published_summary(gateway, report), level)
+                    return self._page(request, "publish.html", gateway, f"Published to {gateway.name}", report=report)
             checks.check_publishable(gateway)
             plan = checks.publish_plan(gateway)
         except DomainError as refusal:

@@ -18,7 +18,7 @@ from fallbacks.domain import (
     MOCK_TESTING_FLAGS,
     MOCK_TESTING_SETTING,
 )
-from fallbacks.errors import Conflict, ErrorCode
+from fallbacks.errors import Conflict, ErrorCode, PreconditionFailed
 from fallbacks.gateways.client import GatewayAnswer, GatewayClient, GatewayError, error_message
 from fallbacks.gateways.drift import BadListing, Drift, compare, live_chains
 from fallbacks.resolution import rule_naming
@@ -194,7 +194,7 @@ def publish_plan(gateway, *, client: GatewayClient | None = None) -> dict:
     return {"gateway": gateway.name, **plan.as_dict(), "error": error}
 
 
-def publish(gateway, *, client: GatewayClient | None = None) -> dict:
+def publish(gateway, *, client: GatewayClient | None = None, expected_version: int | None = None) -> dict:
     """`POST /gateways/{name}/publish`: make a gateway that stores its config in a database run this one, through
     its own `POST /fallback` and `DELETE /fallback/{model}`, then check drift again.
 
@@ -202,12 +202,13 @@ def publish(gateway, *, client: GatewayClient | None = None) -> dict:
     is in `published`, every refusal in `failed` with the gateway's status and message; nothing is retried. A
     gateway that stops answering stops the publish there: the write that got no answer is in `failed` with
     status null (it may or may not have landed), and `error` says how many were not attempted. Conflict when the
-    gateway is in mode observe.
+    gateway is in mode observe. PreconditionFailed, before anything is written, when `expected_version` (the
+    version of the plan an operator confirmed) is not the version of the plan built now.
     """
     if client is not None:
-        return _publish(gateway, client)
+        return _publish(gateway, client, expected_version)
     with GatewayClient.of(gateway) as own_client:
-        return _publish(gateway, own_client)
+        return _publish(gateway, own_client, expected_version)
 
 
 def check_publishable(gateway) -> None:
@@ -216,7 +217,7 @@ def check_publishable(gateway) -> None:
         raise Conflict(errors.GATEWAY_NOT_PUBLISHING.format(name=gateway.name), code=ErrorCode.GATEWAY_NOT_PUBLISHING)
 
 
-def _publish(gateway, client: GatewayClient) -> dict:
+def _publish(gateway, client: GatewayClient, expected_version: int | None) -> dict:
     check_publishable(gateway)
     started = time.monotonic()
     published, failed, error = [], [], None
@@ -224,6 +225,11 @@ def _publish(gateway, client: GatewayClient) -> dict:
         plan = _publish_plan(gateway, client)
     except (GatewayError, BadListing) as failure:
         plan, error = None, str(failure)
+    if (
+        expected_version is not None
+        and (plan.config_version if plan else selectors.config_version()) != expected_version
+    ):
+        raise PreconditionFailed(errors.PUBLISH_PLAN_MOVED_ON, code=ErrorCode.PRECONDITION_FAILED)
     if plan is not None:
         changes = [("POST", change) for change in plan.writes] + [("DELETE", change) for change in plan.deletes]
         for done, (method, change) in enumerate(changes):

@@ -8,8 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
-from fallbacks import selectors, services
-from fallbacks.admin.gateways import PLAN_MOVED_ON
+from fallbacks import errors, selectors, services
 from fallbacks.domain import MOCK_TESTING_SETTING
 from fallbacks.gateways import checks
 from fallbacks.models import ModelGroup
@@ -167,7 +166,7 @@ def test_publish_lists_what_will_change_then_publishes(admin_client, api, peer, 
     services.chain_set(actor=ACTOR, source="page-b", fallback_type="general", targets=["page-c"])
     moved = admin_client.post(url, {"config_version": confirm.context["plan"]["config_version"]})
     assert "report" not in moved.context
-    assert [str(message) for message in moved.context["messages"]] == [PLAN_MOVED_ON]
+    assert [str(message) for message in moved.context["messages"]] == [errors.PUBLISH_PLAN_MOVED_ON]
     assert {"model": "page-b", "fallback_type": "general", "fallback_models": ["page-c"]} in moved.context["plan"][
         "writes"
     ]
