@@ -14,7 +14,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -30,6 +29,7 @@ from fallbacks import services
 from fallbacks.domain import FALLBACK_TYPES
 from tests.conformance.conftest import oracle_env
 from tests.factories import export
+from tests.servers import free_port
 
 pytestmark = [pytest.mark.conformance, pytest.mark.slow, pytest.mark.django_db]
 
@@ -81,12 +81,6 @@ def proxy_config(text: str, master_key: str) -> tuple[dict, dict]:
         provide(deployment["litellm_params"])
     config["general_settings"] = {"master_key": master_key}
     return config, environment
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def get_json(url: str, key: str | None = None) -> object:
